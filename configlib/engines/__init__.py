@@ -1,0 +1,233 @@
+"""Supported engines and releases: manifests, mapping tables and version resolution.
+
+``get_engine("sglang", "0.5.2")`` gives one release with its manifest and bound mapping table;
+``resolve_engine`` picks the release a task targets (explicit version, else the version its
+image tag names, else the newest) and says why when it had to guess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from types import ModuleType
+from typing import Any
+
+from configlib.engines import sglang, vllm
+from configlib.engines.manifest import Manifest, load_manifest, manifest_files
+from configlib.engines.rules import Bound, Note, Rule
+from configlib.vocab import Runtime
+
+__all__ = [
+    "ENGINES",
+    "Engine",
+    "EngineSpec",
+    "UnknownEngineVersion",
+    "get_engine",
+    "latest_version",
+    "resolve_engine",
+    "supported_versions",
+    "version_from_tag",
+]
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """What is the same in every release of an engine."""
+
+    runtime: Runtime
+    label: str
+    table: ModuleType
+    """The engine's mapping-table module (``RULES`` and ``gpus_needed``)."""
+    launcher: tuple[str, ...]
+    model_flag: str | None
+    """Flag that names the model; None when the model is the first positional argument."""
+    snake_case: bool
+    """Whether the parser also accepts ``--snake_case`` spellings."""
+    image: str
+    autotuner_default_tag: str
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        rules: tuple[Rule, ...] = self.table.RULES
+        return rules
+
+
+ENGINES: dict[Runtime, EngineSpec] = {
+    Runtime.SGLANG: EngineSpec(
+        runtime=Runtime.SGLANG,
+        label="SGLang",
+        table=sglang,
+        launcher=("python", "-m", "sglang.launch_server"),
+        model_flag="--model-path",
+        snake_case=False,
+        image="lmsysorg/sglang",
+        autotuner_default_tag="v0.5.2-cu126",
+    ),
+    Runtime.VLLM: EngineSpec(
+        runtime=Runtime.VLLM,
+        label="vLLM",
+        table=vllm,
+        launcher=("vllm", "serve"),
+        model_flag=None,
+        snake_case=True,
+        image="vllm/vllm-openai",
+        autotuner_default_tag="latest",
+    ),
+}
+
+
+class UnknownEngineVersion(ValueError):
+    """No manifest ships for the requested release."""
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    parts = re.findall(r"\d+", version)
+    return tuple(int(p) for p in parts)
+
+
+def supported_versions(runtime: Runtime | str) -> list[str]:
+    """Releases with a shipped manifest, oldest first."""
+    name = Runtime(runtime).value
+    found = [version for engine, version in manifest_files() if engine == name]
+    return sorted(found, key=_version_key)
+
+
+def latest_version(runtime: Runtime | str) -> str:
+    return supported_versions(runtime)[-1]
+
+
+_TAG_VERSION = re.compile(r"(?:^|[^0-9.])v?(\d+\.\d+(?:\.\d+)?(?:\.?post\d+)?)")
+
+
+def version_from_tag(tag: str | None) -> str | None:
+    """The release an image tag names: ``v0.5.2-cu126`` -> ``0.5.2``; None if it names none."""
+    if not tag:
+        return None
+    match = _TAG_VERSION.search(tag.rsplit(":", 1)[-1])
+    return match.group(1) if match else None
+
+
+@dataclass
+class Engine:
+    """One release of one engine: manifest plus the mapping table bound to it."""
+
+    spec: EngineSpec
+    version: str
+    manifest: Manifest
+    bindings: tuple[tuple[Bound, ...], ...]
+    """Per rule, its usable variants in preference order."""
+    value_lists: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Canonical flag name -> values accepted after parsing (argparse does not check them)."""
+    requires: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Canonical flag name -> value -> another flag that value needs."""
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.spec.runtime
+
+    @property
+    def label(self) -> str:
+        return f"{self.spec.label} {self.version}"
+
+    def gpus_needed(self, get: Callable[[str], Any]) -> int:
+        count: int = self.spec.table.gpus_needed(get)
+        return count
+
+    def __hash__(self) -> int:
+        return hash((self.spec.runtime, self.version))
+
+
+@cache
+def _value_lists() -> dict[str, Any]:
+    text = resources.files("configlib.engines").joinpath("manifests/_value_lists.json").read_text()
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+@cache
+def get_engine(runtime: Runtime | str, version: str | None = None) -> Engine:
+    """One supported release (the newest when ``version`` is None)."""
+    spec = ENGINES[Runtime(runtime)]
+    chosen = version or latest_version(spec.runtime)
+    if chosen not in supported_versions(spec.runtime):
+        raise UnknownEngineVersion(
+            f"no flag manifest for {spec.label} {chosen}; supported: "
+            f"{', '.join(supported_versions(spec.runtime))}"
+        )
+    manifest = load_manifest(spec.runtime.value, chosen, spec.snake_case)
+    bindings = tuple(tuple(rule.bind(manifest)) for rule in spec.rules)
+    extra = _value_lists().get(spec.runtime.value, {}).get(chosen, {})
+    value_lists = {}
+    for flag, values in extra.get("values", {}).items():
+        resolved = manifest.lookup(flag)
+        if resolved is not None:
+            value_lists[resolved.spec.name] = frozenset(values)
+    return Engine(spec, chosen, manifest, bindings, value_lists, dict(extra.get("requires", {})))
+
+
+def _nearest(versions: list[str], wanted: str) -> str:
+    key = _version_key(wanted)
+    older = [v for v in versions if _version_key(v) <= key]
+    return older[-1] if older else versions[0]
+
+
+def resolve_engine(
+    runtime: Runtime | str,
+    *,
+    engine_version: str | None = None,
+    image_tag: str | None = None,
+) -> tuple[Engine, list[Note]]:
+    """The release a task targets, with a note whenever the choice was not exact."""
+    spec = ENGINES[Runtime(runtime)]
+    versions = supported_versions(spec.runtime)
+    notes: list[Note] = []
+    if engine_version:
+        if engine_version in versions:
+            tagged = version_from_tag(image_tag)
+            if tagged and tagged != engine_version:
+                notes.append(Note(
+                    "warning", "runtime_image_tag", "version-mismatch",
+                    f"runtime_image_tag {image_tag} names {spec.label} {tagged} but "
+                    f"engine_version is {engine_version}; flags are checked against "
+                    f"{engine_version}",
+                ))
+            return get_engine(spec.runtime, engine_version), notes
+        chosen = _nearest(versions, engine_version)
+        notes.append(Note(
+            "warning", "engine_version", "unsupported-version",
+            f"no flag manifest for {spec.label} {engine_version}; checking against {chosen} "
+            f"(supported: {', '.join(versions)})",
+        ))
+        return get_engine(spec.runtime, chosen), notes
+    tagged = version_from_tag(image_tag)
+    if tagged in versions:
+        return get_engine(spec.runtime, tagged), notes
+    newest = versions[-1]
+    if tagged:
+        chosen = _nearest(versions, tagged)
+        notes.append(Note(
+            "warning", "runtime_image_tag", "unsupported-version",
+            f"runtime_image_tag {image_tag} names {spec.label} {tagged}, which has no flag "
+            f"manifest; checking against {chosen} (supported: {', '.join(versions)})",
+        ))
+        return get_engine(spec.runtime, chosen), notes
+    if image_tag:
+        notes.append(Note(
+            "warning", "runtime_image_tag", "version-unknown",
+            f"runtime_image_tag {image_tag} names no release; checking against the newest "
+            f"supported, {spec.label} {newest}",
+        ))
+    elif spec.autotuner_default_tag != "latest":
+        default = version_from_tag(spec.autotuner_default_tag)
+        if default != newest:
+            notes.append(Note(
+                "warning", "runtime_image_tag", "default-image",
+                f"no runtime_image_tag: the autotuner will run {spec.image}:"
+                f"{spec.autotuner_default_tag} ({spec.label} {default}) while the flags are "
+                f"checked against {spec.label} {newest}; set runtime_image_tag or engine_version",
+            ))
+    return get_engine(spec.runtime, newest), notes

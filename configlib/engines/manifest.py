@@ -1,0 +1,268 @@
+"""Engine flag manifests: every option a release's server parser accepts, and value checks.
+
+A manifest is read from the JSON files under ``engines/manifests/`` (format in
+docs/engines.md). Lookups accept every spelling the engine's parser accepts: the canonical
+name, aliases, negations (``--no-x``) and, for vLLM, ``--snake_case``.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+_HUMAN_INT = re.compile(r"^\d+(\.\d+)?[kKmMgGtT]?$")
+_INT = re.compile(r"^[+-]?\d+$")
+
+
+@dataclass(frozen=True)
+class FlagSpec:
+    """One option of an engine's parser, as read from the real argparse parser."""
+
+    name: str
+    aliases: tuple[str, ...]
+    dest: str
+    type: str | None
+    action: str
+    nargs: int | str | None
+    choices: tuple[str, ...] | None
+    default: Any
+    deprecated: bool
+    negation: tuple[str, ...]
+    replacement: str | None = None
+    metavar: str | None = None
+
+    @property
+    def takes_value(self) -> bool:
+        """False for switches (store_true, --x/--no-x, store_const): the value is a boolean."""
+        return self.nargs != 0
+
+    @property
+    def bare(self) -> str:
+        """The canonical name without leading dashes, as written in ``parameters``."""
+        return self.name.lstrip("-")
+
+    def option_strings(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What an option string means: the flag, and whether it is a negation (``--no-x``)."""
+
+    spec: FlagSpec
+    negated: bool
+    option: str
+
+
+@dataclass
+class Manifest:
+    """All flags of one engine release."""
+
+    engine: str
+    version: str
+    launcher: str
+    flags: dict[str, FlagSpec]
+    snake_case: bool
+    """True when the parser also accepts ``--snake_case`` spellings (vLLM)."""
+    _options: dict[str, Resolved] = field(default_factory=dict, repr=False)
+    _sorted_options: list[str] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        for spec in self.flags.values():
+            for option in spec.option_strings():
+                self._options.setdefault(option, Resolved(spec, False, option))
+            for option in spec.negation:
+                self._options.setdefault(option, Resolved(spec, True, option))
+        self._sorted_options = sorted(o for o in self._options if o.startswith("--"))
+
+    def lookup(self, option: str) -> Resolved | None:
+        """Resolve an exact option string (``--tp-size``, ``-tp``, ``--no-enable-x``)."""
+        found = self._options.get(option)
+        if found is None and self.snake_case and option.startswith("--") and "_" in option:
+            found = self._options.get(option.replace("_", "-"))
+            if found is not None:
+                found = Resolved(found.spec, found.negated, option)
+        return found
+
+    def lookup_key(self, key: str) -> Resolved | None:
+        """Resolve a ``parameters`` key the way the autotuner renders it (``tp-size`` -> --tp-size)."""
+        return self.lookup(option_for_key(key))
+
+    def prefix_matches(self, option: str) -> list[str]:
+        """Long options that ``option`` abbreviates (argparse allows unambiguous prefixes)."""
+        if not option.startswith("--"):
+            return []
+        start = bisect.bisect_left(self._sorted_options, option)
+        matches: list[str] = []
+        for candidate in self._sorted_options[start:]:
+            if not candidate.startswith(option):
+                break
+            matches.append(candidate)
+        return matches
+
+    def spec(self, spelling: str) -> FlagSpec | None:
+        """The flag behind a spelling with or without dashes, or None when absent."""
+        found = self.lookup_key(spelling)
+        return found.spec if found else None
+
+    def suggest(self, key: str, limit: int = 3) -> list[str]:
+        """Close spellings for an unknown key, for error messages."""
+        import difflib
+
+        names = [o.lstrip("-") for o in self._sorted_options]
+        return difflib.get_close_matches(key.lstrip("-").replace("_", "-"), names, n=limit)
+
+
+def option_for_key(key: str) -> str:
+    """How the autotuner turns a parameters key into an option string."""
+    return key if key.startswith("--") else f"--{key}"
+
+
+def _flag_from_json(raw: dict[str, Any]) -> FlagSpec:
+    choices = raw.get("choices")
+    return FlagSpec(
+        name=raw["name"],
+        aliases=tuple(raw.get("aliases") or ()),
+        dest=raw["dest"],
+        type=raw.get("type"),
+        action=raw["action"],
+        nargs=raw.get("nargs"),
+        choices=tuple(str(c) for c in choices) if choices is not None else None,
+        default=raw.get("default"),
+        deprecated=bool(raw.get("deprecated")),
+        negation=tuple(raw.get("negation") or ()),
+        replacement=raw.get("replacement"),
+        metavar=raw.get("metavar") if isinstance(raw.get("metavar"), str) else None,
+    )
+
+
+def parse_manifest(raw: dict[str, Any], *, snake_case: bool) -> Manifest:
+    flags = {}
+    for entry in raw["flags"]:
+        spec = _flag_from_json(entry)
+        flags[spec.name] = spec
+    return Manifest(
+        engine=raw["engine"],
+        version=raw["version"],
+        launcher=raw["launcher"],
+        flags=flags,
+        snake_case=snake_case,
+    )
+
+
+def manifest_files() -> dict[tuple[str, str], str]:
+    """(engine, version) -> file name of every shipped manifest."""
+    folder = resources.files("configlib.engines").joinpath("manifests")
+    found: dict[tuple[str, str], str] = {}
+    for entry in folder.iterdir():
+        name = entry.name
+        if not name.endswith(".json") or name.startswith("_"):
+            continue
+        engine, _, version = name[: -len(".json")].partition("-")
+        if engine and version:
+            found[(engine, version)] = name
+    return found
+
+
+@cache
+def load_manifest(engine: str, version: str, snake_case: bool) -> Manifest:
+    name = manifest_files()[(engine, version)]
+    text = resources.files("configlib.engines").joinpath("manifests", name).read_text()
+    return parse_manifest(json.loads(text), snake_case=snake_case)
+
+
+# ---- Value checks --------------------------------------------------------------------------
+
+
+def _base_type(type_name: str | None) -> tuple[str | None, bool, bool]:
+    """Split ``optional[list[int]]`` into (``int``, optional, is_list)."""
+    optional = False
+    is_list = False
+    current = type_name
+    while current is not None:
+        if current.startswith("optional[") and current.endswith("]"):
+            optional, current = True, current[len("optional[") : -1]
+        elif current.startswith("list[") and current.endswith("]"):
+            is_list, current = True, current[len("list[") : -1]
+        else:
+            break
+    return current, optional, is_list
+
+
+def render_value(value: Any) -> str:
+    """How the autotuner renders a value on the command line (Python ``str``)."""
+    return str(value)
+
+
+def check_value(spec: FlagSpec, value: Any, allowed: frozenset[str] | None = None) -> str | None:
+    """Why ``value`` would be rejected for ``spec`` at launch, or None when it is accepted.
+
+    ``value`` is one candidate from ``parameters``; the autotuner passes a JSON ``true`` as the
+    bare flag, drops ``false``, and renders everything else with ``str()`` into one
+    whitespace-split command line. ``allowed`` adds a value list the parser itself does not
+    enforce (vLLM checks some after parsing).
+    """
+    if not spec.takes_value:
+        if isinstance(value, bool):
+            return None
+        return f"takes no value: use true to pass it or false to leave it out, not {value!r}"
+    if isinstance(value, bool):
+        if value:
+            return "needs a value; true would pass the bare flag"
+        return None
+    base, optional, is_list = _base_type(spec.type)
+    if value is None:
+        return None if optional else "null would be passed as the string 'None'"
+    if isinstance(value, list | dict):
+        kind = "a list" if isinstance(value, list) else "an object"
+        return f"{kind} cannot be passed through the autotuner; give one value per candidate"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a finite number"
+    text = render_value(value)
+    if text == "" and not optional:
+        return "empty value"
+    if any(c.isspace() for c in text):
+        return "contains whitespace, which the autotuner splits into separate arguments"
+    problem = _check_typed(base, value, text, optional)
+    if problem:
+        return problem
+    choices = spec.choices if spec.choices is not None else None
+    if choices is not None and text not in choices:
+        return f"{text!r} is not one of: {', '.join(choices)}"
+    if allowed is not None and text not in allowed:
+        return f"{text!r} is not one of the values this version accepts: {', '.join(sorted(allowed))}"
+    del is_list
+    return None
+
+
+def _check_typed(base: str | None, value: Any, text: str, optional: bool) -> str | None:
+    if optional and text in {"None", ""}:
+        return None
+    if base == "int":
+        if isinstance(value, float) or not _INT.match(text):
+            return f"{text!r} is not an integer"
+    elif base == "float":
+        try:
+            number = float(text)
+        except ValueError:
+            return f"{text!r} is not a number"
+        if not math.isfinite(number):
+            return f"{text!r} is not a finite number"
+    elif base in {"human_readable_int", "human_readable_int_or_auto"}:
+        if base == "human_readable_int_or_auto" and text in {"auto", "-1"}:
+            return None
+        if isinstance(value, float) or not _HUMAN_INT.match(text):
+            hint = ", or auto" if base.endswith("auto") else ""
+            return f"{text!r} is not an integer such as 4096 or 32k{hint}"
+    elif base is not None and (base == "json" or base.startswith("json:")):
+        try:
+            json.loads(text)
+        except ValueError:
+            return f"{text!r} is not JSON text"
+    return None

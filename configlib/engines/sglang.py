@@ -1,0 +1,207 @@
+"""SGLang's mapping table: structured fields -> ``python -m sglang.launch_server`` flags.
+
+Version differences come from the manifests: a rule whose flag a release lacks is unavailable
+there, and ``OneOf`` lists alternatives in preference order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from configlib.engines.rules import (
+    Custom,
+    Flag,
+    Note,
+    OneOf,
+    PredictionOnly,
+    Rule,
+    Table,
+    Unsupported,
+)
+
+PRE_QUANTIZED = (
+    "describes a pre-quantized checkpoint: SGLang reads the method from the checkpoint's "
+    "quantization_config, so no --quantization flag is written; make sure the checkpoint "
+    "matches"
+)
+PRE_QUANTIZED_GEMM = ("fp8_block", "fp8_static", "fp8_ootb", "sq", "int8_wo", "int4_wo",
+                      "nvfp4", "nvfp4_wo", "w4a16_nvfp4")
+
+
+# ---- Parallel layout -----------------------------------------------------------------------
+# aiconfigurator's tp is the attention TP; with attention data parallelism SGLang's --tp-size
+# is the whole worker (tp x dp GPUs) and the dp ranks split attention inside it.
+
+
+def _layout(
+    attention_flags: Callable[[Callable[[str], str], int], dict[str, Any]], switch: str | None
+) -> Callable[[Callable[[str], str], tuple[Any, ...], list[Note]], dict[str, Any]]:
+    def emit(key: Callable[[str], str], values: tuple[Any, ...], notes: list[Note]) -> dict[str, Any]:
+        tp, dp, attention = values
+        if attention:
+            ranks = dp or 1
+            return {key("tp-size"): (tp or 1) * ranks, **attention_flags(key, ranks)}
+        flags: dict[str, Any] = {}
+        if tp is not None:
+            flags[key("tp-size")] = tp
+        if dp is not None:
+            flags[key("dp-size")] = dp
+        if attention is False and switch is not None:
+            flags[key(switch)] = False
+        return flags
+
+    return emit
+
+
+def _attn_dp_size(key: Callable[[str], str], ranks: int) -> dict[str, Any]:
+    return {key("attn-dp-size"): ranks}
+
+
+def _dp_attention_switch(key: Callable[[str], str], ranks: int) -> dict[str, Any]:
+    return {key("dp-size"): ranks, key("enable-dp-attention"): True}
+
+
+def _split_workers(tp_size: Any, ranks: Any) -> int | None:
+    size = 1 if tp_size is None else tp_size
+    if not isinstance(size, int) or not isinstance(ranks, int) or ranks < 1 or size % ranks:
+        return None
+    return size // ranks
+
+
+def _lift_attn_dp_size(get: Callable[[str], Any]) -> dict[str, Any] | None:
+    tp_size, dp_size, ranks = get("tp-size"), get("dp-size"), get("attn-dp-size")
+    if ranks is None:
+        return _plain_layout(tp_size, dp_size)
+    if dp_size not in (None, 1):
+        return None  # replicas of attention-DP workers: no single dp field says that
+    tp = _split_workers(tp_size, ranks)
+    return None if tp is None else {"parallel_config.tp": tp, "parallel_config.dp": ranks,
+                                    "parallel_config.attention_dp": True}
+
+
+def _lift_dp_attention_switch(get: Callable[[str], Any]) -> dict[str, Any] | None:
+    tp_size, dp_size, switch = get("tp-size"), get("dp-size"), get("enable-dp-attention")
+    if switch is not True:
+        layout = _plain_layout(tp_size, dp_size)
+        if switch is False and layout is not None:
+            layout["parallel_config.attention_dp"] = False
+        return layout
+    ranks = 1 if dp_size is None else dp_size
+    tp = _split_workers(tp_size, ranks)
+    return None if tp is None else {"parallel_config.tp": tp, "parallel_config.dp": ranks,
+                                    "parallel_config.attention_dp": True}
+
+
+def _plain_layout(tp_size: Any, dp_size: Any) -> dict[str, Any] | None:
+    fields = {}
+    if tp_size is not None:
+        fields["parallel_config.tp"] = tp_size
+    if dp_size is not None:
+        fields["parallel_config.dp"] = dp_size
+    return fields or None
+
+
+_LAYOUT = ("parallel_config.tp", "parallel_config.dp", "parallel_config.attention_dp")
+
+
+def _moe_tp_check(key: Callable[[str], str], values: tuple[Any, ...], notes: list[Note]) -> dict[str, Any]:
+    moe_tp, tp, dp, attention, ep = values
+    worker = (tp or 1) * ((dp or 1) if attention else 1)
+    derived = worker // (ep or 1) if worker % (ep or 1) == 0 else None
+    if moe_tp != derived:
+        notes.append(Note(
+            "warning", "parallel_config.moe_tp", "derived-by-engine",
+            f"SGLang has no MoE TP flag: it derives the expert TP size from --tp-size / --ep-size"
+            f"{f' (= {derived})' if derived else ''}; moe_tp {moe_tp} is kept for predictions only",
+        ))
+    return {}
+
+
+RULES: tuple[Rule, ...] = (
+    OneOf(
+        [
+            Custom(_LAYOUT, ("tp-size", "dp-size", "attn-dp-size"),
+                   _layout(_attn_dp_size, None), _lift_attn_dp_size),
+            Custom(_LAYOUT, ("tp-size", "dp-size", "enable-dp-attention"),
+                   _layout(_dp_attention_switch, "enable-dp-attention"), _lift_dp_attention_switch),
+        ],
+        missing="{engine} {version} has no data-parallel attention flags",
+    ),
+    Flag("parallel_config.pp", "pp-size"),
+    Flag("parallel_config.moe_ep", "ep-size"),
+    Custom(
+        ("parallel_config.moe_tp", "parallel_config.tp", "parallel_config.dp",
+         "parallel_config.attention_dp", "parallel_config.moe_ep"),
+        (), _moe_tp_check, triggered_by=("parallel_config.moe_tp",),
+    ),
+    Flag(
+        "quantization_config.kvcache_quant_mode", "kv-cache-dtype",
+        values={"fp8": "fp8_e4m3", "bfloat16": "auto"},
+        errors={"int8": "SGLang has no int8 KV cache (its --kv-cache-dtype takes auto, fp8_e4m3, "
+                        "fp8_e5m2 and, in newer releases, bf16 and fp4 formats)"},
+    ),
+    Flag(
+        "quantization_config.gemm_quant_mode", "quantization",
+        values={"fp8": "fp8"},
+        silent={"bfloat16": "", **{mode: f"{mode} {PRE_QUANTIZED}" for mode in PRE_QUANTIZED_GEMM}},
+    ),
+    PredictionOnly("quantization_config.fmha_quant_mode",
+                   "SGLang has no attention-precision flag (attention follows the KV-cache dtype "
+                   "and the checkpoint), so the launch may differ from the prediction"),
+    PredictionOnly("quantization_config.moe_quant_mode",
+                   "SGLang takes the expert precision from the checkpoint; no flag is written"),
+    PredictionOnly("quantization_config.comm_quant_mode",
+                   "SGLang has no flag for communication precision; no flag is written"),
+    PredictionOnly("quantization_config.activation_quant_mode",
+                   "SGLang has no activation-precision flag; no flag is written"),
+    PredictionOnly("quantization_config.weight_quant_mode",
+                   "SGLang takes weight precision from the checkpoint; no flag is written"),
+    Flag("memory_config.mem_fraction_static", "mem-fraction-static"),
+    Unsupported("memory_config.gpu_memory_utilization",
+                "SGLang has no --gpu-memory-utilization; its closest setting, "
+                "--mem-fraction-static (memory_config.mem_fraction_static), covers weights and "
+                "KV cache only, so the value is not translated"),
+    Flag("memory_config.max_model_len", "context-length"),
+    OneOf(
+        [
+            Table("memory_config.enforce_eager",
+                  {True: {"cuda-graph-backend-decode": "disabled",
+                          "cuda-graph-backend-prefill": "disabled"},
+                   False: {}}),
+            Flag("memory_config.enforce_eager", "disable-cuda-graph"),
+        ],
+        missing="{engine} {version} has no flag to disable CUDA graphs",
+    ),
+    Flag("scheduling_config.schedule_policy", "schedule-policy"),
+    Flag("scheduling_config.max_num_batched_tokens", "max-prefill-tokens"),
+    Flag("scheduling_config.max_num_seqs", "max-running-requests"),
+    Table("scheduling_config.chunked_prefill_enabled",
+          {False: {"chunked-prefill-size": -1}, True: {}}),
+    OneOf(
+        [Flag("advanced_tuning_config.max_prefill_batch_size", "prefill-max-requests")],
+        missing="{engine} {version} has no --prefill-max-requests (added in SGLang 0.5.14)",
+    ),
+    Flag("advanced_tuning_config.enable_prefix_caching", "disable-radix-cache",
+         values={True: False, False: True}),
+    Unsupported("advanced_tuning_config.disable_sliding_window",
+                "SGLang has no --disable-sliding-window (--disable-hybrid-swa-memory only "
+                "changes how sliding-window layers pool memory)"),
+    Unsupported("advanced_tuning_config.swap_space",
+                "SGLang has no swap space; host-memory KV cache is --enable-hierarchical-cache "
+                "with --hicache-size, which is not the same thing"),
+)
+
+
+def gpus_needed(get: Callable[[str], Any]) -> int:
+    """GPUs one SGLang server uses for one combination of flag values.
+
+    Attention-DP ranks (--enable-dp-attention, or 0.5.23's --attn-dp-size) share the
+    --tp-size GPUs; plain --dp-size launches whole replicas.
+    """
+    tp = get("tp-size") or 1
+    pp = get("pp-size") or 1
+    dp = get("dp-size") or 1
+    if get("enable-dp-attention") is True:
+        dp = 1
+    return int(tp) * int(pp) * int(dp)

@@ -1,0 +1,142 @@
+"""vLLM's mapping table: structured fields -> ``vllm serve MODEL`` flags."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from configlib.engines.rules import (
+    Custom,
+    Flag,
+    Note,
+    OneOf,
+    PredictionOnly,
+    Rule,
+    Toggle,
+    Unsupported,
+)
+
+PRE_QUANTIZED = (
+    "describes a pre-quantized checkpoint: vLLM reads the method from the checkpoint's "
+    "quantization_config, so no --quantization flag is written; make sure the checkpoint "
+    "matches"
+)
+PRE_QUANTIZED_GEMM = ("fp8_block", "fp8_static", "fp8_ootb", "sq", "int8_wo", "int4_wo",
+                      "nvfp4", "nvfp4_wo", "w4a16_nvfp4")
+
+
+# ---- Expert parallelism --------------------------------------------------------------------
+# vLLM has an on/off switch; the expert-parallel size is implied (tp x dp).
+
+
+def _expert_parallel(
+    key: Callable[[str], str], values: tuple[Any, ...], notes: list[Note]
+) -> dict[str, Any]:
+    ep, tp, dp = values
+    implied = (tp or 1) * (dp or 1)
+    if ep > 1 and ep != implied:
+        notes.append(Note(
+            "warning", "parallel_config.moe_ep", "derived-by-engine",
+            f"vLLM's expert-parallel size is tensor x data parallel (= {implied}); "
+            f"moe_ep {ep} only switches --enable-expert-parallel on",
+        ))
+    return {key("enable-expert-parallel"): ep > 1}
+
+
+def _lift_expert_parallel(get: Callable[[str], Any]) -> dict[str, Any] | None:
+    switch = get("enable-expert-parallel")
+    if switch is False:
+        return {"parallel_config.moe_ep": 1}
+    if switch is not True:
+        return None
+    tp, dp = get("tensor-parallel-size"), get("data-parallel-size")
+    if not all(isinstance(v, int) or v is None for v in (tp, dp)):
+        return None
+    return {"parallel_config.moe_ep": (tp or 1) * (dp or 1)}
+
+
+def _moe_tp_check(
+    key: Callable[[str], str], values: tuple[Any, ...], notes: list[Note]
+) -> dict[str, Any]:
+    moe_tp, tp, dp, ep = values
+    derived = 1 if (ep or 1) > 1 else (tp or 1) * (dp or 1)
+    if moe_tp != derived:
+        notes.append(Note(
+            "warning", "parallel_config.moe_tp", "derived-by-engine",
+            "vLLM has no MoE TP flag: experts are split tensor x data parallel wide, or not at "
+            f"all with expert parallelism (= {derived}); moe_tp {moe_tp} is kept for predictions "
+            "only",
+        ))
+    return {}
+
+
+RULES: tuple[Rule, ...] = (
+    Flag("parallel_config.tp", "tensor-parallel-size"),
+    Flag("parallel_config.pp", "pipeline-parallel-size"),
+    Flag("parallel_config.dp", "data-parallel-size"),
+    Custom(
+        ("parallel_config.moe_ep", "parallel_config.tp", "parallel_config.dp"),
+        ("enable-expert-parallel",), _expert_parallel, _lift_expert_parallel,
+        consults=("tensor-parallel-size", "data-parallel-size"),
+        triggered_by=("parallel_config.moe_ep",),
+    ),
+    Custom(
+        ("parallel_config.moe_tp", "parallel_config.tp", "parallel_config.dp",
+         "parallel_config.moe_ep"),
+        (), _moe_tp_check, triggered_by=("parallel_config.moe_tp",),
+    ),
+    Flag(
+        "quantization_config.kvcache_quant_mode", "kv-cache-dtype",
+        values={"fp8": "fp8", "bfloat16": "auto"},
+        errors={"int8": "vLLM has no int8 KV cache of the kind aiconfigurator models "
+                        "(0.24+ int8_per_token_head is a different per-token-head scheme)"},
+    ),
+    Flag(
+        "quantization_config.gemm_quant_mode", "quantization",
+        values={"fp8": "fp8"},
+        silent={"bfloat16": "", **{mode: f"{mode} {PRE_QUANTIZED}" for mode in PRE_QUANTIZED_GEMM}},
+    ),
+    PredictionOnly("quantization_config.fmha_quant_mode",
+                   "vLLM has no attention-precision flag (attention follows the KV-cache dtype "
+                   "and the checkpoint), so the launch may differ from the prediction"),
+    PredictionOnly("quantization_config.moe_quant_mode",
+                   "vLLM takes the expert precision from the checkpoint; no flag is written"),
+    PredictionOnly("quantization_config.comm_quant_mode",
+                   "vLLM has no flag for communication precision; no flag is written"),
+    PredictionOnly("quantization_config.activation_quant_mode",
+                   "vLLM has no activation-precision flag; no flag is written"),
+    PredictionOnly("quantization_config.weight_quant_mode",
+                   "vLLM takes weight precision from the checkpoint; no flag is written"),
+    Unsupported("memory_config.mem_fraction_static",
+                "vLLM has no --mem-fraction-static; its closest setting, "
+                "--gpu-memory-utilization (memory_config.gpu_memory_utilization), bounds all "
+                "engine memory, so the value is not translated"),
+    Flag("memory_config.gpu_memory_utilization", "gpu-memory-utilization"),
+    Flag("memory_config.max_model_len", "max-model-len"),
+    Flag("memory_config.enforce_eager", "enforce-eager"),
+    Flag("scheduling_config.schedule_policy", "scheduling-policy"),
+    Flag("scheduling_config.max_num_batched_tokens", "max-num-batched-tokens"),
+    Flag("scheduling_config.max_num_seqs", "max-num-seqs"),
+    Toggle("scheduling_config.chunked_prefill_enabled",
+           "enable-chunked-prefill", "no-enable-chunked-prefill"),
+    Unsupported("advanced_tuning_config.max_prefill_batch_size",
+                "vLLM has no cap on requests per prefill batch (closest: "
+                "--max-num-partial-prefills, 0.10 and 0.24 only)"),
+    Toggle("advanced_tuning_config.enable_prefix_caching",
+           "enable-prefix-caching", "no-enable-prefix-caching"),
+    Flag("advanced_tuning_config.disable_sliding_window", "disable-sliding-window"),
+    OneOf(
+        [Flag("advanced_tuning_config.swap_space", "swap-space")],
+        missing="{engine} {version} has no --swap-space (removed in vLLM 0.24); the closest "
+                "settings, --kv-offloading-size with --kv-offloading-backend, offload KV cache "
+                "instead of swapping",
+    ),
+)
+
+
+def gpus_needed(get: Callable[[str], Any]) -> int:
+    """GPUs one vLLM server uses for one combination of flag values: tp x pp x dp."""
+    tp = get("tensor-parallel-size") or 1
+    pp = get("pipeline-parallel-size") or 1
+    dp = get("data-parallel-size") or 1
+    return int(tp) * int(pp) * int(dp)
