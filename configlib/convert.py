@@ -311,7 +311,7 @@ def to_flat(task: TaskConfig, engine: Engine | None = None) -> FlatResult:
         return result
     generated = _by_flag(result.parameters, engine)
     for key, values in task.parameters.items():
-        found = engine.manifest.lookup_key(key)
+        found = engine.manifest.lookup_lenient(key)
         if found is None or found.spec.name not in generated:
             if key not in result.parameters:
                 result.parameters[key] = values
@@ -332,7 +332,7 @@ def to_flat(task: TaskConfig, engine: Engine | None = None) -> FlatResult:
 def _by_flag(parameters: FlatParameters, engine: Engine) -> dict[str, tuple[str, Resolved]]:
     found: dict[str, tuple[str, Resolved]] = {}
     for key in parameters:
-        resolved = engine.manifest.lookup_key(key)
+        resolved = engine.manifest.lookup_lenient(key)
         if resolved is not None:
             found.setdefault(resolved.spec.name, (key, resolved))
     return found
@@ -392,7 +392,7 @@ def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
         findings = []
     occurrences: dict[str, list[tuple[str, Resolved]]] = {}
     for key in task.parameters:
-        resolved = engine.manifest.lookup_key(key)
+        resolved = engine.manifest.lookup_lenient(key)
         if resolved is not None:
             occurrences.setdefault(resolved.spec.name, []).append((key, resolved))
     if not occurrences:
@@ -563,7 +563,7 @@ def _reemits_same(
     manifest = bound.manifest
     original = {}
     for key in keys:
-        resolved = manifest.lookup_key(key)
+        resolved = manifest.lookup_lenient(key)
         assert resolved is not None
         original[resolved.spec.name] = _effective_list(resolved, task.parameters[key])
     again = {}
@@ -636,7 +636,7 @@ def extra_parameters(task: TaskConfig, engine: Engine | None = None) -> FlatPara
     generated = _by_flag(generate(task, engine).parameters, engine)
     extras: FlatParameters = {}
     for key, values in task.parameters.items():
-        found = engine.manifest.lookup_key(key)
+        found = engine.manifest.lookup_lenient(key)
         if found is None or found.spec.name not in generated:
             extras[key] = values
     return extras
@@ -646,3 +646,19 @@ def with_parameters(task: TaskConfig, engine: Engine | None = None) -> tuple[Tas
     """The task with ``parameters`` regenerated from its structured sections plus its own flags."""
     flat = to_flat(task, engine)
     return task.model_copy(update={"parameters": flat.parameters}), flat.findings
+
+
+def retarget(
+    task: TaskConfig, runtime: Runtime | str, engine_version: str | None = None
+) -> tuple[TaskConfig, list[Finding]]:
+    """The task for another engine: mapped flags are lifted under the task's own engine first,
+    so only flags with no structured field are carried over as they are."""
+    target = Runtime(runtime)
+    if target == task.base_runtime and engine_version is None:
+        return task, []
+    source, findings = engine_for(task)
+    lifted = lift(task, source)
+    moved = lifted.task.model_copy(update={"base_runtime": target, "engine_version": engine_version})
+    if target != task.base_runtime:
+        moved = moved.model_copy(update={"runtime_image_tag": None})
+    return moved, unique([*findings, *lifted.findings])

@@ -94,6 +94,16 @@ class Manifest:
         """Resolve a ``parameters`` key the way the autotuner renders it (``tp-size`` -> --tp-size)."""
         return self.lookup(option_for_key(key))
 
+    def lookup_lenient(self, key: str) -> Resolved | None:
+        """Like ``lookup_key`` but also reading ``tp_size`` as ``tp-size`` on any engine.
+
+        For understanding what a key means (lifting, conflicts); validation stays strict.
+        """
+        found = self.lookup_key(key)
+        if found is None and "_" in key:
+            found = self.lookup(option_for_key(key).replace("_", "-"))
+        return found
+
     def prefix_matches(self, option: str) -> list[str]:
         """Long options that ``option`` abbreviates (argparse allows unambiguous prefixes)."""
         if not option.startswith("--"):

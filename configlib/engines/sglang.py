@@ -205,3 +205,25 @@ def gpus_needed(get: Callable[[str], Any]) -> int:
     if get("enable-dp-attention") is True:
         dp = 1
     return int(tp) * int(pp) * int(dp)
+
+
+#: Flags ``gpus_needed`` reads.
+GPU_FLAGS = ("tp-size", "pp-size", "dp-size", "enable-dp-attention")
+#: Flags whose value is a fraction in (0, 1].
+FRACTION_FLAGS = ("mem-fraction-static",)
+#: Flags whose value counts something (>= 1).
+COUNT_FLAGS = ("tp-size", "pp-size", "dp-size", "ep-size", "attn-dp-size", "max-running-requests",
+               "max-prefill-tokens", "context-length", "prefill-max-requests")
+
+
+def combination_problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
+    """Flag values SGLang refuses together, as (flag, reason), for one combination."""
+    tp, ep = get("tp-size"), get("ep-size")
+    if isinstance(tp, int) and isinstance(ep, int) and ep > 1 and (ep > tp or tp % ep):
+        return [("ep-size", f"--ep-size {ep} must divide --tp-size {tp} (SGLang splits the "
+                            "tensor-parallel group into expert-parallel ranks)")]
+    return []
+
+
+#: Flags ``combination_problems`` reads.
+COMBINATION_FLAGS = ("tp-size", "ep-size")

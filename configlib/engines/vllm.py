@@ -140,3 +140,21 @@ def gpus_needed(get: Callable[[str], Any]) -> int:
     pp = get("pipeline-parallel-size") or 1
     dp = get("data-parallel-size") or 1
     return int(tp) * int(pp) * int(dp)
+
+
+#: Flags ``gpus_needed`` reads.
+GPU_FLAGS = ("tensor-parallel-size", "pipeline-parallel-size", "data-parallel-size")
+#: Flags whose value is a fraction in (0, 1].
+FRACTION_FLAGS = ("gpu-memory-utilization",)
+#: Flags whose value counts something (>= 1).
+COUNT_FLAGS = ("tensor-parallel-size", "pipeline-parallel-size", "data-parallel-size",
+               "max-num-seqs", "max-num-batched-tokens")
+
+
+def combination_problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
+    """Flag values vLLM refuses together, as (flag, reason), for one combination."""
+    return []
+
+
+#: Flags ``combination_problems`` reads.
+COMBINATION_FLAGS: tuple[str, ...] = ()

@@ -1,0 +1,246 @@
+"""The ``configlib`` command line.
+
+Exit codes: 0 ok, 1 validation errors (printed with field paths), 2 unreadable input or bad
+usage (one line saying why). Findings go to stderr, results to stdout, so output can be piped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TextIO
+
+from configlib import __version__
+from configlib.convert import engine_for, retarget, to_flat
+from configlib.engines import UnknownEngineVersion, get_engine, supported_versions
+from configlib.findings import Finding, errors
+from configlib.grid import grid_of, launch_command
+from configlib.io import InputError, dump_document
+from configlib.model import TaskConfig
+from configlib.taskfile import TaskFormatError, load_task, to_autotuner, to_structured_form
+from configlib.validate import validate
+from configlib.vocab import Runtime, Strategy
+
+OK, INVALID, UNUSABLE = 0, 1, 2
+
+#: Modules that add subcommands with ``register(subparsers)``; missing ones are skipped.
+FEATURE_MODULES: tuple[str, ...] = (
+    "configlib.aiconfigurator.cli",
+    "configlib.store.cli",
+)
+
+
+class UsageError(Exception):
+    """Bad arguments or unusable input: exit 2 with this message."""
+
+
+def _print_findings(findings: Sequence[Finding], stream: TextIO) -> None:
+    for finding in findings:
+        print(str(finding), file=stream)
+
+
+def _load(path: str) -> tuple[TaskConfig, list[Finding]]:
+    try:
+        return load_task(path)
+    except InputError as error:
+        raise UsageError(str(error)) from None
+
+
+def _engine_args(parser: argparse.ArgumentParser, runtime_help: str) -> None:
+    parser.add_argument("--runtime", choices=[r.value for r in Runtime], help=runtime_help)
+    parser.add_argument(
+        "--engine-version",
+        metavar="V",
+        help="engine release to check against (default: the one the task's image tag names, "
+        "else the newest supported)",
+    )
+
+
+def _target(task: TaskConfig, args: argparse.Namespace) -> tuple[TaskConfig, list[Finding]]:
+    """The task retargeted to --runtime/--engine-version when given."""
+    runtime = args.runtime or task.base_runtime
+    if args.engine_version:
+        try:
+            get_engine(runtime, args.engine_version)
+        except UnknownEngineVersion as error:
+            raise UsageError(str(error)) from None
+    if args.runtime and Runtime(args.runtime) != task.base_runtime:
+        return retarget(task, args.runtime, args.engine_version)
+    if args.engine_version:
+        return task.model_copy(update={"engine_version": args.engine_version}), []
+    return task, []
+
+
+# ---- Commands ----------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    task, notes = _load(args.file)
+    task, moved = _target(task, args)
+    findings = [*notes, *moved, *validate(task)]
+    engine, _ = engine_for(task)
+    if args.json:
+        print(json.dumps({"file": args.file, "engine": engine.label,
+                          "findings": [f.as_dict() for f in findings]}, indent=2))
+    else:
+        _print_findings(findings, sys.stdout)
+        count = len(errors(findings))
+        status = "invalid" if count else "valid"
+        print(f"{args.file}: {status} for {engine.label} "
+              f"({count} errors, {len(findings) - count} warnings)")
+    return INVALID if errors(findings) else OK
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    task, notes = _load(args.file)
+    task, moved = _target(task, args)
+    engine, _ = engine_for(task)
+    flat = to_flat(task, engine)
+    findings = [*notes, *moved, *validate(task, engine=engine)]
+    if args.format == "json":
+        data = {k: v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v
+                for k, v in flat.parameters.items()}
+        print(json.dumps(data, indent=2))
+    else:
+        grid = grid_of(flat.parameters)
+        limit = args.limit
+        if limit is None:
+            grid_search = task.optimization.strategy == Strategy.GRID_SEARCH
+            limit = task.optimization.max_iterations if grid_search else grid.size
+        for point in grid.first(min(limit, grid.size)):
+            print(launch_command(engine, task.model.id_or_path, point))
+        shown = min(limit, grid.size)
+        print(f"{shown:,} of {grid.size:,} grid points for {engine.label}", file=sys.stderr)
+    _print_findings(findings, sys.stderr)
+    return INVALID if errors(findings) else OK
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    task, notes = _load(args.file)
+    task, moved = _target(task, args)
+    findings = [*notes, *moved]
+    if args.to == "autotuner":
+        data, converted = to_autotuner(task)
+    else:
+        from configlib.convert import to_structured
+
+        structured, lifted = to_structured(task)
+        data, converted = to_structured_form(structured)
+        converted = [*lifted, *converted]
+    findings.extend(converted)
+    text = dump_document(data, args.format)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as error:
+            raise UsageError(f"{args.output}: {error.strerror or error}") from None
+    else:
+        sys.stdout.write(text)
+    _print_findings(findings, sys.stderr)
+    return INVALID if errors(findings) else OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    print(json.dumps(TaskConfig.model_json_schema(), indent=2))
+    return OK
+
+
+def cmd_engines(args: argparse.Namespace) -> int:
+    for runtime in Runtime:
+        versions = supported_versions(runtime)
+        print(f"{runtime.value}: {', '.join(versions)} (default {versions[-1]})")
+    return OK
+
+
+# ---- Parser ------------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(UNUSABLE, f"{self.prog}: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="configlib",
+        description="Typed tuning tasks for SGLang and vLLM: validate, convert, list launches.",
+    )
+    parser.add_argument("--version", action="version", version=f"configlib {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = commands.add_parser("validate", help="check a task file against its engine release")
+    p.add_argument("file", help="task file (JSON or YAML, autotuner or structured form)")
+    _engine_args(p, "check for this engine instead of the task's base_runtime")
+    p.add_argument("--json", action="store_true", help="print findings as JSON")
+    p.set_defaults(handler=cmd_validate)
+
+    p = commands.add_parser("params", help="flat engine flags, or one launch command per grid point")
+    p.add_argument("file", help="task file")
+    _engine_args(p, "engine to generate flags for (default: the task's base_runtime)")
+    p.add_argument("--format", choices=["json", "args"], default="json",
+                   help="json: the flat parameters; args: shell-quoted launch commands")
+    p.add_argument("--limit", type=_positive_int, metavar="N",
+                   help="with --format args, print at most N commands (default: what the "
+                   "autotuner would run, max_iterations for grid search)")
+    p.set_defaults(handler=cmd_params)
+
+    p = commands.add_parser("convert", help="write the task as autotuner JSON or structured form")
+    p.add_argument("file", help="task file")
+    p.add_argument("--to", choices=["structured", "autotuner"], required=True,
+                   help="autotuner: flat flags the autotuner runs; structured: configlib's sections")
+    p.add_argument("--format", choices=["json", "yaml"], default="json")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    _engine_args(p, "engine to convert for (default: the task's base_runtime)")
+    p.set_defaults(handler=cmd_convert)
+
+    p = commands.add_parser("schema", help="print the JSON Schema of a task")
+    p.set_defaults(handler=cmd_schema)
+
+    p = commands.add_parser("engines", help="list the supported engine releases")
+    p.set_defaults(handler=cmd_engines)
+
+    for module_name in FEATURE_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if error.name and module_name.startswith(error.name):
+                continue
+            raise
+        register: Callable[[Any], None] = module.register
+        register(commands)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except UsageError as error:
+        print(f"configlib: {error}", file=sys.stderr)
+        return UNUSABLE
+    except TaskFormatError as error:
+        _print_findings(error.findings, sys.stderr if args.command != "validate" else sys.stdout)
+        print(f"{getattr(args, 'file', 'input')}: not a valid task", file=sys.stderr)
+        return INVALID
+    except BrokenPipeError:
+        return OK
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

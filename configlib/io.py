@@ -1,0 +1,157 @@
+"""Reading and writing JSON/YAML documents safely, with errors that name the file and line.
+
+Everything users upload goes through here: size limits, strict UTF-8, YAML through
+``safe_load`` with a guard against alias bombs (a document whose aliases expand to millions of
+nodes is refused before anything walks it), and JSON without deep-nesting or huge-number
+crashes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+#: Largest document accepted, in bytes.
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+#: Largest number of nodes a YAML document may expand to (aliases counted each time used).
+MAX_YAML_NODES = 2_000_000
+
+
+class InputError(ValueError):
+    """Unreadable input: the message names the file and, when known, the line."""
+
+    def __init__(self, source: str, message: str, line: int | None = None) -> None:
+        self.source = source
+        self.line = line
+        where = f"{source}:{line}" if line else source
+        super().__init__(f"{where}: {message}")
+
+
+def read_text(path: str | Path, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
+    """A file's text, refusing huge, binary or non-UTF-8 files."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(str(path), f"file is {size:,} bytes; the limit is {max_bytes:,}")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise InputError(str(path), "is a folder, not a file") from None
+    except PermissionError:
+        raise InputError(str(path), "permission denied") from None
+    except OSError as error:
+        raise InputError(str(path), error.strerror or str(error)) from None
+    return decode(data, str(path), max_bytes=max_bytes)
+
+
+def decode(data: bytes, source: str, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> str:
+    """Strict UTF-8 (a BOM is allowed); the error names the byte and line."""
+    if len(data) > max_bytes:
+        raise InputError(source, f"{len(data):,} bytes; the limit is {max_bytes:,}")
+    if b"\x00" in data[:8192]:
+        raise InputError(source, "binary data, not a text document")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputError(source, f"not UTF-8 text (byte {error.start})", line) from None
+
+
+def _looks_like_json(text: str, source: str) -> bool:
+    lowered = source.lower()
+    if lowered.endswith(".json"):
+        return True
+    if lowered.endswith((".yaml", ".yml")):
+        return False
+    return text.lstrip()[:1] in {"{", "["}
+
+
+def parse_document(text: str, source: str = "<input>", fmt: str | None = None) -> Any:
+    """Parse JSON or YAML (by ``fmt``, the file name, or the first character)."""
+    if not text.strip():
+        raise InputError(source, "empty document")
+    use_json = fmt == "json" if fmt else _looks_like_json(text, source)
+    return parse_json(text, source) if use_json else parse_yaml(text, source)
+
+
+def parse_json(text: str, source: str = "<input>") -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(source, f"invalid JSON: {error.msg} (column {error.colno})",
+                         error.lineno) from None
+    except RecursionError:
+        raise InputError(source, "JSON nested too deeply") from None
+    except ValueError as error:  # e.g. an integer with more digits than Python allows
+        raise InputError(source, f"invalid JSON: {error}") from None
+
+
+class _GuardedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses documents whose aliases expand to too many nodes."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _check_expansion(node)
+        return super().construct_document(node)
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes and not done:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                children.extend((k, v))
+        if not done:
+            sizes[key] = -1  # in progress: a cycle counts once
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        total = 1 + sum(max(sizes.get(id(c), 1), 1) for c in children)
+        if total > MAX_YAML_NODES:
+            raise yaml.YAMLError(
+                f"document expands to more than {MAX_YAML_NODES:,} nodes through aliases"
+            )
+        sizes[key] = total
+
+
+def parse_yaml(text: str, source: str = "<input>") -> Any:
+    try:
+        documents = list(yaml.load_all(text, Loader=_GuardedLoader))
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        problem = error.problem or error.context or "invalid YAML"
+        raise InputError(source, f"invalid YAML: {problem}", line) from None
+    except yaml.YAMLError as error:
+        raise InputError(source, f"invalid YAML: {error}") from None
+    except RecursionError:
+        raise InputError(source, "YAML nested too deeply") from None
+    if not documents:
+        raise InputError(source, "empty document")
+    return documents[0] if len(documents) == 1 else documents
+
+
+def load_document(path: str | Path) -> Any:
+    """Read and parse one JSON or YAML file."""
+    return parse_document(read_text(path), str(path))
+
+
+def dump_document(data: Any, fmt: str = "json") -> str:
+    """JSON (indented) or YAML (block style, keys in order)."""
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "yaml":
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    raise ValueError(f"unknown format {fmt!r}; use json or yaml")
