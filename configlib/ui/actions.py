@@ -1,0 +1,152 @@
+"""The editor's actions: save (with stale-save conflicts), downloads, presets."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+import streamlit as st
+
+from configlib.findings import Finding, errors
+from configlib.io import dump_document
+from configlib.taskfile import to_autotuner, to_structured_form
+from configlib.ui import drafts, keys
+from configlib.ui.editor import EditorState
+from configlib.ui.resources import store
+from configlib.ui.widgets import set_flash
+
+
+def file_stem(name: str) -> str:
+    """A safe file name stem for a task or preset name."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
+    return stem or "task"
+
+
+# ---- Save ----------------------------------------------------------------------------------
+
+
+def _save(state: EditorState, draft: str, name: str | None = None) -> None:
+    from configlib.store import ConflictError, NameTaken
+
+    task = state.task if name is None else state.task.model_copy(update={"task_name": name})
+    same_task = state.stored is not None and state.stored.name == task.task_name
+    expected = state.stored.version if same_task and state.stored else None
+    try:
+        store().save_task(task, expected_version=expected)
+    except ConflictError as error:
+        st.session_state[keys.CONFLICT] = (draft, str(error))
+        return
+    except NameTaken:
+        st.session_state[keys.CONFLICT] = (
+            draft,
+            f"A task named {task.task_name!r} already exists. Open it from the Tasks page, or "
+            "save this one under another name.",
+        )
+        return
+    version = store().get_task(task.task_name).version
+    if name is not None:
+        state.task = task
+        state.raw["task_name"] = name
+        state.form_revision += 1
+    drafts.saved_as(draft, state, task.task_name, version)
+    st.session_state.pop(keys.CONFLICT, None)
+    set_flash("success", f"Saved {task.task_name} (version {version}).")
+
+
+def _reload(state: EditorState, draft: str) -> None:
+    fresh = drafts.load_stored(state.stored.name) if state.stored else None
+    st.session_state.pop(keys.CONFLICT, None)
+    if fresh is None:
+        set_flash("error", "The stored task is gone; save this draft under a new name.")
+        return
+    drafts.drafts()[draft] = fresh
+    fresh.form_revision = state.form_revision + 1
+    set_flash(
+        "success",
+        f"Reloaded {fresh.name} (version {fresh.stored.version if fresh.stored else ''}); "
+        "your unsaved edits were discarded.",
+    )
+
+
+def save_panel(state: EditorState, draft: str, findings: list[Finding]) -> None:
+    """Save, or the conflict of a stale save with its two ways out."""
+    blocking = errors(findings)
+    renamed = state.stored is not None and state.stored.name != state.task.task_name
+    label = "Save as new task" if state.stored is None or renamed else "Save"
+    conflict = st.session_state.get(keys.CONFLICT)
+    if conflict and conflict[0] == draft:
+        st.error(conflict[1], icon=":material/sync_problem:")
+        reload_col, save_as_col = st.columns(2)
+        if state.stored is not None:
+            reload_col.button(
+                "Reload the stored version",
+                on_click=_reload,
+                args=(state, draft),
+                help="Discard your edits and load what is stored now.",
+            )
+        with save_as_col:
+            new_name = st.text_input(
+                "Save as", key=keys.SAVE_AS_NAME, placeholder=f"{state.task.task_name}-2"
+            )
+            st.button(
+                "Save under this name",
+                disabled=not new_name or bool(blocking),
+                on_click=_save,
+                args=(state, draft, new_name),
+            )
+    st.button(
+        label,
+        type="primary",
+        disabled=bool(blocking),
+        on_click=_save,
+        args=(state, draft),
+        help=f"{len(blocking)} error(s) must be fixed first" if blocking else None,
+        width="stretch",
+    )
+
+
+# ---- Downloads -----------------------------------------------------------------------------
+
+
+def export_formats(state: EditorState) -> list[tuple[str, str, str, str]]:
+    """(label, file name, mime, content) for each download of the draft."""
+    task = state.task
+    stem = file_stem(task.task_name)
+    autotuner, _ = to_autotuner(task)
+    structured, _ = to_structured_form(task)
+    found = [
+        ("Autotuner JSON", f"{stem}.json", "application/json", dump_document(autotuner, "json")),
+        (
+            "Structured JSON",
+            f"{stem}.structured.json",
+            "application/json",
+            dump_document(structured, "json"),
+        ),
+        ("Structured YAML", f"{stem}.yaml", "application/yaml", dump_document(structured, "yaml")),
+    ]
+    if importlib.util.find_spec("configlib.aiconfigurator") is not None:
+        from configlib.aiconfigurator import export_exp_yaml
+
+        try:
+            found.append(
+                (
+                    "aiconfigurator cli exp YAML",
+                    f"{stem}.exp.yaml",
+                    "application/yaml",
+                    export_exp_yaml(task),
+                )
+            )
+        except ValueError as error:
+            found.append(("aiconfigurator cli exp YAML", "", "", str(error)))
+    return found
+
+
+def downloads(state: EditorState) -> None:
+    with st.popover("Download", icon=":material/download:"):
+        for label, name, mime, content in export_formats(state):
+            if not name:
+                st.caption(f"{label}: {content}")
+                continue
+            st.download_button(
+                label, content, file_name=name, mime=mime, on_click="ignore", width="stretch"
+            )

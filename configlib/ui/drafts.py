@@ -1,0 +1,96 @@
+"""Open drafts of the task editor, kept in the session so nothing typed is lost.
+
+Each stored task being edited has its own draft (``task:NAME``), plus one new-task draft. The
+editor shows the task the URL names (``?task=NAME``), else the last draft it showed.
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+import streamlit as st
+
+from configlib.model import TaskConfig
+from configlib.ui import keys
+from configlib.ui.editor import EditorState, StoredRef
+from configlib.ui.resources import store
+
+
+def drafts() -> dict[str, EditorState]:
+    if keys.DRAFTS not in st.session_state:
+        st.session_state[keys.DRAFTS] = {}
+    return cast(dict[str, EditorState], st.session_state[keys.DRAFTS])
+
+
+def load_stored(name: str) -> EditorState | None:
+    """A fresh draft of the stored task ``name`` (None when there is none)."""
+    from configlib.store import NotFound
+
+    try:
+        stored = store().get_task(name)
+    except NotFound:
+        return None
+    return EditorState.from_task(stored.task, StoredRef(name, stored.version))
+
+
+def open_task(name: str) -> str | None:
+    """Show the stored task ``name`` in the editor (its open draft if any)."""
+    draft = keys.draft_id(name)
+    if draft not in drafts():
+        state = load_stored(name)
+        if state is None:
+            return None
+        drafts()[draft] = state
+    st.session_state[keys.CURRENT] = draft
+    return draft
+
+
+def open_new(task: TaskConfig | None = None, *, replace: bool = True) -> str:
+    """Show a new, unsaved draft (empty, or a copy of ``task``)."""
+    if replace or keys.NEW_DRAFT not in drafts():
+        drafts()[keys.NEW_DRAFT] = (
+            EditorState.new() if task is None else _unsaved(EditorState.from_task(task))
+        )
+    st.session_state[keys.CURRENT] = keys.NEW_DRAFT
+    return keys.NEW_DRAFT
+
+
+def _unsaved(state: EditorState) -> EditorState:
+    state.dirty = True
+    return state
+
+
+def current() -> tuple[str, EditorState] | None:
+    """The draft the editor shows, following ``?task=NAME``; None when that task is gone."""
+    wanted = st.query_params.get("task")
+    if wanted:
+        draft = open_task(wanted)
+        if draft is None:
+            return None
+        return draft, drafts()[draft]
+    draft = st.session_state.get(keys.CURRENT)
+    if draft not in drafts():
+        draft = open_new(replace=False)
+    state = drafts()[draft]
+    if state.stored is not None:
+        st.query_params["task"] = state.stored.name
+    return draft, state
+
+
+def saved_as(old_draft: str, state: EditorState, name: str, version: int) -> str:
+    """Re-file a draft under its stored name after a save."""
+    state.stored = StoredRef(name, version)
+    state.dirty = False
+    new_draft = keys.draft_id(name)
+    drafts().pop(old_draft, None)
+    drafts()[new_draft] = state
+    st.session_state[keys.CURRENT] = new_draft
+    st.query_params["task"] = name
+    return new_draft
+
+
+def forget(name: str) -> None:
+    """Drop the draft of a deleted task."""
+    drafts().pop(keys.draft_id(name), None)
+    if st.session_state.get(keys.CURRENT) == keys.draft_id(name):
+        st.session_state.pop(keys.CURRENT, None)

@@ -1,0 +1,301 @@
+"""The task editor's state, without Streamlit: one draft task, the form's widget values, and
+everything the side panel shows.
+
+The draft is always a valid TaskConfig. Form values that do not parse are kept as typed (with
+an error on their field) and leave the draft's value alone, so nothing typed is lost and nothing
+invalid reaches the task. Both tabs edit the same draft through configlib.ui.sync.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from configlib.compare import prediction_rows
+from configlib.convert import to_flat
+from configlib.engines import Engine
+from configlib.findings import Finding, errors, unique
+from configlib.grid import grid_of, launch_command
+from configlib.model import RangeSpec, TaskConfig
+from configlib.ui import expert, fields, sync
+from configlib.validate import validate
+from configlib.vocab import Runtime, Strategy
+
+#: Placeholders that keep a new draft valid until the user fills the required fields.
+NEW_TASK_NAME = "untitled-task"
+NEW_MODEL = "<model>"
+#: Launch commands shown in the side panel.
+COMMANDS_SHOWN = 3
+
+
+@dataclass
+class StoredRef:
+    """The stored task a draft was loaded from: saving needs its version."""
+
+    name: str
+    version: int
+
+
+@dataclass
+class EditorState:
+    """One draft in the task editor."""
+
+    task: TaskConfig
+    raw: dict[str, fields.Raw]
+    """Form widget values by field path, as typed."""
+    errors: dict[str, str] = field(default_factory=dict)
+    """Form fields whose typed value was not applied, and why."""
+    bad_rows: list[dict[str, str]] = field(default_factory=list)
+    """Expert-mode rows that could not be read, kept as typed with an ``error``."""
+    notes: list[Finding] = field(default_factory=list)
+    """What the last sync between the tabs had to say (a flag that could not be lifted ...)."""
+    stored: StoredRef | None = None
+    revision: int = 0
+    """Bumps on every change of the draft (the expert table restarts from the new flags)."""
+    form_revision: int = 0
+    """Bumps when the form values were replaced from outside the form (push them to widgets)."""
+    dirty: bool = False
+
+    # ---- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def new(cls, runtime: Runtime | str = Runtime.SGLANG) -> EditorState:
+        """An empty draft: the required fields are blank (and flagged) until filled."""
+        task = TaskConfig(
+            task_name=NEW_TASK_NAME, model={"id_or_path": NEW_MODEL}, base_runtime=Runtime(runtime)
+        )
+        state = cls.from_task(task)
+        state.raw["task_name"] = ""
+        state.raw["model.id_or_path"] = ""
+        state.errors = {"task_name": "required", "model.id_or_path": "required"}
+        return state
+
+    @classmethod
+    def from_task(cls, task: TaskConfig, stored: StoredRef | None = None) -> EditorState:
+        regenerated, notes = sync.regenerate(task)
+        return cls(
+            task=regenerated,
+            raw=fields.raw_from_task(regenerated),
+            stored=stored,
+            notes=[n for n in notes if n.severity == "error"],
+        )
+
+    # ---- edits -------------------------------------------------------------------------------
+
+    def _changed(self, task: TaskConfig, notes: list[Finding]) -> None:
+        self.task = task
+        self.notes = notes
+        self.revision += 1
+        self.dirty = True
+
+    def set_field(self, path: str, value: fields.Raw) -> None:
+        """One form widget changed: re-read the whole form and regenerate the flags."""
+        self.raw[path] = value
+        result = fields.apply_form(self.task, self.raw)
+        task, notes = sync.structured_edit(self.task, result.task)
+        self.errors = result.errors
+        self._changed(task, notes)
+
+    def set_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """The expert table changed: read its rows and lift mapped flags into the sections."""
+        engine = self.engine
+        parsed = expert.parameters_from_rows(rows, engine)
+        parameters = parsed.parameters
+        for row in parsed.bad:
+            key = expert.clean_flag(row[expert.FLAG])
+            if key in self.task.parameters and key not in parameters:
+                parameters[key] = self.task.parameters[key]
+        self.bad_rows = parsed.bad
+        task, notes = sync.flat_edit(self.task, parameters)
+        self._replace_form(task)
+        self._changed(task, notes)
+
+    def add_flag(self, name: str, values: str) -> str | None:
+        """Add one flag from the expert tab's picker; returns a problem, or None when added."""
+        key = expert.clean_flag(name)
+        if not key:
+            return "pick or type a flag name"
+        if key in self.task.parameters:
+            return f"{key} is already in the table: edit its row"
+        try:
+            expert.parse_values(values, expert.flag_info(self.engine, key))
+        except ValueError as error:
+            return str(error)
+        self.set_rows([*self.rows(), {expert.FLAG: key, expert.VALUES: values}])
+        return None
+
+    def set_engine(self, runtime: Runtime | str, version: str | None) -> None:
+        """Runtime or engine version changed: retarget and regenerate the flags."""
+        task, notes = sync.change_engine(self.task, runtime, version)
+        self._replace_form(task)
+        self._changed(task, notes)
+
+    def replace(self, task: TaskConfig, notes: list[Finding] | None = None) -> None:
+        """A new draft from outside (presets applied, task reloaded): reset both tabs."""
+        regenerated, more = sync.regenerate(task)
+        self.raw = fields.raw_from_task(regenerated)
+        self.errors = {}
+        self.bad_rows = []
+        self.form_revision += 1
+        self._changed(regenerated, unique([*(notes or []), *more]))
+
+    def _replace_form(self, task: TaskConfig) -> None:
+        """Refresh widget values from ``task``, keeping typed values that are still pending."""
+        new_raw = fields.raw_from_task(task)
+        kept = {}
+        for path, message in self.errors.items():
+            if fields.get_path(task, path) == fields.get_path(self.task, path):
+                new_raw[path] = self.raw.get(path, new_raw.get(path, ""))
+                kept[path] = message
+        self.raw = new_raw
+        self.errors = kept
+        self.form_revision += 1
+
+    # ---- reading -----------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine:
+        return sync.engine_of(self.task)[0]
+
+    @property
+    def name(self) -> str:
+        return self.task.task_name
+
+    def form_findings(self) -> list[Finding]:
+        found = [Finding("error", path, "form", message) for path, message in self.errors.items()]
+        found += [
+            Finding("error", f"parameters.{row[expert.FLAG]}", "expert-row", row["error"])
+            for row in self.bad_rows
+        ]
+        return found
+
+    def findings(self) -> list[Finding]:
+        """Everything wrong or worth knowing: form problems first, then validation."""
+        return unique([*self.form_findings(), *self.notes, *validate(self.task)])
+
+    def can_save(self, findings: list[Finding] | None = None) -> bool:
+        return not errors(findings if findings is not None else self.findings())
+
+    def rows(self, findings: list[Finding] | None = None) -> list[dict[str, str]]:
+        """The expert table: one row per flag, pending rows shown as typed, with problems."""
+        engine = self.engine
+        flat = to_flat(self.task, engine)
+        rows = expert.rows_from_parameters(self.task.parameters, flat.sources, engine)
+        problems = _problems_by_flag(findings or [], flat.sources)
+        pending = {expert.clean_flag(r[expert.FLAG]): r for r in self.bad_rows}
+        shown = []
+        for row in rows:
+            bad = pending.pop(row[expert.FLAG], None)
+            if bad is not None:
+                row = {**row, expert.FLAG: bad[expert.FLAG], expert.VALUES: bad[expert.VALUES]}
+                row[PROBLEM] = bad["error"]
+            else:
+                row[PROBLEM] = problems.get(row[expert.FLAG], "")
+            shown.append(row)
+        for bad in pending.values():
+            shown.append(
+                {
+                    expert.FLAG: bad[expert.FLAG],
+                    expert.VALUES: bad[expert.VALUES],
+                    expert.SOURCE: "not applied",
+                    expert.ACCEPTS: "",
+                    PROBLEM: bad["error"],
+                }
+            )
+        return shown
+
+    def summary(self, findings: list[Finding] | None = None) -> Summary:
+        return summarize(
+            self.task, self.engine, findings if findings is not None else self.findings()
+        )
+
+
+PROBLEM = "problem"
+
+
+def _problems_by_flag(
+    findings: list[Finding], sources: Mapping[str, tuple[str, ...]]
+) -> dict[str, str]:
+    by_field: dict[str, str] = {}
+    for finding in findings:
+        if finding.severity != "error":
+            continue
+        path = re.sub(r"\[\d+\]$", "", finding.path)
+        if path.startswith("parameters."):
+            by_field.setdefault(path[len("parameters.") :], finding.message)
+        for key, paths in sources.items():
+            if path in paths:
+                by_field.setdefault(key, finding.message)
+    return by_field
+
+
+# ---- The side panel ------------------------------------------------------------------------
+
+
+@dataclass
+class Summary:
+    """What the editor's side panel shows for one draft."""
+
+    engine: str
+    findings: dict[str, list[Finding]]
+    """Findings grouped by the field they are about, errors first."""
+    error_count: int
+    warning_count: int
+    parameters: list[dict[str, str]]
+    grid_size: int
+    runs: int
+    """Experiments the autotuner runs: the grid, cut to max_iterations for grid search."""
+    truncated: bool
+    skipped: tuple[str, ...]
+    """Flags left out of the grid (bayesian/random ranges, empty lists)."""
+    commands: list[str]
+    predictions: list[dict[str, Any]]
+
+
+def field_of(path: str) -> str:
+    """The field a finding is about: ``parameters.tp-size[1]`` -> ``parameters.tp-size``."""
+    return re.sub(r"\[\d+\]", "", path) or "task"
+
+
+def group_findings(findings: list[Finding]) -> dict[str, list[Finding]]:
+    ordered = sorted(findings, key=lambda f: f.severity != "error")
+    groups: dict[str, list[Finding]] = {}
+    for finding in ordered:
+        groups.setdefault(field_of(finding.path), []).append(finding)
+    return groups
+
+
+def summarize(task: TaskConfig, engine: Engine, findings: list[Finding]) -> Summary:
+    grid = grid_of(task.parameters)
+    size = grid.size
+    limit = task.optimization.max_iterations
+    grid_search = task.optimization.strategy == Strategy.GRID_SEARCH
+    runs = min(size, limit) if grid_search else limit
+    flat = to_flat(task, engine)
+    rows = [
+        {
+            "flag": key,
+            "values": expert.render_values(values),
+            "from": ", ".join(flat.sources.get(key, ())) or "other flag",
+        }
+        for key, values in task.parameters.items()
+    ]
+    commands = [
+        launch_command(engine, task.model.id_or_path, point) for point in grid.first(COMMANDS_SHOWN)
+    ]
+    ranges = tuple(k for k, v in task.parameters.items() if isinstance(v, RangeSpec))
+    return Summary(
+        engine=engine.label,
+        findings=group_findings(findings),
+        error_count=len(errors(findings)),
+        warning_count=len(findings) - len(errors(findings)),
+        parameters=rows,
+        grid_size=size,
+        runs=runs,
+        truncated=grid_search and size > limit,
+        skipped=ranges or grid.skipped,
+        commands=commands,
+        predictions=prediction_rows(task.metadata.aiconfigurator_predictions),
+    )

@@ -1,0 +1,53 @@
+"""Session-state keys of the app, in one place so pages and tests agree on them.
+
+Two kinds: state the app owns (drafts, import results; kept for the whole session) and widget
+keys (Streamlit drops a widget's value when the widget is not rendered, so pages copy the value
+into app-owned state in callbacks and write it back before rendering).
+"""
+
+from __future__ import annotations
+
+#: dict[str, EditorState]: every open draft by draft id.
+DRAFTS = "editor.drafts"
+#: The draft id the editor shows when the URL names no task.
+CURRENT = "editor.current"
+#: (draft id, form revision) last written into the form widgets.
+PUSHED = "editor.pushed"
+#: A stale-save conflict message for the current draft, until resolved.
+CONFLICT = "editor.conflict"
+#: One-shot message shown after a save, reload or preset application.
+FLASH = "app.flash"
+
+RUNTIME = "editor.runtime"
+VERSION = "editor.version"
+SAVE_AS_NAME = "editor.save_as_name"
+ADD_FLAG = "editor.add_flag"
+ADD_VALUES = "editor.add_values"
+
+#: ImportSession of the aiconfigurator import page.
+IMPORT = "import.session"
+IMPORT_RUNTIME = "import.runtime"
+IMPORT_UPLOAD = "import.upload"
+
+#: Presets page: the preset being edited (an EditorState) and its original name.
+PRESET_DRAFT = "presets.draft"
+
+#: Compare page: candidates picked from the import page, results upload.
+COMPARE_TASKS = "compare.tasks"
+
+NEW_DRAFT = "new"
+
+
+def draft_id(task_name: str | None) -> str:
+    """The draft id of a stored task, or of the new-task draft."""
+    return f"task:{task_name}" if task_name else NEW_DRAFT
+
+
+def field(path: str, scope: str = "editor") -> str:
+    """The widget key of one form field."""
+    return f"{scope}.field:{path}"
+
+
+def expert_table(scope: str, draft: str, revision: int) -> str:
+    """The data editor's key: a new key per revision restarts it from the regenerated flags."""
+    return f"{scope}.expert:{draft}:{revision}"

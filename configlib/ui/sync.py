@@ -1,0 +1,147 @@
+"""Keeping the structured sections and the flat flags of a task in step, through configlib.
+
+- A structured edit regenerates the flags: the sections' flags for the task's engine release,
+  plus the task's own flags that no section generates (kept exactly as they were).
+- A flag edit updates the structured fields: the fields behind each changed or removed
+  generated flag are cleared, then every mapped flag is lifted back (configlib.convert.lift);
+  a flag that cannot be lifted, or is unknown, stays as it is.
+- An engine change retargets the task (configlib.convert.retarget) and regenerates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from configlib.convert import (
+    PRECEDENCE,
+    engine_for,
+    extra_parameters,
+    lift,
+    retarget,
+    to_flat,
+    with_parameters,
+)
+from configlib.engines import Engine
+from configlib.findings import Finding, unique
+from configlib.model import STRUCTURED_SECTIONS, TaskConfig
+from configlib.ui.fields import section_model
+from configlib.vocab import ConfigFormat, Runtime
+
+_LOSER_OF = dict(PRECEDENCE)
+
+
+def engine_of(task: TaskConfig) -> tuple[Engine, list[Finding]]:
+    """The release a task's flags target."""
+    return engine_for(task)
+
+
+def _with_format(task: TaskConfig) -> TaskConfig:
+    wanted = ConfigFormat.STRUCTURED if task.has_structured() else ConfigFormat.FLAT
+    if task.metadata.config_format == wanted:
+        return task
+    metadata = task.metadata.model_copy(update={"config_format": wanted})
+    return task.model_copy(update={"metadata": metadata})
+
+
+def regenerate(task: TaskConfig) -> tuple[TaskConfig, list[Finding]]:
+    """The task with ``parameters`` = the sections' flags plus its own other flags."""
+    full, findings = with_parameters(task)
+    return _with_format(full), findings
+
+
+def structured_edit(before: TaskConfig, after: TaskConfig) -> tuple[TaskConfig, list[Finding]]:
+    """``after`` carries edited sections and ``before``'s parameters: regenerate its flags.
+
+    Flags generated from ``before``'s sections are dropped first, so a value removed from a
+    section removes its flag; flags no section generates are kept verbatim.
+    """
+    engine, _ = engine_for(before)
+    extras = extra_parameters(before, engine)
+    return regenerate(after.model_copy(update={"parameters": extras}))
+
+
+def _clear(task: TaskConfig, paths: set[str]) -> TaskConfig:
+    update: dict[str, Any] = {}
+    for section in STRUCTURED_SECTIONS:
+        names = {p.split(".", 1)[1] for p in paths if p.startswith(section + ".")}
+        holder = getattr(task, section)
+        if not names or holder is None:
+            continue
+        update[section] = holder.model_copy(update=dict.fromkeys(names))
+    return task.model_copy(update=update)
+
+
+def _get(task: TaskConfig, path: str) -> Any:
+    section, _, name = path.partition(".")
+    holder = getattr(task, section)
+    return None if holder is None else getattr(holder, name)
+
+
+def _put(task: TaskConfig, path: str, value: Any) -> TaskConfig:
+    section, _, name = path.partition(".")
+    holder = getattr(task, section)
+    if holder is None:
+        holder = section_model(section).model_validate({})
+    return task.model_copy(update={section: holder.model_copy(update={name: value})})
+
+
+def flat_edit(task: TaskConfig, parameters: dict[str, Any]) -> tuple[TaskConfig, list[Finding]]:
+    """The task after its full flag set was edited to ``parameters``.
+
+    Only the fields behind changed flags are cleared and lifted again (with every flag that
+    shares a field with them, so multi-flag rules lift as a whole); unchanged generated flags
+    come back from their fields untouched.
+    """
+    engine, _ = engine_for(task)
+    before = to_flat(task, engine)
+    changed = {
+        key
+        for key in before.sources
+        if key not in parameters or parameters[key] != before.parameters.get(key)
+    }
+    cleared: set[str] = set()
+    related = set(changed)
+    while True:
+        for key in related:
+            cleared.update(before.sources[key])
+        grown = {k for k, paths in before.sources.items() if cleared.intersection(paths)}
+        if grown <= related:
+            break
+        related |= grown
+    # A winner generated from its loser's value (max_num_seqs from max_batch_size): clear both,
+    # and give the lifted value back to the field the user had set.
+    moved_back = {
+        w: lo
+        for w, lo in _LOSER_OF.items()
+        if w in cleared and _get(task, w) is None and _get(task, lo) is not None
+    }
+    cleared.update(_LOSER_OF[w] for w in cleared.copy() if w in _LOSER_OF)
+    to_lift = {k: v for k, v in parameters.items() if k not in before.sources or k in related}
+    emptied = _clear(task, cleared).model_copy(update={"parameters": to_lift})
+    lifted = lift(emptied, engine)
+    result = lifted.task
+    for winner, loser in moved_back.items():
+        value = _get(result, winner)
+        if value is not None:
+            result = _put(_put(result, winner, None), loser, value)
+    regenerated, findings = regenerate(result)
+    return regenerated, unique([*lifted.findings, *findings])
+
+
+def change_engine(
+    task: TaskConfig, runtime: Runtime | str, engine_version: str | None
+) -> tuple[TaskConfig, list[Finding]]:
+    """The task for another runtime or release, flags regenerated for it."""
+    target = Runtime(runtime)
+    if target == task.base_runtime and engine_version == task.engine_version:
+        return task, []
+    if target == task.base_runtime and engine_version is None:
+        # Back to "automatic": lift under the current release, then let the tag decide.
+        engine, _ = engine_for(task)
+        lifted = lift(task, engine)
+        moved = lifted.task.model_copy(update={"engine_version": None})
+        regenerated, findings = regenerate(moved)
+        return regenerated, unique([*lifted.findings, *findings])
+    moved, findings = retarget(task, target, engine_version)
+    regenerated, more = regenerate(moved)
+    return regenerated, unique([*findings, *more])

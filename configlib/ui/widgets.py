@@ -1,0 +1,351 @@
+"""Streamlit rendering shared by the task editor and the preset editor.
+
+Widgets never hold the truth: each form widget's callback hands its value to the EditorState,
+and before rendering the state's values are written back into any widget Streamlit dropped
+(page switch) or that changed from the other tab (expert edit, engine change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from configlib.engines import supported_versions
+from configlib.findings import Finding
+from configlib.ui import expert, keys
+from configlib.ui.editor import PROBLEM, EditorState, Summary, field_of
+from configlib.ui.fields import FieldGroup, FieldSpec, groups
+from configlib.vocab import Runtime
+
+AUTO_VERSION = "auto"
+#: Fields per row in a form section.
+COLUMNS = 3
+
+
+def push_form(state: EditorState, draft: str, scope: str) -> None:
+    """Write the state's form values into the widgets when they are missing or stale."""
+    marker = f"{scope}.pushed"
+    stamp = (draft, state.form_revision)
+    stale = st.session_state.get(marker) != stamp
+    for path, value in state.raw.items():
+        key = keys.field(path, scope)
+        if stale or key not in st.session_state:
+            st.session_state[key] = value
+    runtime_key, version_key = f"{scope}.runtime", f"{scope}.version"
+    if stale or runtime_key not in st.session_state:
+        st.session_state[runtime_key] = state.task.base_runtime.value
+    if stale or version_key not in st.session_state:
+        st.session_state[version_key] = state.task.engine_version or AUTO_VERSION
+    st.session_state[marker] = stamp
+
+
+def _on_field(state: EditorState, path: str, scope: str) -> None:
+    state.set_field(path, st.session_state[keys.field(path, scope)])
+
+
+def _on_engine(state: EditorState, scope: str) -> None:
+    runtime = st.session_state[f"{scope}.runtime"] or state.task.base_runtime.value
+    version = st.session_state[f"{scope}.version"]
+    if runtime != state.task.base_runtime.value:
+        version = AUTO_VERSION
+    state.set_engine(runtime, None if version in (None, AUTO_VERSION) else version)
+
+
+def engine_pickers(state: EditorState, scope: str) -> None:
+    """Runtime and engine-version pickers."""
+    left, right = st.columns([1, 1])
+    with left:
+        st.segmented_control(
+            "Runtime",
+            [r.value for r in Runtime],
+            key=f"{scope}.runtime",
+            on_change=_on_engine,
+            args=(state, scope),
+            help="The engine that serves the model; switching keeps the structured fields and "
+            "regenerates the flags for the other engine.",
+        )
+    with right:
+        versions = [AUTO_VERSION, *reversed(supported_versions(state.task.base_runtime))]
+        if st.session_state.get(f"{scope}.version") not in versions:
+            st.session_state[f"{scope}.version"] = AUTO_VERSION
+        st.selectbox(
+            "Engine version",
+            versions,
+            key=f"{scope}.version",
+            on_change=_on_engine,
+            args=(state, scope),
+            format_func=lambda v: (
+                "auto (from the image tag, else the newest)" if v == AUTO_VERSION else v
+            ),
+            help="The release whose flags are generated and checked.",
+        )
+
+
+def render_field(
+    spec: FieldSpec, state: EditorState, scope: str, notes: Mapping[str, list[Finding]]
+) -> None:
+    """One form widget, with the problems about its field right below it."""
+    key = keys.field(spec.path, scope)
+    common: dict[str, Any] = {
+        "key": key,
+        "help": spec.help or None,
+        "on_change": _on_field,
+        "args": (state, spec.path, scope),
+    }
+    if spec.widget == "multiselect":
+        st.multiselect(spec.label, list(spec.choices), placeholder="not set", **common)
+    elif spec.widget == "select":
+        options = list(spec.options)
+        if st.session_state.get(key) not in options:
+            st.session_state[key] = options[0]
+        st.selectbox(spec.label, options, format_func=lambda v: v if v else "not set", **common)
+    elif spec.widget == "checkbox":
+        st.checkbox(spec.label, **common)
+    elif spec.widget == "textarea":
+        st.text_area(spec.label, placeholder=spec.placeholder, height=68, **common)
+    else:
+        st.text_input(spec.label, placeholder=spec.placeholder, **common)
+    problem = state.errors.get(spec.path)
+    if problem:
+        st.caption(f":red[{_escape(problem)}]")
+    found = notes.get(spec.path, ())
+    for finding in found:
+        if finding.severity == "error" and finding.code != "form":
+            st.caption(f":red[{_escape(finding.message)}]")
+    warned = sum(1 for f in found if f.severity == "warning")
+    if warned:
+        st.caption(
+            f":orange[:material/warning: {warned} warning{'s' if warned > 1 else ''} "
+            "in the side panel]"
+        )
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", "\\[").replace("]", "\\]").replace("$", "\\$")
+
+
+def render_group(
+    group: FieldGroup,
+    state: EditorState,
+    scope: str,
+    notes: Mapping[str, list[Finding]],
+    skip: Iterable[str] = (),
+) -> None:
+    """One form section: its fields in rows of COLUMNS."""
+    shown = [spec for spec in group.fields if spec.path not in set(skip)]
+    if group.key == "slo":
+        _render_slo(group, state, scope, notes)
+        return
+    for start in range(0, len(shown), COLUMNS):
+        columns = st.columns(COLUMNS)
+        for column, spec in zip(columns, shown[start : start + COLUMNS], strict=False):
+            with column:
+                render_field(spec, state, scope, notes)
+
+
+def _render_slo(
+    group: FieldGroup, state: EditorState, scope: str, notes: Mapping[str, list[Finding]]
+) -> None:
+    by_metric: dict[str, list[FieldSpec]] = {}
+    for spec in group.fields:
+        by_metric.setdefault(spec.path.rsplit(".", 1)[0], []).append(spec)
+    for prefix, specs in by_metric.items():
+        if prefix == "slo":
+            for spec in specs:
+                render_field(spec, state, scope, notes)
+            continue
+        columns = st.columns([3, 2, 2, 2])
+        for column, spec in zip(columns, specs, strict=False):
+            with column:
+                render_field(spec, state, scope, notes)
+
+
+def notes_by_field(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(field_of(finding.path), []).append(finding)
+    return grouped
+
+
+def section_filled(group: FieldGroup, state: EditorState) -> bool:
+    from configlib.ui.fields import get_path
+
+    return any(get_path(state.task, spec.path) is not None for spec in group.fields)
+
+
+def advanced_tab(
+    state: EditorState,
+    scope: str,
+    findings: list[Finding],
+    group_keys: Iterable[str] | None = None,
+) -> None:
+    """The "Advanced config" tab: one expander per section."""
+    notes = notes_by_field(findings)
+    wanted = list(group_keys) if group_keys is not None else [g.key for g in groups()]
+    for group in groups():
+        if group.key not in wanted:
+            continue
+        errors_here = any(
+            f.severity == "error" for spec in group.fields for f in notes.get(spec.path, ())
+        ) or any(spec.path in state.errors for spec in group.fields)
+        title = group.title + (" :red[(needs attention)]" if errors_here else "")
+        expanded = group.key in ("task", "model") or errors_here or section_filled(group, state)
+        with st.expander(title, expanded=expanded):
+            if group.help:
+                st.caption(group.help)
+            render_group(group, state, scope, notes)
+
+
+# ---- Expert mode ---------------------------------------------------------------------------
+
+
+def consume_table_edits(state: EditorState, scope: str, draft: str) -> None:
+    """Apply the expert table's pending edits (sent with this rerun) before anything renders."""
+    key = keys.expert_table(scope, draft, state.revision)
+    edits = st.session_state.get(key)
+    if not isinstance(edits, Mapping):
+        return
+    if not (edits.get("edited_rows") or edits.get("added_rows") or edits.get("deleted_rows")):
+        return
+    rows = st.session_state.get(f"{key}.rows")
+    if rows is None:
+        return
+    state.set_rows(expert.apply_edits(rows, edits))
+
+
+def expert_tab(state: EditorState, scope: str, draft: str, findings: list[Finding]) -> None:
+    """The "Expert mode" tab: every flag as a row; mapped flags update the sections."""
+    engine = state.engine
+    catalog = expert.flag_catalog(engine)
+    st.caption(
+        f"Every flag {engine.label} receives, one row each. Editing a flag that a structured "
+        "field generates updates that field; other flags are kept exactly as typed. Several "
+        "values (comma-separated) are grid candidates; JSON lists are read as they are."
+    )
+    pick, values, add = st.columns([4, 3, 1], vertical_alignment="bottom")
+    names = [info.name for info in catalog]
+    described = {info.name: info.describe() for info in catalog}
+    with pick:
+        st.selectbox(
+            f"Add a flag ({len(names)} in {engine.label})",
+            names,
+            index=None,
+            key=f"{scope}.add_flag",
+            placeholder="type to search flags",
+            format_func=lambda n: f"{n}  ({described.get(n, '')})",
+            accept_new_options=True,
+        )
+    with values:
+        st.text_input("Values", key=f"{scope}.add_values", placeholder="e.g. 2, 4 or true")
+    with add:
+        st.button("Add", key=f"{scope}.add", on_click=_on_add, args=(state, scope))
+    problem = st.session_state.pop(f"{scope}.add_problem", None)
+    if problem:
+        st.error(problem)
+    chosen = st.session_state.get(f"{scope}.add_flag")
+    if chosen:
+        info = expert.flag_info(engine, chosen)
+        st.caption(f"`--{chosen}`: {info.describe() if info else 'not a flag of ' + engine.label}")
+    rows = state.rows(findings)
+    key = keys.expert_table(scope, draft, state.revision)
+    st.session_state[f"{key}.rows"] = rows
+    frame = pd.DataFrame(
+        rows, columns=[expert.FLAG, expert.VALUES, expert.SOURCE, expert.ACCEPTS, PROBLEM]
+    )
+    st.data_editor(
+        frame,
+        key=key,
+        num_rows="dynamic",
+        hide_index=True,
+        width="stretch",
+        disabled=[expert.SOURCE, expert.ACCEPTS, PROBLEM],
+        column_config={
+            expert.FLAG: st.column_config.TextColumn("flag", help="Flag name without --"),
+            expert.VALUES: st.column_config.TextColumn(
+                "values", help="Candidate values, comma-separated (or a JSON list)"
+            ),
+            expert.SOURCE: st.column_config.TextColumn(
+                "from", help="The structured field that generates the flag"
+            ),
+            expert.ACCEPTS: st.column_config.TextColumn("accepts", help="Type and choices"),
+            PROBLEM: st.column_config.TextColumn("problem"),
+        },
+    )
+
+
+def _on_add(state: EditorState, scope: str) -> None:
+    name = st.session_state.get(f"{scope}.add_flag") or ""
+    values = st.session_state.get(f"{scope}.add_values") or ""
+    problem = state.add_flag(name, values)
+    if problem:
+        st.session_state[f"{scope}.add_problem"] = problem
+    else:
+        st.session_state[f"{scope}.add_flag"] = None
+        st.session_state[f"{scope}.add_values"] = ""
+
+
+# ---- Side panel ----------------------------------------------------------------------------
+
+
+def side_panel(summary: Summary, *, show_task_parts: bool = True) -> None:
+    """Findings by field, generated flags, grid size, first launch commands, predictions."""
+    if summary.error_count:
+        st.error(f"{summary.error_count} error(s) block saving", icon=":material/block:")
+    elif summary.warning_count:
+        st.warning(f"No errors; {summary.warning_count} warning(s)", icon=":material/warning:")
+    else:
+        st.success("No problems found", icon=":material/check_circle:")
+    lines = []
+    for path, found in summary.findings.items():
+        lines.append(f"**`{path}`**")
+        for finding in found:
+            colour = "red" if finding.severity == "error" else "orange"
+            icon = ":material/error:" if finding.severity == "error" else ":material/warning:"
+            lines.append(f"- :{colour}[{icon}] {_escape(finding.message)}")
+    if lines:
+        st.markdown("\n".join(lines))
+    if show_task_parts:
+        grid_line(summary)
+    st.markdown(f"**Generated parameters** ({summary.engine})")
+    if summary.parameters:
+        st.dataframe(pd.DataFrame(summary.parameters), hide_index=True, width="stretch")
+    else:
+        st.caption("No flags yet.")
+    if show_task_parts and summary.commands:
+        st.markdown("**First launch commands**")
+        st.code("\n\n".join(summary.commands), language="bash", wrap_lines=True)
+    if summary.predictions:
+        st.markdown("**aiconfigurator predictions**")
+        frame = pd.DataFrame(summary.predictions)[["metric", "value", "unit", "meaning"]]
+        st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def grid_line(summary: Summary) -> None:
+    left, right = st.columns(2)
+    left.metric("Grid size", f"{summary.grid_size:,}")
+    right.metric("Experiments run", f"{summary.runs:,}")
+    if summary.truncated:
+        st.warning(
+            f"max_iterations cuts the grid: only the first {summary.runs:,} of "
+            f"{summary.grid_size:,} combinations run."
+        )
+    if summary.skipped:
+        st.caption("Not in the grid (ranges or empty): " + ", ".join(summary.skipped))
+
+
+def flash() -> None:
+    """Show (once) the message left by the last action."""
+    message = st.session_state.pop(keys.FLASH, None)
+    if message:
+        kind, text = message
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(text)
+
+
+def set_flash(kind: str, text: str) -> None:
+    st.session_state[keys.FLASH] = (kind, text)
+
+
+Action = Callable[[], None]

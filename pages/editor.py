@@ -1,0 +1,46 @@
+"""Task editor: runtime and engine version, the advanced form and expert mode kept in sync,
+and a live side panel (findings, generated flags, grid, launch commands, predictions)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from configlib.ui import drafts, widgets
+from configlib.ui.actions import downloads, save_panel
+
+SCOPE = "editor"
+
+picked = drafts.current()
+if picked is None:
+    st.error(f"There is no task named {st.query_params.get('task')!r}.")
+    if st.button("Start a new task"):
+        st.query_params.clear()
+        drafts.open_new()
+        st.rerun()
+    st.stop()
+draft, state = picked
+
+widgets.consume_table_edits(state, SCOPE, draft)
+widgets.push_form(state, draft, SCOPE)
+findings = state.findings()
+
+status = "new, not saved" if state.stored is None else f"stored version {state.stored.version}"
+if state.dirty:
+    status += " · unsaved changes"
+st.title(state.task.task_name if state.stored or state.raw.get("task_name") else "New task")
+st.caption(status)
+widgets.flash()
+
+main, side = st.columns([3, 2], gap="large")
+with main:
+    widgets.engine_pickers(state, SCOPE)
+    advanced, expert = st.tabs(["Advanced config", "Expert mode"])
+    with advanced:
+        widgets.advanced_tab(state, SCOPE, findings)
+    with expert:
+        widgets.expert_tab(state, SCOPE, draft, findings)
+with side:
+    save_panel(state, draft, findings)
+    with st.container(horizontal=True):
+        downloads(state)
+    widgets.side_panel(state.summary(findings))
