@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from configlib.engines import Engine, get_engine, resolve_engine
 from configlib.engines.manifest import FlagSpec, Resolved
-from configlib.engines.rules import ENGINE_LABELS, Bound, Note
+from configlib.engines.rules import ENGINE_LABELS, Bound, Flag, Note
 from configlib.findings import Finding, unique
 from configlib.model import STRUCTURED_SECTIONS, RangeSpec, TaskConfig
 from configlib.vocab import ConfigFormat, Runtime
@@ -218,23 +218,56 @@ def _same_type_in(value: Any, values: list[Any]) -> bool:
 # ---- Structured -> flat --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+#: Memoised group results per engine; cleared when it grows past this many entries.
+_MEMO_LIMIT = 50_000
+
+
+@dataclass
+class _Group:
+    """One rule of an engine's table with its variants and field getters."""
+
+    variants: tuple[Bound, ...]
+    getters: tuple[Callable[[TaskConfig], list[Any] | None], ...]
+    paths: tuple[str, ...]
+
+
+_Shortcut = Callable[[list[Any]], tuple[str, Any] | None]
+
+
+@dataclass
 class _Plan:
-    groups: tuple[tuple[tuple[Bound, ...], tuple[Callable[[TaskConfig], list[Any] | None], ...],
-                        tuple[Callable[[TaskConfig], list[Any] | None], ...]], ...]
+    """An engine's table prepared for fast conversion."""
+
+    groups: tuple[_Group, ...]
+    scan: tuple[tuple[str, str, int, _Shortcut | None, tuple[str, ...]], ...]
+    """In rule order: (section, field, group, shortcut, paths) for every field that triggers a
+    rule; the shortcut handles a one-field rule's plain single value without the general path."""
+    memo: dict[tuple[Any, ...], tuple[dict[str, list[Any]], tuple[Finding, ...]]] = field(
+        default_factory=dict
+    )
 
 
 @cache
 def _plan(engine: Engine) -> _Plan:
-    groups = []
+    groups: list[_Group] = []
+    scan: list[tuple[str, str, int, _Shortcut | None, tuple[str, ...]]] = []
     for variants in engine.bindings:
         if not variants:
             continue
         first = variants[0]
-        getters = tuple(_effective_getter(path) for path in first.fields)
-        triggers = tuple(_effective_getter(path) for path in first.trigger)
-        groups.append((variants, getters, triggers))
-    return _Plan(tuple(groups))
+        index = len(groups)
+        groups.append(_Group(variants, tuple(_effective_getter(p) for p in first.fields),
+                             first.fields))
+        shortcut = None
+        only = first.rule
+        if len(variants) == 1 and isinstance(only, Flag) and only.field_path not in _LOSER_OF:
+            shortcut = only.fast(first)
+        for path in first.trigger:
+            for source in (path, _LOSER_OF.get(path)):
+                if source is not None:
+                    section, _, name = source.partition(".")
+                    scan.append((section, name, index, shortcut, (path,)))
+    return _Plan(tuple(groups), tuple(scan))
 
 
 def _is_switch_key(engine: Engine) -> Callable[[str], bool]:
@@ -245,51 +278,86 @@ def _is_switch_key(engine: Engine) -> Callable[[str], bool]:
     return is_switch
 
 
+def _convert_group(
+    group: _Group, lists: list[list[Any] | None], engine: Engine
+) -> tuple[dict[str, list[Any]], tuple[Finding, ...]]:
+    """One rule over candidate lists: the first variant that can express them."""
+    variants = group.variants
+    is_switch = _is_switch_key(engine)
+    notes: list[Note] = []
+    chosen: _Emission | None = None
+    first_failure: _Emission | None = None
+    for position, bound in enumerate(variants):
+        emission = _emit(bound, lists, is_switch)
+        if emission.ok:
+            chosen = emission
+            if position and bound.deprecated and not variants[0].deprecated:
+                keys = ", ".join(f"--{k}" for k in emission.flags)
+                notes.append(Note(
+                    "warning", bound.fields[0], "deprecated-flag",
+                    f"uses deprecated {keys} because the preferred flags cannot express "
+                    f"these candidates in {engine.label}",
+                ))
+            break
+        first_failure = first_failure or emission
+    if chosen is None:
+        assert first_failure is not None
+        varied = [p for p, v in zip(group.paths, lists, strict=True) if v is not None]
+        notes.append(Note(
+            "error", varied[0], "not-expressible",
+            f"{engine.label} cannot run the candidates of {', '.join(varied)} as independent "
+            f"flags: {first_failure.reason}; use one value or split the task",
+        ))
+        chosen = first_failure
+    notes.extend(chosen.notes)
+    return chosen.flags, tuple(_finding(n) for n in notes)
+
+
 def generate(task: TaskConfig, engine: Engine) -> FlatResult:
     """Flags for the structured sections only (``parameters`` not consulted)."""
     parameters: FlatParameters = {}
     sources: dict[str, tuple[str, ...]] = {}
-    notes: list[Note] = []
     findings: list[Finding] = []
-    if not task.has_structured():
-        return FlatResult(parameters, findings, engine, sources)
-    findings.extend(_precedence_findings(task))
-    is_switch = _is_switch_key(engine)
-    for variants, getters, triggers in _plan(engine).groups:
-        if all(get(task) is None for get in triggers):
+    plan = _plan(engine)
+    state = task.__dict__
+    if state["advanced_tuning_config"] is not None:
+        findings.extend(_precedence_findings(task))
+    memo = plan.memo
+    done: set[int] = set()
+    for section_name, name, index, shortcut, path in plan.scan:
+        section = state[section_name]
+        if section is None:
             continue
-        lists = [get(task) for get in getters]
-        chosen: _Emission | None = None
-        first_failure: _Emission | None = None
-        for position, bound in enumerate(variants):
-            emission = _emit(bound, lists, is_switch)
-            if emission.ok:
-                chosen = emission
-                if position and bound.deprecated and variants[0].deprecated is False:
-                    keys = ", ".join(f"--{k}" for k in emission.flags)
-                    notes.append(Note(
-                        "warning", bound.fields[0], "deprecated-flag",
-                        f"uses deprecated {keys} because the preferred flags cannot express "
-                        f"these candidates in {engine.label}",
-                    ))
-                break
-            first_failure = first_failure or emission
-        if chosen is None:
-            assert first_failure is not None
-            varied = [p for p, v in zip(variants[0].fields, lists, strict=True) if v is not None]
-            notes.append(Note(
-                "error", varied[0], "not-expressible",
-                f"{engine.label} cannot run the candidates of {', '.join(varied)} as independent "
-                f"flags: {first_failure.reason}; use one value or split the task",
-            ))
-            chosen = first_failure
-        notes.extend(chosen.notes)
-        paths = tuple(p for p, v in zip(variants[0].fields, lists, strict=True) if v is not None)
-        for key, values in chosen.flags.items():
-            parameters[key] = values
-            sources[key] = paths
-    findings.extend(_finding(n) for n in notes)
-    return FlatResult(parameters, unique(findings), engine, sources)
+        value = section.__dict__[name]
+        if value is None:
+            continue
+        if shortcut is not None:
+            emitted = shortcut(value)
+            if emitted is not None:
+                parameters[emitted[0]] = [emitted[1]]
+                sources[emitted[0]] = path
+                continue
+        if index in done:
+            continue
+        done.add(index)
+        group = plan.groups[index]
+        lists = [get(task) for get in group.getters]
+        key = (index, *[None if v is None else tuple(v) for v in lists])
+        cached = memo.get(key)
+        if cached is None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            cached = memo[key] = _convert_group(group, lists, engine)
+        flags, group_findings = cached
+        if group_findings:
+            findings.extend(group_findings)
+        paths = tuple(p for p, v in zip(group.paths, lists, strict=True) if v is not None)
+        for flag_key, flag_values in flags.items():
+            parameters[flag_key] = list(flag_values)
+            sources[flag_key] = paths
+    if len(findings) > 1:
+        findings = unique(findings)
+    return FlatResult(parameters, findings, engine, sources)
 
 
 def to_flat(task: TaskConfig, engine: Engine | None = None) -> FlatResult:
@@ -397,13 +465,18 @@ def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
             occurrences.setdefault(resolved.spec.name, []).append((key, resolved))
     if not occurrences:
         return LiftResult(task, findings, engine)
-    context = _single_values(task, occurrences)
+    candidates = _lift_candidates(engine, occurrences)
+    needs_context = any(bound.read_specs for variants in candidates for bound in variants)
+    context = _single_values(task, occurrences) if needs_context else {}
     sections = {name: getattr(task, name) for name in STRUCTURED_SECTIONS}
     updates: dict[str, dict[str, Any]] = {}
     consumed: dict[str, tuple[str, ...]] = {}
     is_switch = _is_switch_key(engine)
-    for variants in engine.bindings:
+    for variants in candidates:
+        present = {name for bound in variants for name in bound.owned if name in occurrences}
         for bound in variants:
+            if not present <= bound.owned:
+                continue  # another spelling of this rule covers flags this one would ignore
             outcome = _lift_rule(bound, task, occurrences, context, is_switch)
             if outcome is None:
                 continue
@@ -427,16 +500,37 @@ def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
         return LiftResult(task, findings, engine)
     new_sections = {}
     for section, fields in updates.items():
+        # Every lifted value was parsed through this model already (_parse_fields).
         current = sections[section]
-        base = current.model_dump() if current is not None else {}
-        model = type(current) if current is not None else _section_model(section)
-        new_sections[section] = model.model_validate({**base, **fields})
+        if current is None:
+            current = _section_model(section)()
+        new_sections[section] = current.model_copy(update=fields)
     leftovers = {k: v for k, v in task.parameters.items() if k not in consumed}
     lifted_task = task.model_copy(update={**new_sections, "parameters": leftovers})
     lifted_task.metadata = lifted_task.metadata.model_copy(
         update={"config_format": ConfigFormat.STRUCTURED}
     )
     return LiftResult(lifted_task, unique(findings), engine, consumed)
+
+
+@cache
+def _flag_owners(engine: Engine) -> dict[str, tuple[int, ...]]:
+    """Canonical flag name -> indexes of the rules (engine.bindings) that own it."""
+    owners: dict[str, list[int]] = {}
+    for index, variants in enumerate(engine.bindings):
+        for bound in variants:
+            for name in bound.owned:
+                if index not in owners.setdefault(name, []):
+                    owners[name].append(index)
+    return {name: tuple(indexes) for name, indexes in owners.items()}
+
+
+def _lift_candidates(
+    engine: Engine, occurrences: dict[str, list[tuple[str, Resolved]]]
+) -> list[tuple[Bound, ...]]:
+    owners = _flag_owners(engine)
+    indexes = sorted({i for name in occurrences for i in owners.get(name, ())})
+    return [engine.bindings[i] for i in indexes]
 
 
 @cache
@@ -462,6 +556,11 @@ def _single_values(
     return context
 
 
+_MISSING = object()
+#: Lifting results per (rule, effective flag values, consulted values); cleared when large.
+_LIFT_MEMO: dict[tuple[Any, ...], dict[str, list[Any]] | None] = {}
+
+
 def _lift_rule(
     bound: Bound,
     task: TaskConfig,
@@ -472,7 +571,7 @@ def _lift_rule(
     present = [name for name in bound.owned if name in occurrences]
     if not present:
         return None
-    axes: list[list[tuple[str, Any]]] = []
+    axes: list[tuple[str, tuple[Any, ...]]] = []
     keys: list[str] = []
     for name in present:
         if len(occurrences[name]) != 1:
@@ -481,17 +580,43 @@ def _lift_rule(
         values = task.parameters[key]
         if isinstance(values, RangeSpec) or not values:
             return None
-        effective = [effective_value(resolved, v) for v in values]
+        effective = tuple(effective_value(resolved, v) for v in values)
         if any(v is _UNSET for v in effective):
             return None
-        axes.append([(name, v) for v in effective])
+        axes.append((name, effective))
         keys.append(key)
-    if math.prod(len(a) for a in axes) > MAX_LIFT_COMBINATIONS:
+    reads = (
+        tuple((spec.name, context.get(spec.name)) for spec in bound.read_specs.values())
+        if bound.read_specs
+        else ()
+    )
+    memo_key = (id(bound), tuple(axes), reads)
+    try:
+        outcome = _LIFT_MEMO.get(memo_key, _MISSING)
+    except TypeError:  # an unhashable value: work it out without the memo
+        outcome = _lift_values(bound, axes, context, is_switch)
+    else:
+        if outcome is _MISSING:
+            if len(_LIFT_MEMO) >= _MEMO_LIMIT:
+                _LIFT_MEMO.clear()
+            outcome = _LIFT_MEMO[memo_key] = _lift_values(bound, axes, context, is_switch)
+    if outcome is None:
+        return None
+    return keys, {path: list(values) for path, values in outcome.items()}
+
+
+def _lift_values(
+    bound: Bound,
+    axes: list[tuple[str, tuple[Any, ...]]],
+    context: dict[str, Any],
+    is_switch: Callable[[str], bool],
+) -> dict[str, list[Any]] | None:
+    """Structured candidates for one rule's flag values, or None when they do not map back."""
+    if math.prod(len(values) for _, values in axes) > MAX_LIFT_COMBINATIONS:
         return None
     combos: list[tuple[tuple[str, Any], ...]] = []
-    for combo in itertools.product(*axes):
-        flags = dict(combo)
-        lifted = bound.lift(_with_context(flags, context, bound))
+    for combo in itertools.product(*[[(name, v) for v in values] for name, values in axes]):
+        lifted = bound.lift(_with_context(dict(combo), context, bound))
         if lifted is None:
             return None
         combos.append(tuple(sorted(lifted.items())))
@@ -509,9 +634,9 @@ def _lift_rule(
         return None
     ordered = {path: columns[path] for path in bound.fields if path in columns}
     parsed = _parse_fields(ordered)
-    if parsed is None or not _reemits_same(bound, parsed, keys, task, is_switch):
+    if parsed is None or not _reemits_same(bound, parsed, axes, is_switch):
         return None
-    return keys, parsed
+    return parsed
 
 
 def _with_context(
@@ -552,23 +677,18 @@ def _parse_fields(values: dict[str, list[Any]]) -> dict[str, list[Any]] | None:
 def _reemits_same(
     bound: Bound,
     values: dict[str, list[Any]],
-    keys: list[str],
-    task: TaskConfig,
+    axes: list[tuple[str, tuple[Any, ...]]],
     is_switch: Callable[[str], bool],
 ) -> bool:
+    """Emitting the lifted values gives back exactly the flags they came from."""
     lists = [values.get(path) for path in bound.fields]
     emission = _emit(bound, lists, is_switch)
     if not emission.ok:
         return False
-    manifest = bound.manifest
-    original = {}
-    for key in keys:
-        resolved = manifest.lookup_lenient(key)
-        assert resolved is not None
-        original[resolved.spec.name] = _effective_list(resolved, task.parameters[key])
+    original = {name: [_render(v) for v in effective] for name, effective in axes}
     again = {}
     for key, flag_values in emission.flags.items():
-        resolved = manifest.lookup_key(key)
+        resolved = bound.manifest.lookup_key(key)
         assert resolved is not None
         again[resolved.spec.name] = _effective_list(resolved, flag_values)
     return again == original
@@ -613,8 +733,9 @@ def canonical(task: TaskConfig) -> TaskConfig:
         l_section, _, l_name = loser.partition(".")
         if _getter(winner)(task) is None:
             current = update.get(w_section) or getattr(task, w_section)
-            base = current.model_dump() if current is not None else {}
-            update[w_section] = _section_model(w_section).model_validate({**base, w_name: lost})
+            if current is None:
+                current = _section_model(w_section)()
+            update[w_section] = current.model_copy(update={w_name: lost})
         current_loser = update.get(l_section) or getattr(task, l_section)
         assert current_loser is not None
         update[l_section] = current_loser.model_copy(update={l_name: None})

@@ -174,7 +174,7 @@ class SchedulingConfig(Section):
     @field_validator("schedule_policy")
     @classmethod
     def _policy_words(cls, values: list[str] | None) -> list[str] | None:
-        if values is None:  # an explicit null, as model_dump() writes an unset field
+        if values is None:
             return None
         cleaned = [v.strip() for v in values]
         if any(not v or any(c.isspace() for c in v) for v in cleaned):

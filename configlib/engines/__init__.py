@@ -140,6 +140,9 @@ class Engine:
     def __hash__(self) -> int:
         return hash((self.spec.runtime, self.version))
 
+    def __repr__(self) -> str:
+        return f"Engine({self.label})"
+
 
 @cache
 def _value_lists() -> dict[str, Any]:

@@ -95,11 +95,13 @@ class Manifest:
         return self.lookup(option_for_key(key))
 
     def lookup_lenient(self, key: str) -> Resolved | None:
-        """Like ``lookup_key`` but also reading ``tp_size`` as ``tp-size`` on any engine.
+        """Like ``lookup_key`` but also reading ``tp_size`` and ``-tp`` on any engine.
 
         For understanding what a key means (lifting, conflicts); validation stays strict.
         """
         found = self.lookup_key(key)
+        if found is None and key.startswith("-") and not key.startswith("--"):
+            found = self.lookup(key)  # a short option such as -tp, which the autotuner mangles
         if found is None and "_" in key:
             found = self.lookup(option_for_key(key).replace("_", "-"))
         return found

@@ -35,14 +35,19 @@ PRE_QUANTIZED_GEMM = ("fp8_block", "fp8_static", "fp8_ootb", "sq", "int8_wo", "i
 
 
 def _layout(
-    attention_flags: Callable[[Callable[[str], str], int], dict[str, Any]], switch: str | None
+    attention_flags: Callable[[Callable[[str], str], int | None], dict[str, Any]],
+    switch: str | None,
 ) -> Callable[[Callable[[str], str], tuple[Any, ...], list[Note]], dict[str, Any]]:
+    """Emit the layout; only what the task says is written (unset sizes stay engine defaults)."""
+
     def emit(key: Callable[[str], str], values: tuple[Any, ...], notes: list[Note]) -> dict[str, Any]:
         tp, dp, attention = values
-        if attention:
-            ranks = dp or 1
-            return {key("tp-size"): (tp or 1) * ranks, **attention_flags(key, ranks)}
         flags: dict[str, Any] = {}
+        if attention:
+            if tp is not None or dp is not None:
+                flags[key("tp-size")] = (tp or 1) * (dp or 1)
+            flags.update(attention_flags(key, dp))
+            return flags
         if tp is not None:
             flags[key("tp-size")] = tp
         if dp is not None:
@@ -54,43 +59,51 @@ def _layout(
     return emit
 
 
-def _attn_dp_size(key: Callable[[str], str], ranks: int) -> dict[str, Any]:
-    return {key("attn-dp-size"): ranks}
+def _attn_dp_size(key: Callable[[str], str], ranks: int | None) -> dict[str, Any]:
+    return {} if ranks is None else {key("attn-dp-size"): ranks}
 
 
-def _dp_attention_switch(key: Callable[[str], str], ranks: int) -> dict[str, Any]:
-    return {key("dp-size"): ranks, key("enable-dp-attention"): True}
+def _dp_attention_switch(key: Callable[[str], str], ranks: int | None) -> dict[str, Any]:
+    flags: dict[str, Any] = {} if ranks is None else {key("dp-size"): ranks}
+    flags[key("enable-dp-attention")] = True
+    return flags
 
 
-def _split_workers(tp_size: Any, ranks: Any) -> int | None:
-    size = 1 if tp_size is None else tp_size
-    if not isinstance(size, int) or not isinstance(ranks, int) or ranks < 1 or size % ranks:
-        return None
-    return size // ranks
+def _attention_layout(tp_size: Any, ranks: Any) -> dict[str, Any] | None:
+    """tp x dp from SGLang's worker size and attention-DP ranks (None when they do not split)."""
+    fields: dict[str, Any] = {"parallel_config.attention_dp": True}
+    if ranks is not None:
+        fields["parallel_config.dp"] = ranks
+    if tp_size is not None:
+        split = ranks or 1
+        if not isinstance(tp_size, int) or not isinstance(split, int) or split < 1 \
+                or tp_size % split:
+            return None
+        fields["parallel_config.tp"] = tp_size // split
+    return fields
 
 
 def _lift_attn_dp_size(get: Callable[[str], Any]) -> dict[str, Any] | None:
     tp_size, dp_size, ranks = get("tp-size"), get("dp-size"), get("attn-dp-size")
     if ranks is None:
         return _plain_layout(tp_size, dp_size)
-    if dp_size not in (None, 1):
+    if dp_size is not None:
         return None  # replicas of attention-DP workers: no single dp field says that
-    tp = _split_workers(tp_size, ranks)
-    return None if tp is None else {"parallel_config.tp": tp, "parallel_config.dp": ranks,
-                                    "parallel_config.attention_dp": True}
+    if tp_size is None:
+        return None  # the worker size would be the engine default, not tp x dp
+    return _attention_layout(tp_size, ranks)
 
 
 def _lift_dp_attention_switch(get: Callable[[str], Any]) -> dict[str, Any] | None:
     tp_size, dp_size, switch = get("tp-size"), get("dp-size"), get("enable-dp-attention")
-    if switch is not True:
-        layout = _plain_layout(tp_size, dp_size)
-        if switch is False and layout is not None:
-            layout["parallel_config.attention_dp"] = False
-        return layout
-    ranks = 1 if dp_size is None else dp_size
-    tp = _split_workers(tp_size, ranks)
-    return None if tp is None else {"parallel_config.tp": tp, "parallel_config.dp": ranks,
-                                    "parallel_config.attention_dp": True}
+    if switch is True:
+        if dp_size is not None and tp_size is None:
+            return None
+        return _attention_layout(tp_size, dp_size)
+    layout = _plain_layout(tp_size, dp_size) or {}
+    if switch is False:
+        layout["parallel_config.attention_dp"] = False
+    return layout or None
 
 
 def _plain_layout(tp_size: Any, dp_size: Any) -> dict[str, Any] | None:
