@@ -11,10 +11,8 @@ from configlib.taskfile import load_task
 from configlib.ui import fields, sync
 from configlib.ui.fields import apply_form, field_specs, parse_raw, raw_from_task
 
-DATA = Path(__file__).parents[1] / "data" / "app"
-TASK_FILES = sorted(
-    p for p in DATA.glob("*.json") if "results" not in p.name and "D100" not in p.name
-)
+EXAMPLES = Path(__file__).parents[1] / "data" / "autotuner"
+TASK_FILES = sorted(EXAMPLES.glob("**/*.json"))
 
 
 def _task(**extra: object) -> TaskConfig:

@@ -1,0 +1,157 @@
+"""Browser tests: one ``streamlit run app.py`` per test module on a free port with a scratch
+SQLite database, driven by Playwright through Debian's chromium (never a downloaded browser).
+
+Screenshots go to tests/e2e/artifacts/ (ignored by git); the README's two screenshots are
+written to docs/images/ by the tests that take them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
+DOC_IMAGES = ROOT / "docs" / "images"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDTH, HEIGHT = 1280, 900
+START_TIMEOUT_S = 60
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class AppServer:
+    url: str
+    database: Path
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """A Streamlit server for this module, on an empty scratch SQLite database."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make chromium)")
+    scratch = tmp_path_factory.mktemp("e2e")
+    database = scratch / "app.db"
+    log = scratch / "streamlit.log"
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+        "--global.developmentMode", "false",
+    ]  # fmt: skip
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"streamlit exited early:\n{log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not become healthy:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield AppServer(url, database, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _new_page(browser: Browser, scheme: str) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": WIDTH, "height": HEIGHT},
+        color_scheme="dark" if scheme == "dark" else "light",
+    )
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A 1280 px wide page in the light scheme."""
+    yield from _new_page(browser, "light")
+
+
+@pytest.fixture
+def dark_page(browser: Browser) -> Iterator[Page]:
+    """A 1280 px wide page in the dark scheme."""
+    yield from _new_page(browser, "dark")
+
+
+def wait_ready(page: Page) -> None:
+    """Connected, script finished, no element still loading."""
+    page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']")
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
+    page.wait_for_function(
+        "() => document.querySelectorAll(\"[data-testid='stSkeleton']\").length === 0"
+    )
+
+
+def open_app(page: Page, server: AppServer, path: str = "") -> None:
+    page.goto(f"{server.url}/{path}")
+    wait_ready(page)
+
+
+def screenshot(page: Page, name: str, *, for_docs: bool = False, full_page: bool = False) -> Path:
+    """Save a screenshot under artifacts/ (and docs/images/ when it illustrates the README)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    target = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(target), full_page=full_page)
+    if for_docs:
+        DOC_IMAGES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target, DOC_IMAGES / f"{name}.png")
+    return target
