@@ -19,7 +19,7 @@ from configlib.engines import Engine
 from configlib.findings import Finding, errors, unique
 from configlib.grid import grid_of, launch_command
 from configlib.model import RangeSpec, TaskConfig
-from configlib.ui import expert, fields, sync
+from configlib.ui import expert, fields, form, sync
 from configlib.validate import validate
 from configlib.vocab import Runtime, Strategy
 
@@ -77,7 +77,7 @@ class EditorState:
         regenerated, notes = sync.regenerate(task)
         return cls(
             task=regenerated,
-            raw=fields.raw_from_task(regenerated),
+            raw=form.raw_from_task(regenerated),
             stored=stored,
             notes=[n for n in notes if n.severity == "error"],
         )
@@ -93,7 +93,7 @@ class EditorState:
     def set_field(self, path: str, value: fields.Raw) -> None:
         """One form widget changed: re-read the whole form and regenerate the flags."""
         self.raw[path] = value
-        result = fields.apply_form(self.task, self.raw)
+        result = form.apply_form(self.task, self.raw)
         task, notes = sync.structured_edit(self.task, result.task)
         self.errors = result.errors
         self._changed(task, notes)
@@ -135,7 +135,7 @@ class EditorState:
     def replace(self, task: TaskConfig, notes: list[Finding] | None = None) -> None:
         """A new draft from outside (presets applied, task reloaded): reset both tabs."""
         regenerated, more = sync.regenerate(task)
-        self.raw = fields.raw_from_task(regenerated)
+        self.raw = form.raw_from_task(regenerated)
         self.errors = {}
         self.bad_rows = []
         self.form_revision += 1
@@ -143,10 +143,10 @@ class EditorState:
 
     def _replace_form(self, task: TaskConfig) -> None:
         """Refresh widget values from ``task``, keeping typed values that are still pending."""
-        new_raw = fields.raw_from_task(task)
+        new_raw = form.raw_from_task(task)
         kept = {}
         for path, message in self.errors.items():
-            if fields.get_path(task, path) == fields.get_path(self.task, path):
+            if form.get_path(task, path) == form.get_path(self.task, path):
                 new_raw[path] = self.raw.get(path, new_raw.get(path, ""))
                 kept[path] = message
         self.raw = new_raw

@@ -1,28 +1,21 @@
-"""The advanced-config form, built from the task model: one field spec per model field.
+"""The advanced-config form's fields, described from the task model: one spec per field.
 
 Labels, help texts, units, kinds and choices come from the declarations in configlib.model and
 the vocabularies in configlib.vocab, so a field added to the model appears in the form without
-touching the app. Tunable fields take several candidates ("2, 4"). ``raw_from_task`` turns a
-task into widget values and ``apply_form`` turns widget values back into a task, with an error
-per field that does not parse or validate (that field keeps its previous value).
+touching the app. configlib.ui.form converts between these fields' widget values and a task.
 """
 
 from __future__ import annotations
 
 import enum
-import math
-import re
 import types
 import typing
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from configlib.findings import from_validation_error
-from configlib.io import InputError, parse_json
 from configlib.model import (
     STRUCTURED_SECTIONS,
     BenchmarkConfig,
@@ -31,7 +24,6 @@ from configlib.model import (
     OptimizationConfig,
     SLOConfig,
     SLOMetric,
-    SystemConfig,
     TaskConfig,
 )
 
@@ -80,7 +72,7 @@ class FieldSpec:
 
     @property
     def placeholder(self) -> str:
-        if self.default is not None and self.default != [] and self.default != {}:
+        if self.default not in (None, "", [], {}):
             return f"default: {render_value(self.default)}"
         if self.multiple and self.kind in ("int", "float"):
             return "e.g. 2, 4 (several values are grid candidates)"
@@ -274,9 +266,6 @@ def group(key: str) -> FieldGroup:
     return next(g for g in groups() if g.key == key)
 
 
-# ---- Values <-> text -------------------------------------------------------------------------
-
-
 def render_value(value: Any) -> str:
     """One value as the form shows it: 4, 0.85, true, fp8."""
     if isinstance(value, enum.Enum):
@@ -289,256 +278,3 @@ def render_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(render_value(v) for v in value)
     return str(value)
-
-
-_INT = re.compile(r"^[+-]?\d+$")
-
-
-def _tokens(text: str) -> list[str]:
-    text = text.strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    return [t for t in re.split(r"[,\s]+", text) if t]
-
-
-def _number(token: str, kind: Kind) -> int | float:
-    if kind == "int":
-        if not _INT.match(token):
-            raise ValueError(f"{token!r} is not a whole number")
-        return int(token)
-    try:
-        number = float(token)
-    except ValueError:
-        raise ValueError(f"{token!r} is not a number") from None
-    if not math.isfinite(number):
-        raise ValueError(f"{token!r} is not a finite number")
-    return number
-
-
-def parse_raw(spec: FieldSpec, raw: Raw | None) -> Any:
-    """The model value of one widget value; None means "not set". ``ValueError`` says why not."""
-    if raw is None:
-        return None
-    if spec.widget == "checkbox":
-        return bool(raw)
-    if isinstance(raw, list):
-        if spec.kind == "bool":
-            values: list[Any] = [item == "true" for item in raw]
-        else:
-            values = list(raw)
-        return values or None
-    text = str(raw).strip()
-    if not text:
-        return None
-    if spec.kind == "json":
-        try:
-            data = parse_json(text, spec.path)
-        except InputError as error:
-            raise ValueError(str(error).split(": ", 1)[-1]) from None
-        if not isinstance(data, dict):
-            raise ValueError('give a JSON object such as {"temperature": 0.0}')
-        return data
-    if spec.kind in ("int", "float"):
-        numbers = [_number(token, spec.kind) for token in _tokens(text)]
-        if not spec.multiple:
-            if len(numbers) != 1:
-                raise ValueError("give one number")
-            return numbers[0]
-        return numbers
-    if spec.kind == "texts":
-        return text.split()
-    if spec.kind == "bool":
-        return text.lower() in ("true", "1", "yes")
-    return text
-
-
-def to_raw(spec: FieldSpec, value: Any) -> Raw:
-    """The widget value that shows ``value`` (None: empty)."""
-    if spec.widget == "checkbox":
-        return bool(value) if value is not None else bool(spec.default)
-    if spec.widget == "multiselect":
-        if value is None:
-            return []
-        items = value if isinstance(value, list) else [value]
-        return [render_value(v) for v in items]
-    if value is None:
-        return ""
-    if spec.kind == "json":
-        return "" if not value else parse_json_dump(value)
-    if spec.kind == "texts":
-        return " ".join(str(v) for v in value)
-    return render_value(value)
-
-
-def parse_json_dump(value: Any) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False)
-
-
-# ---- Reading a task --------------------------------------------------------------------------
-
-
-def get_path(task: TaskConfig, path: str) -> Any:
-    """The value at a dotted path, None when any part is absent."""
-    current: Any = task
-    for part in path.split("."):
-        if current is None:
-            return None
-        current = getattr(current, part, None)
-    return current
-
-
-def catalog_filled(system: SystemConfig | None) -> dict[str, Any]:
-    """The system fields the catalog fills for this GPU type (shown empty when unchanged)."""
-    if system is None:
-        return {}
-    blank = SystemConfig(gpu_type=system.gpu_type, total_gpus=1)
-    return {
-        name: getattr(blank, name)
-        for name in ("memory_per_gpu", "nvlink_bandwidth", "pcie_bandwidth", "interconnect_type")
-    }
-
-
-def raw_from_task(task: TaskConfig) -> dict[str, Raw]:
-    """Widget values for every form field."""
-    filled = catalog_filled(task.system_config)
-    raw: dict[str, Raw] = {}
-    for path, spec in field_specs().items():
-        value = get_path(task, path)
-        if path.startswith("system_config.") and spec.name in filled and value == filled[spec.name]:
-            value = None
-        raw[path] = to_raw(spec, value)
-    return raw
-
-
-# ---- Writing a task --------------------------------------------------------------------------
-
-
-@dataclass
-class FormResult:
-    """The task the form describes, and an error per field that was not applied."""
-
-    task: TaskConfig
-    errors: dict[str, str]
-
-
-def _set(data: dict[str, Any], parts: list[str], value: Any) -> None:
-    for part in parts[:-1]:
-        data = data.setdefault(part, {})
-    data[parts[-1]] = value
-
-
-def _field_of(error_path: str, prefix: str) -> str:
-    """Map a validation error path (parallel_config.tp[1]) to its form field path."""
-    path = re.sub(r"\[\d+\]", "", error_path)
-    specs = field_specs()
-    while path and path not in specs:
-        path = path.rsplit(".", 1)[0] if "." in path else ""
-    return path or prefix
-
-
-def _build_group(key: str, parsed: Mapping[str, Any], task: TaskConfig) -> Any:
-    """The group's model from parsed values; raises ValidationError."""
-    fields = group(key).fields
-    if key == "task":
-        return {spec.name: parsed.get(spec.path) for spec in fields}
-    if key in STRUCTURED_SECTIONS:
-        given = {s.name: parsed[s.path] for s in fields if parsed.get(s.path) is not None}
-        return section_model(key).model_validate(given) if given else None
-    if key == "slo":
-        data: dict[str, Any] = {}
-        for spec in fields:
-            value = parsed.get(spec.path)
-            if value is not None:
-                _set(data, spec.path.split(".")[1:], value)
-        for metric in SLO_METRICS:
-            node: Any = data
-            for part in metric.split("."):
-                node = node.get(part) if isinstance(node, dict) else None
-            if isinstance(node, dict) and set(node) <= {"hard_fail"} and not node.get("hard_fail"):
-                _drop(data, metric.split("."))
-        return SLOConfig.model_validate(data) if data else None
-    current: BaseModel = getattr(task, key)
-    base = current.model_dump()
-    for spec in fields:
-        value = parsed.get(spec.path)
-        if value is None:
-            base.pop(spec.name, None)
-        else:
-            base[spec.name] = value
-    return type(current).model_validate(base)
-
-
-def _drop(data: dict[str, Any], parts: list[str]) -> None:
-    holder = data
-    for part in parts[:-1]:
-        holder = holder[part]
-    holder.pop(parts[-1], None)
-    if len(parts) > 1 and not holder:
-        data.pop(parts[0], None)
-
-
-def apply_form(task: TaskConfig, raw: Mapping[str, Raw]) -> FormResult:
-    """The task with every form section replaced by what the widgets say.
-
-    A field that does not parse or validate keeps the task's current value and gets an error;
-    keys the form does not show (extra benchmark settings, metadata) are kept.
-    """
-    errors: dict[str, str] = {}
-    parsed: dict[str, Any] = {}
-    for path, spec in field_specs().items():
-        if path not in raw:
-            parsed[path] = get_path(task, path)
-            continue
-        try:
-            parsed[path] = parse_raw(spec, raw[path])
-        except ValueError as error:
-            errors[path] = str(error)
-            parsed[path] = get_path(task, path)
-    update: dict[str, Any] = {}
-    for current in groups():
-        values = dict(parsed)
-        for _attempt in range(3):
-            try:
-                built = _build_group(current.key, values, task)
-                break
-            except ValidationError as error:
-                bad: dict[str, str] = {}
-                prefix = "" if current.key == "task" else current.key
-                for finding in from_validation_error(error, prefix):
-                    bad.setdefault(_field_of(finding.path, current.key), finding.message)
-                for path, message in bad.items():
-                    errors.setdefault(path, _plain_message(message, path))
-                    values[path] = get_path(task, path)
-        else:
-            built = getattr(task, current.key) if current.key != "task" else None
-        if current.key == "task":
-            assert isinstance(built, dict)
-            for name, value in built.items():
-                spec = field_specs()[name]
-                if value is None and spec.required:
-                    errors.setdefault(name, "required")
-                    continue
-                update[name] = value if value is not None else spec.default
-        else:
-            update[current.key] = built
-    try:
-        new_task = TaskConfig.model_validate({**task.model_dump(), **_dumped(update)})
-    except ValidationError as error:
-        for finding in from_validation_error(error):
-            errors.setdefault(_field_of(finding.path, ""), finding.message)
-        return FormResult(task, errors)
-    return FormResult(new_task, errors)
-
-
-def _dumped(update: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in update.items()}
-
-
-def _plain_message(message: str, path: str) -> str:
-    if message == "required" and path.startswith("system_config."):
-        return "required when any System field is set"
-    if message == "required" and path.startswith("slo."):
-        return "give a threshold for this objective (or clear its other settings)"
-    return message

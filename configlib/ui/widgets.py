@@ -171,7 +171,7 @@ def notes_by_field(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
 
 
 def section_filled(group: FieldGroup, state: EditorState) -> bool:
-    from configlib.ui.fields import get_path
+    from configlib.ui.form import get_path
 
     return any(get_path(state.task, spec.path) is not None for spec in group.fields)
 

@@ -36,9 +36,14 @@ def test_advanced_edits_appear_as_flags_in_expert_mode(app: AppTest) -> None:
     assert [t.label for t in at.tabs] == ["Advanced config", "Expert mode"]
     _fill(at, task_name="llama-tune", model__id_or_path="Qwen/Qwen3-32B")
     _fill(at, parallel_config__tp="2, 4", memory_config__mem_fraction_static="0.8")
-    at.multiselect(key=_field(at, "quantization_config.kvcache_quant_mode")).set_value(["fp8"]).run()
-    assert _table(at) == {"tp-size": "2, 4", "mem-fraction-static": "0.8",
-                          "kv-cache-dtype": "fp8_e4m3"}
+    at.multiselect(key=_field(at, "quantization_config.kvcache_quant_mode")).set_value(
+        ["fp8"]
+    ).run()
+    assert _table(at) == {
+        "tp-size": "2, 4",
+        "mem-fraction-static": "0.8",
+        "kv-cache-dtype": "fp8_e4m3",
+    }
     commands = at.code[0].value
     assert "--model-path Qwen/Qwen3-32B --tp-size 2" in commands
     assert any(m.value == "2" for m in at.metric)  # grid size
@@ -52,9 +57,11 @@ def test_expert_edits_update_the_advanced_fields_and_keep_other_flags(app: AppTe
         at,
         key,
         edited_rows={0: {"values": "4, 8"}},
-        added_rows=[{"flag": "--mem-fraction-static", "values": "0.85"},
-                    {"flag": "enable-mixed-chunk", "values": "true"},
-                    {"flag": "my-own-flag", "values": "x"}],
+        added_rows=[
+            {"flag": "--mem-fraction-static", "values": "0.85"},
+            {"flag": "enable-mixed-chunk", "values": "true"},
+            {"flag": "my-own-flag", "values": "x"},
+        ],
     )
     assert at.text_input(key=_field(at, "parallel_config.tp")).value == "4, 8"
     assert at.text_input(key=_field(at, "memory_config.mem_fraction_static")).value == "0.85"

@@ -9,7 +9,8 @@ import pytest
 from configlib.model import STRUCTURED_SECTIONS, BenchmarkConfig, TaskConfig
 from configlib.taskfile import load_task
 from configlib.ui import fields, sync
-from configlib.ui.fields import apply_form, field_specs, parse_raw, raw_from_task
+from configlib.ui.fields import Raw, field_specs
+from configlib.ui.form import apply_form, parse_raw, raw_from_task
 
 EXAMPLES = Path(__file__).parents[1] / "data" / "autotuner"
 TASK_FILES = sorted(EXAMPLES.glob("**/*.json"))
@@ -60,9 +61,11 @@ def test_kinds_and_choices_come_from_the_model_and_vocabularies() -> None:
         ("benchmark.traffic_scenarios", "D(100,100) D(2048,512)", ["D(100,100)", "D(2048,512)"]),
         ("benchmark.additional_params", '{"temperature": 0.0}', {"temperature": 0.0}),
         ("scheduling_config.schedule_policy", "lpm fcfs", ["lpm", "fcfs"]),
+        ("scheduling_config.schedule_policy", "lpm, fcfs", ["lpm", "fcfs"]),
+        ("benchmark.traffic_scenarios", "D(1,2), N(3,4)/(5,6)", ["D(1,2)", "N(3,4)/(5,6)"]),
     ],
 )
-def test_parse_raw(path: str, raw: fields.Raw, value: object) -> None:
+def test_parse_raw(path: str, raw: Raw, value: object) -> None:
     assert parse_raw(field_specs()[path], raw) == value
 
 
