@@ -1,0 +1,101 @@
+"""Altair charts of the comparison view (no Streamlit here: the page only displays them)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import pandas as pd
+
+from configlib.compare import METRIC, SLOLine
+from configlib.ui.comparison import X, Y
+
+KIND_COLOURS = alt.Scale(domain=["prediction", "measurement"], range=["#3b82f6", "#f97316"])
+TOOLTIP = [
+    alt.Tooltip("name:N", title="name"),
+    alt.Tooltip("kind:N", title="kind"),
+    alt.Tooltip("source:N", title="from"),
+    alt.Tooltip(f"{X}:Q", title="tokens/s/user", format=",.1f"),
+    alt.Tooltip(f"{Y}:Q", title="tokens/s/GPU", format=",.1f"),
+    alt.Tooltip("ttft_ms:Q", title="TTFT (ms)", format=",.1f"),
+    alt.Tooltip("tpot_ms:Q", title="TPOT (ms)", format=",.2f"),
+]
+
+
+def pareto_chart(points: pd.DataFrame, lines: Sequence[SLOLine]) -> alt.TopLevelMixin:
+    """tokens/s/GPU against tokens/s/user, frontier per kind, TPOT targets as vertical rules."""
+    base = alt.Chart(points)
+    dots = base.mark_point(filled=True, size=80, opacity=0.85).encode(
+        x=alt.X(f"{X}:Q", title="Output tokens/s per user", scale=alt.Scale(zero=False)),
+        y=alt.Y(f"{Y}:Q", title="Output tokens/s per GPU", scale=alt.Scale(zero=False)),
+        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=alt.Legend(orient="top")),
+        shape=alt.Shape("kind:N", title=None, legend=None),
+        tooltip=TOOLTIP,
+    )
+    frontier = (
+        base.transform_filter(alt.datum.frontier)
+        .mark_line(strokeWidth=2, interpolate="step-after", opacity=0.7)
+        .encode(
+            x=f"{X}:Q",
+            y=f"{Y}:Q",
+            color=alt.Color("kind:N", scale=KIND_COLOURS, legend=None),
+            order=alt.Order(f"{X}:Q"),
+            detail="kind:N",
+        )
+    )
+    layers: list[alt.Chart] = [frontier, dots]
+    if lines:
+        rules = pd.DataFrame(
+            {
+                "speed": [line.tokens_per_s_per_user for line in lines],
+                "label": [line.label for line in lines],
+            }
+        )
+        rule = (
+            alt.Chart(rules)
+            .mark_rule(strokeDash=[6, 4], color="#dc2626")
+            .encode(
+                x="speed:Q",
+                tooltip=[
+                    alt.Tooltip("label:N", title="SLO"),
+                    alt.Tooltip("speed:Q", title="min tokens/s/user", format=",.1f"),
+                ],
+            )
+        )
+        text = (
+            alt.Chart(rules)
+            .mark_text(align="left", baseline="top", dx=4, dy=4, color="#dc2626", fontSize=11)
+            .encode(x="speed:Q", y=alt.value(0), text="label:N")
+        )
+        layers += [rule, text]
+    return alt.layer(*layers).properties(height=420).interactive()
+
+
+def scatter_chart(rows: pd.DataFrame, metric_label: str) -> alt.TopLevelMixin:
+    """Predicted against measured for one metric, with the y = x diagonal."""
+    data = rows[rows["metric"] == metric_label].dropna(subset=["predicted", "measured"])
+    unit = next((m.unit for m in METRIC.values() if m.label == metric_label), "")
+    high = float(max(data["predicted"].max(), data["measured"].max())) if len(data) else 1.0
+    low = float(min(data["predicted"].min(), data["measured"].min())) if len(data) else 0.0
+    span = pd.DataFrame({"v": [min(low, 0.0), high * 1.05]})
+    diagonal = (
+        alt.Chart(span).mark_line(strokeDash=[4, 4], color="#9ca3af").encode(x="v:Q", y="v:Q")
+    )
+    dots = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=90, color="#f97316")
+        .encode(
+            x=alt.X("measured:Q", title=f"measured {metric_label} ({unit})"),
+            y=alt.Y("predicted:Q", title=f"predicted {metric_label} ({unit})"),
+            tooltip=[
+                alt.Tooltip("task:N"),
+                alt.Tooltip("measurement:N"),
+                alt.Tooltip("predicted:Q", format=",.2f"),
+                alt.Tooltip("measured:Q", format=",.2f"),
+                alt.Tooltip("error_pct:Q", title="error %", format="+.1f"),
+                alt.Tooltip("prediction_source:N", title="prediction from"),
+                alt.Tooltip("measurement_source:N", title="measurement from"),
+            ],
+        )
+    )
+    return alt.layer(diagonal, dots).properties(height=360)

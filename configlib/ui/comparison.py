@@ -1,0 +1,188 @@
+"""The comparison view's tables, as pandas frames built from configlib.compare.
+
+A subject is a task (stored, or an imported candidate) with its aiconfigurator predictions and
+any measured results. Every number in these frames carries ``kind`` (prediction or
+measurement) and ``source`` (the file it came from).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from configlib.compare import (
+    METRICS,
+    SLOLine,
+    Value,
+    compare_values,
+    measured_values,
+    pareto_front,
+    predicted_values,
+    server_gpus,
+    slo_lines,
+)
+from configlib.convert import engine_for
+from configlib.model import TaskConfig
+
+X, Y = "tokens_per_s_per_user", "tokens_per_s_per_gpu"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One measured configuration of a task."""
+
+    label: str
+    parameters: Mapping[str, Any]
+    """The grid point that ran (flag -> value)."""
+    metrics: Mapping[str, Any]
+    source: str
+    """The results file it was imported from."""
+    time_unit: str = "s"
+
+
+@dataclass
+class Subject:
+    """A task or an imported candidate, with its measured results."""
+
+    name: str
+    task: TaskConfig
+    measurements: list[Measurement] = field(default_factory=list)
+
+    @property
+    def source(self) -> Mapping[str, Any]:
+        source = self.task.metadata.aiconfigurator_source
+        return source if isinstance(source, Mapping) else {}
+
+    def predicted(self) -> dict[str, Value]:
+        source = self.task.metadata.aiconfigurator_source
+        return predicted_values(self.task.metadata.aiconfigurator_predictions, source)
+
+    def measured(self, measurement: Measurement) -> dict[str, Value]:
+        engine, _ = engine_for(self.task)
+        predictions = self.task.metadata.aiconfigurator_predictions or {}
+        concurrency = predictions.get("concurrency")
+        scenario = None
+        if self.source.get("isl") and self.source.get("osl"):
+            scenario = f"D({int(self.source['isl'])},{int(self.source['osl'])})"
+        return measured_values(
+            measurement.metrics,
+            source=measurement.source,
+            gpus=server_gpus(engine, measurement.parameters),
+            concurrency=int(concurrency) if isinstance(concurrency, int | float) else None,
+            scenario=scenario,
+            time_unit=measurement.time_unit,
+        )
+
+
+def _fmt_source(value: Value | None) -> str:
+    return value.source if value else ""
+
+
+def predictions_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
+    """One row per subject: its predicted metrics side by side (aligned definitions)."""
+    rows = []
+    for subject in subjects:
+        values = subject.predicted()
+        raw = subject.task.metadata.aiconfigurator_predictions or {}
+        row: dict[str, Any] = {
+            "name": subject.name,
+            "serving": subject.source.get("serving_mode", ""),
+        }
+        for metric in METRICS:
+            value = values.get(metric.key)
+            row[f"{metric.label} ({metric.unit})"] = value.value if value else None
+        for extra in ("concurrency", "replicas", "num_gpus_per_replica"):
+            row[extra] = raw.get(extra)
+        row["source"] = next((v.source for v in values.values()), "")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def chart_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
+    """Points for the Pareto chart: every prediction and measurement with both axes."""
+    rows: list[dict[str, Any]] = []
+    for subject in subjects:
+        sets: list[tuple[str, dict[str, Value]]] = [("predicted", subject.predicted())]
+        sets += [(m.label, subject.measured(m)) for m in subject.measurements]
+        for label, values in sets:
+            if X not in values or Y not in values:
+                continue
+            kind = values[Y].kind
+            rows.append(
+                {
+                    "name": subject.name if kind == "prediction" else f"{subject.name}: {label}",
+                    "task": subject.name,
+                    "kind": kind,
+                    "source": values[Y].source,
+                    X: values[X].value,
+                    Y: values[Y].value,
+                    "ttft_ms": values["ttft_ms"].value if "ttft_ms" in values else None,
+                    "tpot_ms": values["tpot_ms"].value if "tpot_ms" in values else None,
+                }
+            )
+    frame = pd.DataFrame(
+        rows, columns=["name", "task", "kind", "source", X, Y, "ttft_ms", "tpot_ms"]
+    )
+    frame["frontier"] = False
+    for kind in ("prediction", "measurement"):
+        part = frame[frame["kind"] == kind]
+        flags = pareto_front(list(zip(part[X], part[Y], strict=True)))
+        frame.loc[part.index, "frontier"] = flags
+    return frame
+
+
+def chart_lines(subjects: Sequence[Subject]) -> list[SLOLine]:
+    """TPOT targets as minimum tokens/s/user: aiconfigurator's run targets and the tasks' SLOs."""
+    targets: list[tuple[float, str]] = []
+    for subject in subjects:
+        target = subject.source.get("tpot_target_ms")
+        if isinstance(target, int | float):
+            targets.append((float(target), "aiconfigurator target"))
+        slo = subject.task.slo
+        if slo is not None and slo.tpot is not None:
+            targets.append((slo.tpot.threshold * 1000.0, f"SLO of {subject.name}"))
+    return slo_lines(targets)
+
+
+COMPARISON_COLUMNS = [
+    "task", "measurement", "metric", "unit", "predicted", "measured", "error_pct",
+    "prediction_source", "measurement_source", "notes",
+]  # fmt: skip
+
+
+def comparison_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
+    """Predicted vs measured per metric, one row per (subject, measurement, metric)."""
+    rows = []
+    for subject in subjects:
+        predicted = subject.predicted()
+        for measurement in subject.measurements:
+            for row in compare_values(predicted, subject.measured(measurement)):
+                rows.append(
+                    {
+                        "task": subject.name,
+                        "measurement": measurement.label,
+                        "metric": row.label,
+                        "unit": row.unit,
+                        "predicted": row.predicted,
+                        "measured": row.measured,
+                        "error_pct": row.error_pct,
+                        "prediction_source": row.prediction_source,
+                        "measurement_source": row.measurement_source,
+                        "notes": "; ".join(row.notes),
+                    }
+                )
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def comparison_csv(predictions: pd.DataFrame, comparison: pd.DataFrame) -> str:
+    """The comparison as CSV: predicted-vs-measured rows, or the predictions when none ran."""
+    if comparison.empty:
+        frame = predictions.copy()
+        frame.insert(1, "kind", "prediction")
+    else:
+        frame = comparison
+    text: str = frame.to_csv(index=False)
+    return text
