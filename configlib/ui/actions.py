@@ -9,6 +9,7 @@ import streamlit as st
 
 from configlib.findings import Finding, errors
 from configlib.io import dump_document
+from configlib.model import TaskConfig
 from configlib.taskfile import to_autotuner, to_structured_form
 from configlib.ui import drafts, keys
 from configlib.ui.editor import EditorState
@@ -108,9 +109,18 @@ def save_panel(state: EditorState, draft: str, findings: list[Finding]) -> None:
 # ---- Downloads -----------------------------------------------------------------------------
 
 
-def export_formats(state: EditorState) -> list[tuple[str, str, str, str]]:
-    """(label, file name, mime, content) for each download of the draft."""
-    task = state.task
+def exp_yaml(task: TaskConfig) -> str | None:
+    """aiconfigurator's ``cli exp`` YAML for the task, when the importer is installed."""
+    if importlib.util.find_spec("configlib.aiconfigurator") is None:
+        return None
+    from configlib.aiconfigurator import export_exp_yaml
+
+    exported = export_exp_yaml(task)
+    return exported if isinstance(exported, str) else dump_document(exported, "yaml")
+
+
+def downloads_of(task: TaskConfig) -> list[tuple[str, str, str, str]]:
+    """(label, file name, mime type, content) of every download of a task."""
     stem = file_stem(task.task_name)
     autotuner, _ = to_autotuner(task)
     structured, _ = to_structured_form(task)
@@ -124,29 +134,27 @@ def export_formats(state: EditorState) -> list[tuple[str, str, str, str]]:
         ),
         ("Structured YAML", f"{stem}.yaml", "application/yaml", dump_document(structured, "yaml")),
     ]
-    if importlib.util.find_spec("configlib.aiconfigurator") is not None:
-        from configlib.aiconfigurator import export_exp_yaml
-
-        try:
-            found.append(
-                (
-                    "aiconfigurator cli exp YAML",
-                    f"{stem}.exp.yaml",
-                    "application/yaml",
-                    export_exp_yaml(task),
-                )
-            )
-        except ValueError as error:
-            found.append(("aiconfigurator cli exp YAML", "", "", str(error)))
+    exported = exp_yaml(task)
+    if exported is not None:
+        found.append(
+            ("aiconfigurator cli exp YAML", f"{stem}.exp.yaml", "application/yaml", exported)
+        )
     return found
+
+
+def download_buttons(task: TaskConfig, key: str) -> None:
+    for label, name, mime, content in downloads_of(task):
+        st.download_button(
+            label,
+            content,
+            file_name=name,
+            mime=mime,
+            on_click="ignore",
+            width="stretch",
+            key=f"{key}:{label}",
+        )
 
 
 def downloads(state: EditorState) -> None:
     with st.popover("Download", icon=":material/download:"):
-        for label, name, mime, content in export_formats(state):
-            if not name:
-                st.caption(f"{label}: {content}")
-                continue
-            st.download_button(
-                label, content, file_name=name, mime=mime, on_click="ignore", width="stretch"
-            )
+        download_buttons(state.task, "editor.download")

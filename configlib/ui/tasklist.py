@@ -1,0 +1,177 @@
+"""The Tasks page's parts: table rows, the actions on one task, uploads and examples."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import streamlit as st
+
+from configlib.io import InputError, decode
+from configlib.taskfile import TaskFormatError, task_from_text
+from configlib.ui import drafts
+from configlib.ui.actions import download_buttons
+from configlib.ui.resources import examples
+from configlib.ui.widgets import set_flash
+
+if TYPE_CHECKING:
+    from configlib.store import Store, TaskSummary
+
+COLUMNS = ["name", "model", "runtime", "GPUs needed", "grid size", "source", "updated", "open"]
+COLUMN_CONFIG: dict[str, Any] = {
+    "GPUs needed": st.column_config.NumberColumn(help="Most GPUs one server of the grid needs"),
+    "grid size": st.column_config.NumberColumn(
+        help="Combinations in the flag grid", format="localized"
+    ),
+    "updated": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+    "open": st.column_config.LinkColumn(display_text="open ↗", help="Open in the editor"),
+}
+UPLOAD_TYPES = ["json", "yaml", "yml"]
+
+
+def first_page() -> None:
+    """A filter changed: go back to the first page."""
+    st.session_state["tasks.page"] = 1
+
+
+def editor_link(name: str) -> str:
+    return f"editor?task={quote(name, safe='')}"
+
+
+def rows(items: Sequence[TaskSummary]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": item.name,
+            "model": item.model,
+            "runtime": f"{item.runtime} {item.engine_release}".strip(),
+            "GPUs needed": item.gpus_needed,
+            "grid size": item.grid_size,
+            "source": item.source,
+            "updated": item.updated_at,
+            "open": editor_link(item.name),
+        }
+        for item in items
+    ]
+
+
+# ---- One task ------------------------------------------------------------------------------
+
+
+def actions(db: Store, item: TaskSummary, editor: str) -> None:
+    """Open, duplicate, delete (confirmed) and download the selected task."""
+    from configlib.store import ConflictError, NameTaken, NotFound
+
+    st.subheader(item.name)
+    open_col, dup_col, del_col, down_col = st.columns(4)
+    if open_col.button("Open in the editor", icon=":material/edit:", width="stretch"):
+        st.switch_page(editor, query_params={"task": item.name})
+    try:
+        stored = db.get_task(item.name)
+    except NotFound:
+        st.warning(f"{item.name} was deleted meanwhile.")
+        return
+    with dup_col.popover("Duplicate", icon=":material/content_copy:", width="stretch"):
+        new_name = st.text_input("New name", value=f"{item.name}-copy", key="tasks.dup_name")
+        if st.button("Create the copy", key="tasks.dup"):
+            copy = stored.task.model_copy(update={"task_name": new_name.strip()})
+            try:
+                db.save_task(copy, expected_version=None)
+            except NameTaken:
+                st.error(f"A task named {new_name!r} already exists.")
+            else:
+                set_flash("success", f"Created {new_name} from {item.name}.")
+                st.rerun()
+    with del_col.popover("Delete", icon=":material/delete:", width="stretch"):
+        results = len(db.list_results(item.name))
+        sure = st.checkbox(
+            f"Delete {item.name} (version {item.version}) and its {results} measured result(s)",
+            key="tasks.confirm_delete",
+        )
+        if st.button("Delete for good", type="primary", disabled=not sure, key="tasks.delete"):
+            try:
+                db.delete_task(item.name, expected_version=item.version)
+            except (ConflictError, NotFound) as error:
+                st.error(str(error))
+            else:
+                drafts.forget(item.name)
+                set_flash("success", f"Deleted {item.name}.")
+                st.rerun()
+    with down_col.popover("Download", icon=":material/download:", width="stretch"):
+        download_buttons(stored.task, "tasks.download")
+
+
+# ---- Uploads and examples ------------------------------------------------------------------
+
+
+def upload_tasks(db: Store) -> None:
+    """Save uploaded task files, each file once per session; report per file."""
+    from configlib.store import InvalidData, NameTaken
+
+    files = st.file_uploader(
+        "Task files", type=UPLOAD_TYPES, accept_multiple_files=True, key="tasks.upload"
+    )
+    done: dict[str, tuple[str, str]] = st.session_state.setdefault("tasks.uploaded", {})
+    for upload in files or []:
+        data = upload.getvalue()
+        digest = hashlib.sha256(data).hexdigest() + upload.name
+        if digest in done:
+            continue
+        try:
+            task, _ = task_from_text(decode(data, upload.name), upload.name)
+            db.save_task(task, expected_version=None)
+        except (InputError, TaskFormatError, InvalidData) as error:
+            done[digest] = ("error", f"{upload.name}: {error}")
+        except NameTaken:
+            done[digest] = (
+                "error",
+                f"{upload.name}: a task named {task.task_name!r} exists "
+                "already; rename it in the file or delete the stored one",
+            )
+        else:
+            done[digest] = ("success", f"{upload.name}: saved as {task.task_name}")
+    current = {hashlib.sha256(f.getvalue()).hexdigest() + f.name for f in files or []}
+    for digest, (kind, message) in done.items():
+        if digest in current:
+            (st.success if kind == "success" else st.error)(message)
+
+
+def examples_menu(db: Store, editor: str, key: str = "menu") -> None:
+    """The repository's example tasks: open one in the editor, or store them all."""
+    from configlib.store import InvalidData, NameTaken
+
+    found = examples()
+    if not found:
+        st.caption("No example task files found (examples/ next to app.py).")
+        return
+    for index, example in enumerate(found):
+        name_col, button_col = st.columns([3, 1], vertical_alignment="center")
+        if example.task is None:
+            name_col.markdown(f"`{example.path.name}`: :red[{example.problem}]")
+            continue
+        name_col.markdown(
+            f"**{example.task.task_name}**  \n"
+            f"`{example.path.name}` · {example.task.base_runtime.value}"
+        )
+        if button_col.button("Open", key=f"examples.{key}.{index}"):
+            drafts.open_new(example.task)
+            st.switch_page(editor)
+    if st.button("Add all examples to the database", key=f"examples.{key}.all"):
+        added, skipped = [], []
+        for example in found:
+            if example.task is None:
+                continue
+            try:
+                db.save_task(example.task, expected_version=None)
+            except (NameTaken, InvalidData):
+                skipped.append(example.task.task_name)
+            else:
+                added.append(example.task.task_name)
+        set_flash(
+            "success",
+            f"Added {len(added)} example task(s)"
+            + (f"; {len(skipped)} already there" if skipped else "")
+            + ".",
+        )
+        st.rerun()

@@ -1,0 +1,93 @@
+"""Tasks: search, sort and page through the stored tasks (on the server); open, duplicate,
+delete and download one; upload task files; start from an example."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from configlib.ui import drafts, tasklist
+from configlib.ui.resources import store
+from configlib.ui.widgets import flash
+
+EDITOR = "pages/editor.py"
+SORTS = {
+    "updated_at": "Last updated",
+    "name": "Name",
+    "model": "Model",
+    "runtime": "Runtime",
+    "gpus_needed": "GPUs needed",
+    "grid_size": "Grid size",
+}
+
+if st.query_params.get("task"):
+    st.switch_page(EDITOR, query_params={"task": st.query_params["task"]})
+
+db = store()
+st.title("Tasks")
+flash()
+
+left, middle, right = st.columns([1, 1, 3], vertical_alignment="bottom")
+if left.button("New task", type="primary", icon=":material/add:", width="stretch"):
+    drafts.open_new()
+    st.switch_page(EDITOR)
+with middle.popover("Start from an example", icon=":material/auto_awesome:", width="stretch"):
+    tasklist.examples_menu(db, EDITOR)
+with right.expander("Upload task files (autotuner JSON/YAML or structured form)"):
+    tasklist.upload_tasks(db)
+
+search_col, runtime_col, sort_col, order_col, size_col = st.columns(
+    [4, 2, 2, 1, 1], vertical_alignment="bottom"
+)
+search = search_col.text_input(
+    "Search", key="tasks.search", placeholder="name or model contains…",
+    on_change=tasklist.first_page,
+)  # fmt: skip
+runtime = runtime_col.selectbox(
+    "Runtime", ["any", "sglang", "vllm"], key="tasks.runtime", on_change=tasklist.first_page
+)
+sort = sort_col.selectbox(
+    "Sort by", list(SORTS), format_func=SORTS.__getitem__, key="tasks.sort",
+    on_change=tasklist.first_page,
+)  # fmt: skip
+descending = order_col.toggle("Desc.", value=True, key="tasks.desc", on_change=tasklist.first_page)
+size = size_col.selectbox(
+    "Per page", [25, 50, 100], index=1, key="tasks.size", on_change=tasklist.first_page
+)
+
+number = int(st.session_state.get("tasks.page", 1))
+listing = db.list_tasks(
+    search=search.strip(),
+    runtime=None if runtime == "any" else runtime,
+    sort=sort,
+    descending=descending,
+    page=number - 1,
+    page_size=size,
+)
+if listing.total == 0 and not search and runtime == "any":
+    st.info(
+        "No tasks yet. Create one, start from an example, or import aiconfigurator results.",
+        icon=":material/inbox:",
+    )
+    tasklist.examples_menu(db, EDITOR, key="empty")
+    st.stop()
+
+st.caption(f"{listing.total:,} task(s) match; page {number} of {listing.pages:,}.")
+frame = pd.DataFrame(tasklist.rows(listing.items), columns=tasklist.COLUMNS)
+picked = st.dataframe(
+    frame,
+    key=f"tasks.table:{number}:{search}:{runtime}:{sort}:{descending}:{size}",
+    on_select="rerun",
+    selection_mode="single-row",
+    hide_index=True,
+    width="stretch",
+    column_config=tasklist.COLUMN_CONFIG,
+)
+if listing.pages > 1:
+    st.pagination(listing.pages, key="tasks.page", max_visible_pages=9)
+
+rows = list(picked.selection.rows) if picked is not None else []
+if rows and rows[0] < len(listing.items):
+    tasklist.actions(db, listing.items[rows[0]], EDITOR)
+else:
+    st.caption("Select a row to open, duplicate, delete or download that task.")
