@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
@@ -122,11 +122,15 @@ def _precedence_findings(task: TaskConfig) -> list[Finding]:
     for winner, loser in PRECEDENCE:
         won, lost = _getter(winner)(task), _getter(loser)(task)
         if won is not None and lost is not None and won != lost:
-            found.append(Finding(
-                "warning", loser, "precedence-conflict",
-                f"{loser} {_show(lost)} conflicts with {winner} {_show(won)}; "
-                f"{winner} wins (both set the same flag)",
-            ))
+            found.append(
+                Finding(
+                    "warning",
+                    loser,
+                    "precedence-conflict",
+                    f"{loser} {_show(lost)} conflicts with {winner} {_show(won)}; "
+                    f"{winner} wins (both set the same flag)",
+                )
+            )
     return found
 
 
@@ -181,7 +185,9 @@ def _emit(
                 value = False
             else:
                 return _Emission(
-                    {}, notes, False,
+                    {},
+                    notes,
+                    False,
                     f"some candidates write --{key} and others leave it out, which one flag "
                     "list cannot say",
                 )
@@ -192,7 +198,9 @@ def _emit(
     distinct = set(tuples)
     if len(distinct) != math.prod(len(v) for v in columns.values()):
         return _Emission(
-            columns, notes, False,
+            columns,
+            notes,
+            False,
             "the flags would vary independently, adding combinations that the candidates do "
             "not contain",
         )
@@ -200,14 +208,19 @@ def _emit(
     asked = {tuple(combo[i] for i in triggers) for combo in itertools.product(*axes)}
     if len(distinct) < len(asked):
         varied = [
-            path for path, values in zip(bound.fields, lists, strict=True)
+            path
+            for path, values in zip(bound.fields, lists, strict=True)
             if path in bound.trigger and values is not None and len(values) > 1
         ]
-        notes.append(Note(
-            "warning", varied[0] if varied else bound.fields[0], "redundant-candidates",
-            f"{ENGINE_LABELS.get(bound.manifest.engine)} writes the same flags for several "
-            f"candidates of {', '.join(varied)}; the autotuner runs each distinct launch once",
-        ))
+        notes.append(
+            Note(
+                "warning",
+                varied[0] if varied else bound.fields[0],
+                "redundant-candidates",
+                f"{ENGINE_LABELS.get(bound.manifest.engine)} writes the same flags for several "
+                f"candidates of {', '.join(varied)}; the autotuner runs each distinct launch once",
+            )
+        )
     return _Emission(columns, notes, True)
 
 
@@ -256,8 +269,9 @@ def _plan(engine: Engine) -> _Plan:
             continue
         first = variants[0]
         index = len(groups)
-        groups.append(_Group(variants, tuple(_effective_getter(p) for p in first.fields),
-                             first.fields))
+        groups.append(
+            _Group(variants, tuple(_effective_getter(p) for p in first.fields), first.fields)
+        )
         shortcut = None
         only = first.rule
         if len(variants) == 1 and isinstance(only, Flag) and only.field_path not in _LOSER_OF:
@@ -293,21 +307,29 @@ def _convert_group(
             chosen = emission
             if position and bound.deprecated and not variants[0].deprecated:
                 keys = ", ".join(f"--{k}" for k in emission.flags)
-                notes.append(Note(
-                    "warning", bound.fields[0], "deprecated-flag",
-                    f"uses deprecated {keys} because the preferred flags cannot express "
-                    f"these candidates in {engine.label}",
-                ))
+                notes.append(
+                    Note(
+                        "warning",
+                        bound.fields[0],
+                        "deprecated-flag",
+                        f"uses deprecated {keys} because the preferred flags cannot express "
+                        f"these candidates in {engine.label}",
+                    )
+                )
             break
         first_failure = first_failure or emission
     if chosen is None:
         assert first_failure is not None
         varied = [p for p, v in zip(group.paths, lists, strict=True) if v is not None]
-        notes.append(Note(
-            "error", varied[0], "not-expressible",
-            f"{engine.label} cannot run the candidates of {', '.join(varied)} as independent "
-            f"flags: {first_failure.reason}; use one value or split the task",
-        ))
+        notes.append(
+            Note(
+                "error",
+                varied[0],
+                "not-expressible",
+                f"{engine.label} cannot run the candidates of {', '.join(varied)} as independent "
+                f"flags: {first_failure.reason}; use one value or split the task",
+            )
+        )
         chosen = first_failure
     notes.extend(chosen.notes)
     return chosen.flags, tuple(_finding(n) for n in notes)
@@ -389,11 +411,15 @@ def to_flat(task: TaskConfig, engine: Engine | None = None) -> FlatResult:
         if _effective_list(found, values) == _effective_list(own_found, own_values):
             continue
         origin = ", ".join(result.sources.get(own_key, ())) or "a structured field"
-        result.findings.append(Finding(
-            "warning", f"parameters.{key}", "overridden-by-structured",
-            f"{key} {_show(values)} conflicts with {origin} (--{own_key} {_show(own_values)}); "
-            "the structured value is used",
-        ))
+        result.findings.append(
+            Finding(
+                "warning",
+                f"parameters.{key}",
+                "overridden-by-structured",
+                f"{key} {_show(values)} conflicts with {origin} (--{own_key} {_show(own_values)}); "
+                "the structured value is used",
+            )
+        )
     return result
 
 
@@ -484,11 +510,15 @@ def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
             conflict = _conflicting(values, sections, updates)
             if conflict:
                 path, current = conflict
-                findings.append(Finding(
-                    "warning", f"parameters.{keys[0]}", "conflicts-with-structured",
-                    f"{', '.join(keys)} says {path} {_show(values[path])} but the task already "
-                    f"has {_show(current)}; the flag stays in parameters",
-                ))
+                findings.append(
+                    Finding(
+                        "warning",
+                        f"parameters.{keys[0]}",
+                        "conflicts-with-structured",
+                        f"{', '.join(keys)} says {path} {_show(values[path])} but the task already "
+                        f"has {_show(current)}; the flag stays in parameters",
+                    )
+                )
                 break
             for path, candidates in values.items():
                 section, _, name = path.partition(".")
@@ -592,14 +622,14 @@ def _lift_rule(
     )
     memo_key = (id(bound), tuple(axes), reads)
     try:
-        outcome = _LIFT_MEMO.get(memo_key, _MISSING)
+        cached = _LIFT_MEMO.get(memo_key, _MISSING)
     except TypeError:  # an unhashable value: work it out without the memo
-        outcome = _lift_values(bound, axes, context, is_switch)
-    else:
-        if outcome is _MISSING:
-            if len(_LIFT_MEMO) >= _MEMO_LIMIT:
-                _LIFT_MEMO.clear()
-            outcome = _LIFT_MEMO[memo_key] = _lift_values(bound, axes, context, is_switch)
+        cached = _lift_values(bound, axes, context, is_switch)
+    if cached is _MISSING:
+        if len(_LIFT_MEMO) >= _MEMO_LIMIT:
+            _LIFT_MEMO.clear()
+        cached = _LIFT_MEMO[memo_key] = _lift_values(bound, axes, context, is_switch)
+    outcome = cast(dict[str, list[Any]] | None, cached)
     if outcome is None:
         return None
     return keys, {path: list(values) for path, values in outcome.items()}
@@ -639,9 +669,7 @@ def _lift_values(
     return parsed
 
 
-def _with_context(
-    flags: dict[str, Any], context: dict[str, Any], bound: Bound
-) -> dict[str, Any]:
+def _with_context(flags: dict[str, Any], context: dict[str, Any], bound: Bound) -> dict[str, Any]:
     if not bound.read_specs:
         return flags
     merged = dict(flags)
@@ -742,7 +770,9 @@ def canonical(task: TaskConfig) -> TaskConfig:
     return task.model_copy(update=update) if update else task
 
 
-def to_structured(task: TaskConfig, engine: Engine | None = None) -> tuple[TaskConfig, list[Finding]]:
+def to_structured(
+    task: TaskConfig, engine: Engine | None = None
+) -> tuple[TaskConfig, list[Finding]]:
     """Lift mapped flags into structured fields; ``parameters`` is then regenerated in full."""
     lifted = lift(task, engine)
     flat = to_flat(lifted.task, lifted.engine)
@@ -763,7 +793,9 @@ def extra_parameters(task: TaskConfig, engine: Engine | None = None) -> FlatPara
     return extras
 
 
-def with_parameters(task: TaskConfig, engine: Engine | None = None) -> tuple[TaskConfig, list[Finding]]:
+def with_parameters(
+    task: TaskConfig, engine: Engine | None = None
+) -> tuple[TaskConfig, list[Finding]]:
     """The task with ``parameters`` regenerated from its structured sections plus its own flags."""
     flat = to_flat(task, engine)
     return task.model_copy(update={"parameters": flat.parameters}), flat.findings
@@ -779,7 +811,9 @@ def retarget(
         return task, []
     source, findings = engine_for(task)
     lifted = lift(task, source)
-    moved = lifted.task.model_copy(update={"base_runtime": target, "engine_version": engine_version})
+    moved = lifted.task.model_copy(
+        update={"base_runtime": target, "engine_version": engine_version}
+    )
     if target != task.base_runtime:
         moved = moved.model_copy(update={"runtime_image_tag": None})
     return moved, unique([*findings, *lifted.findings])

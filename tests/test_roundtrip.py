@@ -23,8 +23,12 @@ ENGINES = [("sglang", v) for v in supported_versions("sglang")] + [
 POLICIES = {"sglang": ["lpm", "fcfs", "random", "dfs-weight", "lof"], "vllm": ["fcfs", "priority"]}
 #: Flags no structured field maps to, present in every release of the engine.
 EXTRAS = {
-    "sglang": {"enable-mixed-chunk": [True], "trust-remote-code": [True, False],
-               "chunked-prefill-size": [4096, 8192], "max-total-tokens": [65536]},
+    "sglang": {
+        "enable-mixed-chunk": [True],
+        "trust-remote-code": [True, False],
+        "chunked-prefill-size": [4096, 8192],
+        "max-total-tokens": [65536],
+    },
     "vllm": {"trust-remote-code": [True], "block-size": [16, 32], "seed": [0]},
 }
 
@@ -74,13 +78,15 @@ def sections(runtime: str) -> st.SearchStrategy[dict[str, Any]]:
         maybe("disable_sliding_window", candidates(st.booleans(), most=2)),
         maybe("swap_space", st.sampled_from([2.0, 4.0])),
     )
-    return st.fixed_dictionaries({
-        "parallel_config": parallel,
-        "quantization_config": quantization,
-        "memory_config": memory,
-        "scheduling_config": scheduling,
-        "advanced_tuning_config": advanced,
-    }).map(lambda d: {k: v for k, v in d.items() if v})
+    return st.fixed_dictionaries(
+        {
+            "parallel_config": parallel,
+            "quantization_config": quantization,
+            "memory_config": memory,
+            "scheduling_config": scheduling,
+            "advanced_tuning_config": advanced,
+        }
+    ).map(lambda d: {k: v for k, v in d.items() if v})
 
 
 def field_values(task: TaskConfig) -> dict[str, list[Any]]:
@@ -108,8 +114,9 @@ def by_flag(parameters: dict[str, Any], engine: Engine) -> dict[str, list[Any]]:
         resolved = engine.manifest.lookup_lenient(key)
         assert resolved is not None, key
         effective = [effective_value(resolved, v) for v in values]
-        found[resolved.spec.name] = [v if isinstance(v, bool) or v is None else str(v)
-                                     for v in effective]
+        found[resolved.spec.name] = [
+            v if isinstance(v, bool) or v is None else str(v) for v in effective
+        ]
     return found
 
 
@@ -188,8 +195,13 @@ def test_lifting_vllm_short_and_snake_spellings() -> None:
 
 def test_legacy_choice_values_are_lifted() -> None:
     engine = get_engine("sglang", "0.5.23")
-    task = make_task("sglang", parameters={"tp_size": {"type": "choice", "values": [1, 2]},
-                                           "mem_frac": {"type": "choice", "values": [0.8]}})
+    task = make_task(
+        "sglang",
+        parameters={
+            "tp_size": {"type": "choice", "values": [1, 2]},
+            "mem_frac": {"type": "choice", "values": [0.8]},
+        },
+    )
     lifted = lift(task, engine)
     assert lifted.task.parallel_config is not None
     assert lifted.task.parallel_config.tp == [1, 2]
@@ -199,8 +211,14 @@ def test_legacy_choice_values_are_lifted() -> None:
 def test_values_that_would_change_the_launch_are_not_lifted() -> None:
     engine = get_engine("sglang", "0.5.23")
     # bfloat16 KV would come back as --kv-cache-dtype auto, a different setting.
-    task = make_task("sglang", parameters={"kv-cache-dtype": ["bfloat16"], "tp-size": [1.5],
-                                           "chunked-prefill-size": [-1, 4096]})
+    task = make_task(
+        "sglang",
+        parameters={
+            "kv-cache-dtype": ["bfloat16"],
+            "tp-size": [1.5],
+            "chunked-prefill-size": [-1, 4096],
+        },
+    )
     lifted = lift(task, engine)
     assert lifted.task.parameters == task.parameters
     assert lifted.task.quantization_config is None
@@ -228,8 +246,14 @@ def test_lift_keeps_a_conflicting_flag_and_says_so() -> None:
 
 def test_expert_parallel_switch_lifts_with_the_implied_size() -> None:
     engine = get_engine("vllm", "0.33.0")
-    task = make_task("vllm", parameters={"tensor-parallel-size": [2], "data-parallel-size": [4],
-                                         "enable-expert-parallel": [True]})
+    task = make_task(
+        "vllm",
+        parameters={
+            "tensor-parallel-size": [2],
+            "data-parallel-size": [4],
+            "enable-expert-parallel": [True],
+        },
+    )
     layout = lift(task, engine).task.parallel_config
     assert layout is not None
     assert layout.moe_ep == [8]

@@ -91,7 +91,7 @@ class Manifest:
         return found
 
     def lookup_key(self, key: str) -> Resolved | None:
-        """Resolve a ``parameters`` key the way the autotuner renders it (``tp-size`` -> --tp-size)."""
+        """Resolve a ``parameters`` key as the autotuner renders it (``tp-size`` -> --tp-size)."""
         return self.lookup(option_for_key(key))
 
     def lookup_lenient(self, key: str) -> Resolved | None:
@@ -248,7 +248,9 @@ def check_value(spec: FlagSpec, value: Any, allowed: frozenset[str] | None = Non
     if choices is not None and text not in choices:
         return f"{text!r} is not one of: {', '.join(choices)}"
     if allowed is not None and text not in allowed:
-        return f"{text!r} is not one of the values this version accepts: {', '.join(sorted(allowed))}"
+        return (
+            f"{text!r} is not one of the values this version accepts: {', '.join(sorted(allowed))}"
+        )
     del is_list
     return None
 

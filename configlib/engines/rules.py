@@ -348,4 +348,3 @@ class OneOf(Rule):
             fallback.fields = self.fields
             return fallback.bind(manifest)
         return sorted(bound, key=lambda b: b.deprecated)
-
