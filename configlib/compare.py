@@ -303,9 +303,10 @@ def measured_values(
 ) -> dict[str, Value]:
     """One measured configuration's metrics in the aligned definitions.
 
-    Reads the autotuner's experiment metrics (means over every genai-bench run, in seconds;
-    when ``concurrency`` is given and the run at that concurrency is among ``raw_results``,
-    that run alone), a genai-bench ``aggregated_metrics`` dict, or unit-named metrics.
+    Reads unit-named metrics (``ttft_ms``, ``output_tokens_per_s`` ... as configlib.results
+    stores them), the autotuner's raw experiment metrics (means over every genai-bench run, in
+    seconds; when ``concurrency`` is given and the run at that concurrency is among
+    ``raw_results``, that run alone) or a genai-bench ``aggregated_metrics`` dict.
     """
     raw = metrics.get("raw_results")
     if concurrency is not None and isinstance(raw, list):
@@ -343,6 +344,8 @@ def measured_values(
     pairs = (
         ("mean_output_throughput", "tokens_per_s"),
         ("mean_output_throughput_per_gpu", "tokens_per_s_per_gpu"),
+        ("output_tokens_per_s", "tokens_per_s"),
+        ("output_tokens_per_s_per_gpu", "tokens_per_s_per_gpu"),
         ("tokens_per_s", "tokens_per_s"),
         ("tokens_per_s_per_gpu", "tokens_per_s_per_gpu"),
         ("tokens_per_s_per_user", "tokens_per_s_per_user"),

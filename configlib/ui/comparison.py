@@ -40,6 +40,8 @@ class Measurement:
     metrics: Mapping[str, Any]
     source: str
     """The results file it was imported from."""
+    concurrency: int | None = None
+    scenario: str | None = None
     time_unit: str = "s"
 
 
@@ -60,25 +62,40 @@ class Subject:
         source = self.task.metadata.aiconfigurator_source
         return predicted_values(self.task.metadata.aiconfigurator_predictions, source)
 
+    @property
+    def predicted_concurrency(self) -> int | None:
+        value = (self.task.metadata.aiconfigurator_predictions or {}).get("concurrency")
+        return int(value) if isinstance(value, int | float) and value >= 1 else None
+
+    @property
+    def predicted_scenario(self) -> str | None:
+        isl, osl = self.source.get("isl"), self.source.get("osl")
+        if isinstance(isl, int | float) and isinstance(osl, int | float):
+            return f"D({int(isl)},{int(osl)})"
+        return None
+
+    def relevant(self) -> list[Measurement]:
+        """The measurements at the predicted concurrency and scenario, when there are any;
+        otherwise all of them (the table says at which concurrency each one ran)."""
+        concurrency, scenario = self.predicted_concurrency, self.predicted_scenario
+        matching = [
+            m
+            for m in self.measurements
+            if (concurrency is None or m.concurrency in (None, concurrency))
+            and (scenario is None or m.scenario in (None, scenario))
+        ]
+        return matching or list(self.measurements)
+
     def measured(self, measurement: Measurement) -> dict[str, Value]:
         engine, _ = engine_for(self.task)
-        predictions = self.task.metadata.aiconfigurator_predictions or {}
-        concurrency = predictions.get("concurrency")
-        scenario = None
-        if self.source.get("isl") and self.source.get("osl"):
-            scenario = f"D({int(self.source['isl'])},{int(self.source['osl'])})"
         return measured_values(
             measurement.metrics,
             source=measurement.source,
             gpus=server_gpus(engine, measurement.parameters),
-            concurrency=int(concurrency) if isinstance(concurrency, int | float) else None,
-            scenario=scenario,
+            concurrency=self.predicted_concurrency,
+            scenario=self.predicted_scenario,
             time_unit=measurement.time_unit,
         )
-
-
-def _fmt_source(value: Value | None) -> str:
-    return value.source if value else ""
 
 
 def predictions_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
@@ -106,7 +123,7 @@ def chart_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     for subject in subjects:
         sets: list[tuple[str, dict[str, Value]]] = [("predicted", subject.predicted())]
-        sets += [(m.label, subject.measured(m)) for m in subject.measurements]
+        sets += [(m.label, subject.measured(m)) for m in subject.relevant()]
         for label, values in sets:
             if X not in values or Y not in values:
                 continue
@@ -158,7 +175,7 @@ def comparison_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
     rows = []
     for subject in subjects:
         predicted = subject.predicted()
-        for measurement in subject.measurements:
+        for measurement in subject.relevant():
             for row in compare_values(predicted, subject.measured(measurement)):
                 rows.append(
                     {
