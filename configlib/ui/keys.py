@@ -34,6 +34,8 @@ PRESET_DRAFT = "presets.draft"
 
 #: Compare page: candidates picked from the import page, results upload.
 COMPARE_TASKS = "compare.tasks"
+#: (name, TaskConfig) pairs picked on the import page for the compare page.
+COMPARE_CANDIDATES = "compare.candidates"
 
 NEW_DRAFT = "new"
 

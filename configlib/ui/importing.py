@@ -1,0 +1,175 @@
+"""The aiconfigurator import page's state, without Streamlit: one upload, read once per target
+runtime, its candidates as table rows, and the tasks created from a selection."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from configlib.findings import Finding
+from configlib.io import InputError
+
+if TYPE_CHECKING:
+    from configlib.aiconfigurator import Candidate, ImportResult
+    from configlib.store import Store
+
+#: Predicted metrics shown as table columns, in order, with their column titles.
+PREDICTED_COLUMNS = (
+    ("concurrency", "concurrency"),
+    ("ttft_ms", "TTFT (ms)"),
+    ("tpot_ms", "TPOT (ms)"),
+    ("tokens_per_s_per_gpu", "tokens/s/GPU"),
+    ("tokens_per_s_per_user", "tokens/s/user"),
+    ("tokens_per_s_per_gpu_cluster", "tokens/s/GPU (cluster)"),
+    ("replicas", "replicas"),
+    ("memory_gib", "memory (GiB/GPU)"),
+)
+PARALLEL_COLUMNS = ("tp", "pp", "dp", "moe_tp", "moe_ep")
+
+
+@dataclass
+class Created:
+    """What happened to one task of a creation run."""
+
+    name: str
+    ok: bool
+    message: str
+
+
+@dataclass
+class ImportSession:
+    """One uploaded file and what was read from it."""
+
+    filename: str
+    data: bytes = field(repr=False)
+    digest: str
+    runtime: str | None = None
+    """Target runtime for candidates whose backend the autotuner cannot run (trtllm)."""
+    include_pareto: bool = False
+    result: ImportResult | None = None
+    error: str | None = None
+    created: list[Created] = field(default_factory=list)
+
+    @classmethod
+    def read(
+        cls, filename: str, data: bytes, runtime: str | None = None, include_pareto: bool = False
+    ) -> ImportSession:
+        session = cls(filename, data, hashlib.sha256(data).hexdigest(), runtime, include_pareto)
+        session._import()
+        return session
+
+    def same_upload(self, filename: str, data: bytes) -> bool:
+        return filename == self.filename and hashlib.sha256(data).hexdigest() == self.digest
+
+    def _import(self) -> None:
+        from configlib.aiconfigurator import AicImportError, import_upload
+
+        self.result, self.error = None, None
+        try:
+            self.result = import_upload(
+                self.filename, self.data, runtime=self.runtime, include_pareto=self.include_pareto
+            )
+        except (AicImportError, InputError) as error:
+            self.error = str(error)
+
+    def retarget(self, runtime: str | None, include_pareto: bool) -> None:
+        """Read the upload again for another target runtime (or with the pareto rows)."""
+        if runtime != self.runtime or include_pareto != self.include_pareto:
+            self.runtime, self.include_pareto = runtime, include_pareto
+            self.created = []
+            self._import()
+
+    @property
+    def candidates(self) -> list[Candidate]:
+        return list(self.result.candidates) if self.result else []
+
+    @property
+    def findings(self) -> list[Finding]:
+        return list(self.result.findings) if self.result else []
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One table row per candidate: layout, predicted metrics and warnings."""
+        return [candidate_row(c) for c in self.candidates]
+
+    def create(
+        self,
+        store: Store,
+        indices: Sequence[int],
+        *,
+        combine: bool = False,
+        progress: Callable[[float, str], None] | None = None,
+    ) -> list[Created]:
+        """Save the selected candidates as tasks (names made unique against the store)."""
+        from configlib.aiconfigurator import CombineError, tasks_from_candidates
+        from configlib.store import InvalidData, NameTaken
+
+        chosen = [self.candidates[i] for i in indices if 0 <= i < len(self.candidates)]
+        try:
+            tasks = tasks_from_candidates(chosen, combine=combine)
+        except CombineError as error:
+            self.created = [Created("", False, str(error))]
+            return self.created
+        taken = set(store.task_names())
+        created: list[Created] = []
+        for number, task in enumerate(tasks, start=1):
+            name = unique_name(task.task_name, taken)
+            taken.add(name)
+            if progress is not None:
+                progress((number - 1) / len(tasks), f"Saving {name} ({number} of {len(tasks)})")
+            try:
+                store.save_task(task.model_copy(update={"task_name": name}), expected_version=None)
+            except (NameTaken, InvalidData) as error:
+                created.append(Created(name, False, str(error)))
+            else:
+                created.append(Created(name, True, "created"))
+        if progress is not None:
+            progress(1.0, f"Saved {sum(c.ok for c in created)} of {len(tasks)} task(s)")
+        self.created = created
+        return created
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name-2``, ``name-3`` ... whichever is free."""
+    if name not in taken:
+        return name
+    number = 2
+    while f"{name}-{number}" in taken:
+        number += 1
+    return f"{name}-{number}"
+
+
+def _short(findings: Sequence[Finding], limit: int = 3) -> str:
+    shown = [f.message for f in findings[:limit]]
+    more = len(findings) - limit
+    return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+
+
+def candidate_row(candidate: Candidate) -> dict[str, Any]:
+    task = candidate.task
+    source = candidate.source
+    predictions = candidate.predictions
+    row: dict[str, Any] = {
+        "name": candidate.name,
+        "mode": candidate.serving_mode,
+        "runnable": candidate.runnable,
+        "backend": source.get("backend", ""),
+        "runtime": task.base_runtime.value,
+        "system": source.get("system", ""),
+    }
+    parallel = task.parallel_config
+    for name in PARALLEL_COLUMNS:
+        values = getattr(parallel, name) if parallel is not None else None
+        row[name] = ", ".join(str(v) for v in values) if values else ""
+    quant = task.quantization_config
+    gemm = quant.gemm_quant_mode if quant is not None else None
+    row["gemm"] = ", ".join(str(v) for v in gemm) if gemm else ""
+    for key, title in PREDICTED_COLUMNS:
+        value = predictions.get(key)
+        row[title] = value if isinstance(value, int | float) else None
+    warnings = [f for f in candidate.findings if f.severity == "warning"]
+    errors = [f for f in candidate.findings if f.severity == "error"]
+    row["problems"] = len(warnings) + len(errors)
+    row["notes"] = _short([*errors, *warnings])
+    return row

@@ -1,0 +1,97 @@
+"""Compare: aiconfigurator's predictions side by side, on a Pareto chart, and against measured
+results (units, TPOT definitions and scopes aligned first; every number names its source)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from configlib.compare import METRICS
+from configlib.ui import keys
+from configlib.ui.charts import pareto_chart, scatter_chart
+from configlib.ui.comparison import (
+    Subject,
+    chart_frame,
+    chart_lines,
+    comparison_csv,
+    comparison_frame,
+    predictions_frame,
+)
+from configlib.ui.measuring import measurements, upload_results
+from configlib.ui.resources import store
+from configlib.ui.widgets import flash
+
+db = store()
+st.title("Compare")
+flash()
+
+pick_col, candidates_col = st.columns([3, 2], vertical_alignment="bottom")
+with pick_col:
+    search_col, tasks_col = st.columns([1, 2], vertical_alignment="bottom")
+    query = search_col.text_input("Find tasks", key="compare.search", placeholder="name or model")
+    chosen = list(st.session_state.get(keys.COMPARE_TASKS, []))
+    found = [item.name for item in db.list_tasks(search=query.strip(), page_size=50).items]
+    tasks_col.multiselect(
+        "Tasks", sorted(set(chosen) | set(found)), key=keys.COMPARE_TASKS,
+        placeholder="choose stored tasks",
+    )  # fmt: skip
+imported = st.session_state.get(keys.COMPARE_CANDIDATES) or []
+use_imported = False
+if imported:
+    use_imported = candidates_col.toggle(
+        f"Include the {len(imported)} candidate(s) picked on the import page",
+        value=True, key="compare.use_imported",
+    )  # fmt: skip
+
+subjects = [Subject(name, db.get_task(name).task, measurements(db, name))
+            for name in st.session_state.get(keys.COMPARE_TASKS, [])]
+if use_imported:
+    subjects += [Subject(f"{name} (not saved)", task) for name, task in imported]
+if not subjects:
+    st.info("Choose tasks (or pick candidates on the import page) to compare their predictions "
+            "and measured results.", icon=":material/monitoring:")
+    st.stop()
+
+predictions = predictions_frame(subjects)
+st.subheader("Predictions")
+st.caption("aiconfigurator's figures per replica, in aligned definitions (TPOT after the first "
+           "token, ms). Source: the file and row each came from.")
+st.dataframe(predictions, hide_index=True, width="stretch")
+
+st.subheader("Throughput per GPU vs per user")
+points = chart_frame(subjects)
+if points.empty:
+    st.caption("None of these has both tokens/s/GPU and tokens/s/user predicted or measured.")
+else:
+    st.altair_chart(pareto_chart(points, chart_lines(subjects)), width="stretch")
+    st.caption("Lines join each kind's Pareto frontier; dashed red lines are TPOT targets "
+               "(a request needs at least that many tokens/s). Hover a point for its source.")
+
+with st.expander("Add measured results (autotuner results JSON or genai-bench JSON)"):
+    stored = [s.name for s in subjects if s.name in st.session_state.get(keys.COMPARE_TASKS, [])]
+    if stored:
+        upload_results(db, stored)
+    else:
+        st.caption("Measured results belong to stored tasks: choose one above first.")
+
+comparison = comparison_frame(subjects)
+st.subheader("Predicted vs measured")
+if comparison.empty:
+    st.caption("No measured results for these tasks yet.")
+else:
+    st.dataframe(
+        comparison, hide_index=True, width="stretch",
+        column_config={"error_pct": st.column_config.NumberColumn("error %", format="%+.1f")},
+    )  # fmt: skip
+    labels = [m.label for m in METRICS if m.label in set(comparison["metric"])]
+    metric = st.selectbox("Metric", labels, key="compare.metric")
+    st.altair_chart(scatter_chart(comparison, metric), width="stretch")
+    st.caption("Points on the dashed diagonal were predicted exactly; above it, aiconfigurator "
+               "predicted more than was measured.")
+st.download_button(
+    "Download the comparison (CSV)",
+    comparison_csv(predictions, comparison),
+    file_name="comparison.csv",
+    mime="text/csv",
+    on_click="ignore",
+    icon=":material/download:",
+)
