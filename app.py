@@ -5,10 +5,23 @@ from __future__ import annotations
 
 import streamlit as st
 
+from configlib.ui.resources import store
+
 st.set_page_config(page_title="configlib", page_icon=":material/tune:", layout="wide")
 
 PAGES = [
+    st.Page("pages/tasks.py", title="Tasks", icon=":material/list_alt:", default=True),
     st.Page("pages/editor.py", title="Task editor", icon=":material/edit_note:", url_path="editor"),
+    st.Page(
+        "pages/import_aic.py",
+        title="Import from aiconfigurator",
+        icon=":material/upload_file:",
+        url_path="import",
+    ),
+    st.Page("pages/presets.py", title="Presets", icon=":material/bookmarks:", url_path="presets"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/monitoring:", url_path="compare"),
 ]
 
-st.navigation(PAGES, position="top").run()
+page = st.navigation(PAGES, position="top")
+store()  # opened (and migrated) once per process, before any page needs it
+page.run()

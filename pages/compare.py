@@ -42,19 +42,26 @@ if imported:
         value=True, key="compare.use_imported",
     )  # fmt: skip
 
-subjects = [Subject(name, db.get_task(name).task, measurements(db, name))
-            for name in st.session_state.get(keys.COMPARE_TASKS, [])]
+subjects = [
+    Subject(name, db.get_task(name).task, measurements(db, name))
+    for name in st.session_state.get(keys.COMPARE_TASKS, [])
+]
 if use_imported:
     subjects += [Subject(f"{name} (not saved)", task) for name, task in imported]
 if not subjects:
-    st.info("Choose tasks (or pick candidates on the import page) to compare their predictions "
-            "and measured results.", icon=":material/monitoring:")
+    st.info(
+        "Choose tasks (or pick candidates on the import page) to compare their predictions "
+        "and measured results.",
+        icon=":material/monitoring:",
+    )
     st.stop()
 
 predictions = predictions_frame(subjects)
 st.subheader("Predictions")
-st.caption("aiconfigurator's figures per replica, in aligned definitions (TPOT after the first "
-           "token, ms). Source: the file and row each came from.")
+st.caption(
+    "aiconfigurator's figures per replica, in aligned definitions (TPOT after the first "
+    "token, ms). Source: the file and row each came from."
+)
 st.dataframe(predictions, hide_index=True, width="stretch")
 
 st.subheader("Throughput per GPU vs per user")
@@ -63,8 +70,10 @@ if points.empty:
     st.caption("None of these has both tokens/s/GPU and tokens/s/user predicted or measured.")
 else:
     st.altair_chart(pareto_chart(points, chart_lines(subjects)), width="stretch")
-    st.caption("Lines join each kind's Pareto frontier; dashed red lines are TPOT targets "
-               "(a request needs at least that many tokens/s). Hover a point for its source.")
+    st.caption(
+        "Lines join each kind's Pareto frontier; dashed red lines are TPOT targets "
+        "(a request needs at least that many tokens/s). Hover a point for its source."
+    )
 
 with st.expander("Add measured results (autotuner results JSON or genai-bench JSON)"):
     stored = [s.name for s in subjects if s.name in st.session_state.get(keys.COMPARE_TASKS, [])]
@@ -85,8 +94,10 @@ else:
     labels = [m.label for m in METRICS if m.label in set(comparison["metric"])]
     metric = st.selectbox("Metric", labels, key="compare.metric")
     st.altair_chart(scatter_chart(comparison, metric), width="stretch")
-    st.caption("Points on the dashed diagonal were predicted exactly; above it, aiconfigurator "
-               "predicted more than was measured.")
+    st.caption(
+        "Points on the dashed diagonal were predicted exactly; above it, aiconfigurator "
+        "predicted more than was measured."
+    )
 st.download_button(
     "Download the comparison (CSV)",
     comparison_csv(predictions, comparison),

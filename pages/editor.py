@@ -7,6 +7,8 @@ import streamlit as st
 
 from configlib.ui import drafts, widgets
 from configlib.ui.actions import downloads, save_panel
+from configlib.ui.presetpage import apply_panel, save_as_preset
+from configlib.ui.resources import store
 
 SCOPE = "editor"
 
@@ -42,5 +44,7 @@ with main:
 with side:
     save_panel(state, draft, findings)
     with st.container(horizontal=True):
+        apply_panel(store(), state)
+        save_as_preset(store(), state)
         downloads(state)
     widgets.side_panel(state.summary(findings))

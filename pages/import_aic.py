@@ -133,8 +133,12 @@ if session.created:
         st.success(f"Created {len(made)} task(s):", icon=":material/check_circle:")
         with st.container(horizontal=True):
             for item in made:
-                st.page_link(EDITOR, label=item.name, icon=":material/edit_note:",
-                             query_params={"task": item.name})
+                st.page_link(
+                    EDITOR,
+                    label=item.name,
+                    icon=":material/edit_note:",
+                    query_params={"task": item.name},
+                )
     for item in session.created:
         if not item.ok:
             st.error(f"{item.name}: {item.message}" if item.name else item.message)

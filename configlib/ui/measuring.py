@@ -88,6 +88,9 @@ def upload_results(db: Store, task_names: Sequence[str]) -> None:
         return
     done.add(stamp)
     notes = "; ".join(f.message for f in imported.findings[:3])
-    set_flash("success", f"Stored {count} measured result(s) from {upload.name} for {target}."
-              + (f" Notes: {notes}" if notes else ""))
+    set_flash(
+        "success",
+        f"Stored {count} measured result(s) from {upload.name} for {target}."
+        + (f" Notes: {notes}" if notes else ""),
+    )
     st.rerun()
