@@ -23,5 +23,7 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES, position="top")
+# The default top padding leaves a blank band under the top navigation; the editor needs it.
+st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")
 store()  # opened (and migrated) once per process, before any page needs it
 page.run()

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from configlib.ui import keys
-from configlib.ui.importing import ImportSession
+from configlib.ui.importing import PREDICTED_COLUMNS, ImportSession
 from configlib.ui.resources import store
 from configlib.ui.widgets import flash
 
@@ -71,14 +71,27 @@ if not candidates:
 
 st.subheader(f"{len(candidates)} candidate(s)")
 st.caption("Select rows (click the left edge; shift-click for a range). Click a header to sort.")
+frame = pd.DataFrame(session.rows())
+empty = [c for c in frame.columns if c != "name" and frame[c].isin(["", None]).all()]
+frame = frame.drop(columns=empty)
+runnable = [i for i, c in enumerate(candidates) if c.runnable]
+if st.button(f"Select the {len(runnable)} runnable candidate(s)", disabled=not runnable):
+    st.session_state["import.select_all"] = st.session_state.get("import.select_all", 0) + 1
+select_all = st.session_state.get("import.select_all", 0)
 picked = st.dataframe(
-    pd.DataFrame(session.rows()),
-    key=f"import.table:{session.digest}:{session.runtime}:{session.include_pareto}",
+    frame,
+    key=f"import.table:{session.digest}:{session.runtime}:{session.include_pareto}:{select_all}",
     on_select="rerun",
     selection_mode="multi-row",
+    selection_default={"selection": {"rows": runnable}} if select_all else None,
     hide_index=True,
     width="stretch",
     column_config={
+        **{
+            title: st.column_config.NumberColumn(format="%.1f")
+            for _, title in PREDICTED_COLUMNS
+            if title != "concurrency"
+        },
         "runnable": st.column_config.CheckboxColumn(
             help="False: the autotuner cannot launch this layout (disaggregated, cp > 1); the "
             "task is still kept for comparison"

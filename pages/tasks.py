@@ -27,14 +27,25 @@ db = store()
 st.title("Tasks")
 flash()
 
+everything = db.list_tasks(page=0, page_size=1).total
 left, middle, right = st.columns([1, 1, 3], vertical_alignment="bottom")
 if left.button("New task", type="primary", icon=":material/add:", width="stretch"):
     drafts.open_new()
     st.switch_page(EDITOR)
-with middle.popover("Start from an example", icon=":material/auto_awesome:", width="stretch"):
-    tasklist.examples_menu(db, EDITOR)
+if everything:
+    with middle.popover("Start from an example", icon=":material/auto_awesome:", width="stretch"):
+        tasklist.examples_menu(db, EDITOR)
 with right.expander("Upload task files (autotuner JSON/YAML or structured form)"):
     tasklist.upload_tasks(db)
+if not everything:
+    st.info(
+        "No tasks yet. Start from one of the examples below, create a new task, or import "
+        "aiconfigurator results.",
+        icon=":material/inbox:",
+    )
+    with st.container(border=True):
+        tasklist.examples_menu(db, EDITOR, key="empty")
+    st.stop()
 
 search_col, runtime_col, sort_col, order_col, size_col = st.columns(
     [4, 2, 2, 1, 1], vertical_alignment="bottom"
@@ -64,14 +75,9 @@ listing = db.list_tasks(
     page=number - 1,
     page_size=size,
 )
-if listing.total == 0 and not search and runtime == "any":
-    st.info(
-        "No tasks yet. Create one, start from an example, or import aiconfigurator results.",
-        icon=":material/inbox:",
-    )
-    tasklist.examples_menu(db, EDITOR, key="empty")
-    st.stop()
-
+if not listing.items and number > 1:  # the page emptied (deletions): back to the first
+    tasklist.first_page()
+    st.rerun()
 st.caption(f"{listing.total:,} task(s) match; page {number} of {listing.pages:,}.")
 frame = pd.DataFrame(tasklist.rows(listing.items), columns=tasklist.COLUMNS)
 picked = st.dataframe(

@@ -109,50 +109,45 @@ def save_panel(state: EditorState, draft: str, findings: list[Finding]) -> None:
 # ---- Downloads -----------------------------------------------------------------------------
 
 
-def exp_yaml(task: TaskConfig) -> str | None:
-    """aiconfigurator's ``cli exp`` YAML for the task, when the importer is installed."""
+def exp_yaml(task: TaskConfig) -> tuple[str | None, str]:
+    """aiconfigurator's ``cli exp`` YAML for the task, or why there is none."""
     if importlib.util.find_spec("configlib.aiconfigurator") is None:
-        return None
+        return None, "the aiconfigurator exporter is not installed"
     from configlib.aiconfigurator import export_exp_yaml
 
-    exported = export_exp_yaml(task)
-    return exported if isinstance(exported, str) else dump_document(exported, "yaml")
+    try:
+        return export_exp_yaml(task), ""
+    except ValueError as error:  # ExportError: the task lacks what aiconfigurator needs
+        return None, str(error)
 
 
-def downloads_of(task: TaskConfig) -> list[tuple[str, str, str, str]]:
-    """(label, file name, mime type, content) of every download of a task."""
+def downloads_of(task: TaskConfig) -> list[tuple[str, str, str, str | None, str]]:
+    """(label, file name, mime type, content or None, why not) of every download of a task."""
     stem = file_stem(task.task_name)
     autotuner, _ = to_autotuner(task)
     structured, _ = to_structured_form(task)
-    found = [
-        ("Autotuner JSON", f"{stem}.json", "application/json", dump_document(autotuner, "json")),
-        (
-            "Structured JSON",
-            f"{stem}.structured.json",
-            "application/json",
-            dump_document(structured, "json"),
-        ),
-        ("Structured YAML", f"{stem}.yaml", "application/yaml", dump_document(structured, "yaml")),
-    ]
-    exported = exp_yaml(task)
-    if exported is not None:
-        found.append(
-            ("aiconfigurator cli exp YAML", f"{stem}.exp.yaml", "application/yaml", exported)
-        )
-    return found
+    exported, problem = exp_yaml(task)
+    return [
+        ("Autotuner JSON", f"{stem}.json", "application/json",
+         dump_document(autotuner, "json"), ""),
+        ("Structured JSON", f"{stem}.structured.json", "application/json",
+         dump_document(structured, "json"), ""),
+        ("Structured YAML", f"{stem}.yaml", "application/yaml",
+         dump_document(structured, "yaml"), ""),
+        ("aiconfigurator cli exp YAML", f"{stem}.exp.yaml", "application/yaml", exported,
+         problem),
+    ]  # fmt: skip
 
 
 def download_buttons(task: TaskConfig, key: str) -> None:
-    for label, name, mime, content in downloads_of(task):
+    for label, name, mime, content, problem in downloads_of(task):
+        if content is None:
+            st.caption(f"{label}: not available ({problem})")
+            continue
         st.download_button(
-            label,
-            content,
-            file_name=name,
-            mime=mime,
-            on_click="ignore",
-            width="stretch",
+            label, content, file_name=name, mime=mime, on_click="ignore", width="stretch",
             key=f"{key}:{label}",
-        )
+        )  # fmt: skip
 
 
 def downloads(state: EditorState) -> None:

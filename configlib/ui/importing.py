@@ -17,11 +17,11 @@ if TYPE_CHECKING:
 
 #: Predicted metrics shown as table columns, in order, with their column titles.
 PREDICTED_COLUMNS = (
-    ("concurrency", "concurrency"),
-    ("ttft_ms", "TTFT (ms)"),
-    ("tpot_ms", "TPOT (ms)"),
     ("tokens_per_s_per_gpu", "tokens/s/GPU"),
     ("tokens_per_s_per_user", "tokens/s/user"),
+    ("ttft_ms", "TTFT (ms)"),
+    ("tpot_ms", "TPOT (ms)"),
+    ("concurrency", "concurrency"),
     ("tokens_per_s_per_gpu_cluster", "tokens/s/GPU (cluster)"),
     ("replicas", "replicas"),
     ("memory_gib", "memory (GiB/GPU)"),
@@ -147,6 +147,7 @@ def _short(findings: Sequence[Finding], limit: int = 3) -> str:
 
 
 def candidate_row(candidate: Candidate) -> dict[str, Any]:
+    """Predictions first (what users sort by), then the layout, then where it came from."""
     task = candidate.task
     source = candidate.source
     predictions = candidate.predictions
@@ -154,10 +155,10 @@ def candidate_row(candidate: Candidate) -> dict[str, Any]:
         "name": candidate.name,
         "mode": candidate.serving_mode,
         "runnable": candidate.runnable,
-        "backend": source.get("backend", ""),
-        "runtime": task.base_runtime.value,
-        "system": source.get("system", ""),
     }
+    for key, title in PREDICTED_COLUMNS:
+        value = predictions.get(key)
+        row[title] = value if isinstance(value, int | float) else None
     parallel = task.parallel_config
     for name in PARALLEL_COLUMNS:
         values = getattr(parallel, name) if parallel is not None else None
@@ -165,9 +166,9 @@ def candidate_row(candidate: Candidate) -> dict[str, Any]:
     quant = task.quantization_config
     gemm = quant.gemm_quant_mode if quant is not None else None
     row["gemm"] = ", ".join(str(v) for v in gemm) if gemm else ""
-    for key, title in PREDICTED_COLUMNS:
-        value = predictions.get(key)
-        row[title] = value if isinstance(value, int | float) else None
+    row["backend"] = source.get("backend", "")
+    row["runtime"] = task.base_runtime.value
+    row["system"] = source.get("system", "")
     warnings = [f for f in candidate.findings if f.severity == "warning"]
     errors = [f for f in candidate.findings if f.severity == "error"]
     row["problems"] = len(warnings) + len(errors)
