@@ -21,10 +21,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from configlib.convert import lift, to_flat  # noqa: E402
-from configlib.engines import get_engine  # noqa: E402
-from configlib.grid import grid_of  # noqa: E402
-from configlib.model import TaskConfig  # noqa: E402
+from configlib.convert import lift, to_flat
+from configlib.engines import get_engine
+from configlib.grid import grid_of
+from configlib.model import TaskConfig
 
 
 def design_generate_runtime_parameters(config: dict[str, Any], runtime: str) -> dict[str, Any]:
