@@ -161,6 +161,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_reference(args: argparse.Namespace) -> int:
+    from configlib.reference import render
+
+    sys.stdout.write(render())
+    return OK
+
+
 def cmd_engines(args: argparse.Namespace) -> int:
     for runtime in Runtime:
         versions = supported_versions(runtime)
@@ -228,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("engines", help="list the supported engine releases")
     p.set_defaults(handler=cmd_engines)
+
+    p = commands.add_parser("reference", help="print docs/reference.md (fields, flags, CLI, API)")
+    p.set_defaults(handler=cmd_reference)
 
     for module_name in FEATURE_MODULES:
         try:

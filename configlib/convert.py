@@ -474,6 +474,11 @@ def _render(value: Any) -> Any:
 # ---- Flat -> structured --------------------------------------------------------------------
 
 
+_LiftPlan = tuple[dict[str, dict[str, list[Any]]], dict[str, tuple[str, ...]], list[Finding]]
+#: Lift plans of tasks without structured sections, by engine and parameters.
+_PLAN_MEMO: dict[tuple[Any, ...], _LiftPlan] = {}
+
+
 def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
     """Move every mapped flag of ``task.parameters`` into its structured field.
 
@@ -484,21 +489,67 @@ def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
         engine, findings = engine_for(task)
     else:
         findings = []
+    if not task.parameters:
+        return LiftResult(task, findings, engine)
+    plan: _LiftPlan | None = None
+    memo_key = None if task.has_structured() else _parameters_key(engine, task.parameters)
+    if memo_key is not None:
+        try:
+            plan = _PLAN_MEMO.get(memo_key)
+        except TypeError:  # an unhashable value
+            memo_key = None
+    if plan is None:
+        plan = _plan_lift(task, engine)
+        if memo_key is not None:
+            if len(_PLAN_MEMO) >= _MEMO_LIMIT:
+                _PLAN_MEMO.clear()
+            _PLAN_MEMO[memo_key] = plan
+    updates, consumed, notes = plan
+    findings.extend(notes)
+    if not consumed:
+        return LiftResult(task, findings, engine)
+    new_sections = {}
+    for section, fields in updates.items():
+        current = getattr(task, section)
+        base = current.model_dump(exclude_none=True) if current is not None else {}
+        new_sections[section] = _section_model(section).model_validate({**base, **fields})
+    leftovers = {k: v for k, v in task.parameters.items() if k not in consumed}
+    metadata = task.metadata.model_copy(update={"config_format": ConfigFormat.STRUCTURED})
+    lifted_task = task.model_copy(
+        update={**new_sections, "parameters": leftovers, "metadata": metadata}
+    )
+    return LiftResult(lifted_task, unique(findings), engine, dict(consumed))
+
+
+def _parameters_key(engine: Engine, parameters: FlatParameters) -> tuple[Any, ...] | None:
+    items: list[Any] = [id(engine)]
+    for key, values in parameters.items():
+        if not isinstance(values, list):
+            return None
+        items.append(key)
+        # The type is part of the key: True == 1 and 1 == 1.0 are different flag values.
+        items.append(tuple([(v.__class__, v) for v in values]))
+    return tuple(items)
+
+
+def _plan_lift(task: TaskConfig, engine: Engine) -> _LiftPlan:
+    """Which fields each mapped flag becomes, which keys that consumes, and any conflicts."""
+    findings: list[Finding] = []
     occurrences: dict[str, list[tuple[str, Resolved]]] = {}
     for key in task.parameters:
         resolved = engine.manifest.lookup_lenient(key)
         if resolved is not None:
             occurrences.setdefault(resolved.spec.name, []).append((key, resolved))
+    updates: dict[str, dict[str, list[Any]]] = {}
+    consumed: dict[str, tuple[str, ...]] = {}
     if not occurrences:
-        return LiftResult(task, findings, engine)
-    candidates = _lift_candidates(engine, occurrences)
-    needs_context = any(bound.read_specs for variants in candidates for bound in variants)
+        return updates, consumed, findings
+    rules = _lift_candidates(engine, occurrences)
+    needs_context = any(bound.read_specs for variants in rules for bound in variants)
     context = _single_values(task, occurrences) if needs_context else {}
     sections = {name: getattr(task, name) for name in STRUCTURED_SECTIONS}
-    updates: dict[str, dict[str, Any]] = {}
-    consumed: dict[str, tuple[str, ...]] = {}
     is_switch = _is_switch_key(engine)
-    for variants in candidates:
+    for variants in rules:
         present = {name for bound in variants for name in bound.owned if name in occurrences}
         for bound in variants:
             if not present <= bound.owned:
@@ -515,32 +566,18 @@ def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
                         "warning",
                         f"parameters.{keys[0]}",
                         "conflicts-with-structured",
-                        f"{', '.join(keys)} says {path} {_show(values[path])} but the task already "
-                        f"has {_show(current)}; the flag stays in parameters",
+                        f"{', '.join(keys)} says {path} {_show(values[path])} but the task "
+                        f"already has {_show(current)}; the flag stays in parameters",
                     )
                 )
                 break
-            for path, candidates in values.items():
+            for path, field_values in values.items():
                 section, _, name = path.partition(".")
-                updates.setdefault(section, {})[name] = candidates
+                updates.setdefault(section, {})[name] = field_values
             for key in keys:
                 consumed[key] = tuple(values)
             break
-    if not consumed:
-        return LiftResult(task, findings, engine)
-    new_sections = {}
-    for section, fields in updates.items():
-        # Every lifted value was parsed through this model already (_parse_fields).
-        current = sections[section]
-        if current is None:
-            current = _section_model(section)()
-        new_sections[section] = current.model_copy(update=fields)
-    leftovers = {k: v for k, v in task.parameters.items() if k not in consumed}
-    lifted_task = task.model_copy(update={**new_sections, "parameters": leftovers})
-    lifted_task.metadata = lifted_task.metadata.model_copy(
-        update={"config_format": ConfigFormat.STRUCTURED}
-    )
-    return LiftResult(lifted_task, unique(findings), engine, consumed)
+    return updates, consumed, findings
 
 
 @cache
