@@ -155,3 +155,62 @@ def screenshot(page: Page, name: str, *, for_docs: bool = False, full_page: bool
         DOC_IMAGES.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(target, DOC_IMAGES / f"{name}.png")
     return target
+
+
+# ---- Driving Streamlit widgets -------------------------------------------------------------
+
+
+def settle(page: Page) -> None:
+    """Let the rerun an interaction triggered start, then wait until it has finished."""
+    page.wait_for_timeout(200)
+    wait_ready(page)
+
+
+def fill(page: Page, label: str, value: str) -> None:
+    """Type into a text input and commit it (Enter), as a user does."""
+    box = page.get_by_label(label, exact=True)
+    box.fill(value)
+    box.press("Enter")
+    settle(page)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option of a selectbox or multiselect."""
+    page.get_by_label(label, exact=True).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def expand(page: Page, title: str) -> None:
+    """Open a collapsed expander by its title."""
+    header = page.locator("[data-testid='stExpander'] summary", has_text=title).first
+    if header.locator("xpath=..").get_attribute("open") is None:
+        header.click()
+        page.wait_for_timeout(150)
+
+
+def click(page: Page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).click()
+    settle(page)
+
+
+def nav(page: Page, title: str) -> None:
+    """Go to a page through the top navigation."""
+    page.get_by_role("link", name=title, exact=True).first.click()
+    settle(page)
+
+
+def save_example(server: AppServer, file_name: str) -> str:
+    """Store one of the repository's example tasks in the server's database; its name."""
+    from configlib.store import NameTaken, Store
+    from configlib.taskfile import load_task
+
+    task, _ = load_task(str(ROOT / "examples" / file_name))
+    store = Store.open(f"sqlite:///{server.database}")
+    try:
+        store.save_task(task, expected_version=None)
+    except NameTaken:
+        pass
+    finally:
+        store.close()
+    return task.task_name

@@ -1,0 +1,70 @@
+"""In a real browser: create a task in the advanced tab, see its flags in expert mode, save it,
+reload the page and find it again."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import (
+    AppServer,
+    choose,
+    click,
+    expand,
+    fill,
+    nav,
+    open_app,
+    save_example,
+    screenshot,
+    settle,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_create_in_advanced_tab_check_flags_save_reload(app_server: AppServer, page: Page) -> None:
+    open_app(page, app_server, "editor")
+    expect(page.get_by_role("heading", name="New task")).to_be_visible()
+    fill(page, "task_name", "e2e-qwen-sweep")
+    fill(page, "id_or_path", "Qwen/Qwen3-32B")
+    expand(page, "System")
+    choose(page, "gpu_type", "h200_sxm")
+    fill(page, "total_gpus", "8")
+    expand(page, "Parallel")
+    fill(page, "tp", "2, 4")
+    expand(page, "Memory")
+    fill(page, "mem_fraction_static", "0.85, 0.9")
+    expect(page.get_by_text("No errors", exact=False).first).to_be_visible()
+
+    page.get_by_role("tab", name="Expert mode").click()
+    grid = page.get_by_test_id("stDataFrame").first
+    expect(grid.get_by_role("gridcell", name="tp-size", exact=True)).to_be_visible()
+    expect(grid.get_by_role("gridcell", name="2, 4", exact=True)).to_be_visible()
+    expect(grid.get_by_role("gridcell", name="mem-fraction-static", exact=True)).to_be_visible()
+    screenshot(page, "editor-expert")
+
+    click(page, "Save as new task")
+    expect(page.get_by_text("Saved e2e-qwen-sweep (version 1).")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"[?&]task=e2e-qwen-sweep"))
+
+    page.reload()
+    settle(page)
+    expect(page.get_by_role("heading", name="e2e-qwen-sweep")).to_be_visible()
+    expect(page.get_by_label("tp", exact=True)).to_have_value("2, 4")
+    screenshot(page, "editor", for_docs=True)
+
+    nav(page, "Tasks")
+    expect(page.get_by_role("gridcell", name="e2e-qwen-sweep", exact=True)).to_be_visible()
+
+
+def test_editor_in_dark_mode(app_server: AppServer, dark_page: Page) -> None:
+    name = save_example(app_server, "qwen3-30b-a3b-h200-vllm.json")
+    open_app(dark_page, app_server, f"editor?task={name}")
+    expect(dark_page.get_by_role("heading", name=name)).to_be_visible()
+    background = dark_page.evaluate(
+        "getComputedStyle(document.querySelector(\"[data-testid='stApp']\")).backgroundColor"
+    )
+    assert background != "rgb(255, 255, 255)"
+    screenshot(dark_page, "editor-dark")
