@@ -1,5 +1,10 @@
 """configlib: tuning tasks for SGLang and vLLM, from aiconfigurator's predictions to the
-autotuner's grid. Entry point: ``streamlit run app.py``."""
+autotuner's grid. Entry point: ``streamlit run app.py``.
+
+The pages live in ``views/``, not ``pages/``: with a ``pages/`` folder next to the entry point,
+Streamlit starts each new server process in its old multipage mode, so a deep link such as
+``/editor?task=NAME`` opened first would run that page alone, without this navigation.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +15,16 @@ from configlib.ui.resources import store
 st.set_page_config(page_title="configlib", page_icon=":material/tune:", layout="wide")
 
 PAGES = [
-    st.Page("pages/tasks.py", title="Tasks", icon=":material/list_alt:", default=True),
-    st.Page("pages/editor.py", title="Task editor", icon=":material/edit_note:", url_path="editor"),
+    st.Page("views/tasks.py", title="Tasks", icon=":material/list_alt:", default=True),
+    st.Page("views/editor.py", title="Task editor", icon=":material/edit_note:", url_path="editor"),
     st.Page(
-        "pages/import_aic.py",
+        "views/import_aic.py",
         title="Import from aiconfigurator",
         icon=":material/upload_file:",
         url_path="import",
     ),
-    st.Page("pages/presets.py", title="Presets", icon=":material/bookmarks:", url_path="presets"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/monitoring:", url_path="compare"),
+    st.Page("views/presets.py", title="Presets", icon=":material/bookmarks:", url_path="presets"),
+    st.Page("views/compare.py", title="Compare", icon=":material/monitoring:", url_path="compare"),
 ]
 
 page = st.navigation(PAGES, position="top")

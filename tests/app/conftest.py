@@ -29,12 +29,12 @@ def app(database_url: str) -> AppTest:
 
 
 def open_page(at: AppTest, page: str, **query: str) -> AppTest:
-    """Run the app, then switch to ``pages/<page>.py`` (with query parameters) and run it."""
+    """Run the app, then switch to ``views/<page>.py`` (with query parameters) and run it."""
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     for name, value in query.items():
         at.query_params[name] = value
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"views/{page}.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -8,6 +8,7 @@ written to docs/images/ by the tests that take them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
@@ -214,3 +215,10 @@ def save_example(server: AppServer, file_name: str) -> str:
     finally:
         store.close()
     return task.task_name
+
+
+def cell(table: Locator, text: str) -> Locator:
+    """A data grid cell by its exact text (the grid keeps an accessible copy of its cells)."""
+    return table.locator(
+        "[role='gridcell']", has_text=re.compile(rf"^\s*{re.escape(text)}\s*$")
+    ).first

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import (
     AppServer,
+    cell,
     choose,
     click,
     expand,
@@ -39,10 +40,11 @@ def test_create_in_advanced_tab_check_flags_save_reload(app_server: AppServer, p
     expect(page.get_by_text("No errors", exact=False).first).to_be_visible()
 
     page.get_by_role("tab", name="Expert mode").click()
-    grid = page.get_by_test_id("stDataFrame").first
-    expect(grid.get_by_role("gridcell", name="tp-size", exact=True)).to_be_visible()
-    expect(grid.get_by_role("gridcell", name="2, 4", exact=True)).to_be_visible()
-    expect(grid.get_by_role("gridcell", name="mem-fraction-static", exact=True)).to_be_visible()
+    table = page.get_by_test_id("stTabs").get_by_test_id("stDataFrame")
+    expect(cell(table, "tp-size")).to_be_attached()
+    expect(cell(table, "2, 4")).to_be_attached()
+    expect(cell(table, "mem-fraction-static")).to_be_attached()
+    expect(cell(table, "0.85, 0.9")).to_be_attached()
     screenshot(page, "editor-expert")
 
     click(page, "Save as new task")
@@ -56,7 +58,7 @@ def test_create_in_advanced_tab_check_flags_save_reload(app_server: AppServer, p
     screenshot(page, "editor", for_docs=True)
 
     nav(page, "Tasks")
-    expect(page.get_by_role("gridcell", name="e2e-qwen-sweep", exact=True)).to_be_visible()
+    expect(cell(page.get_by_test_id("stDataFrame"), "e2e-qwen-sweep")).to_be_attached()
 
 
 def test_editor_in_dark_mode(app_server: AppServer, dark_page: Page) -> None:

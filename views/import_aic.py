@@ -11,8 +11,8 @@ from configlib.ui.importing import PREDICTED_COLUMNS, ImportSession
 from configlib.ui.resources import store
 from configlib.ui.widgets import flash
 
-EDITOR = "pages/editor.py"
-COMPARE = "pages/compare.py"
+EDITOR = "views/editor.py"
+COMPARE = "views/compare.py"
 RUNTIMES = {
     "": "as predicted (trtllm rows become SGLang tasks)",
     "sglang": "SGLang",

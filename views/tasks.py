@@ -10,7 +10,7 @@ from configlib.ui import drafts, tasklist
 from configlib.ui.resources import store
 from configlib.ui.widgets import flash
 
-EDITOR = "pages/editor.py"
+EDITOR = "views/editor.py"
 SORTS = {
     "updated_at": "Last updated",
     "name": "Name",
