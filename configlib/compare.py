@@ -433,17 +433,21 @@ class SLOLine:
 
     tokens_per_s_per_user: float
     label: str
+    origins: tuple[str, ...] = ()
+    """Where the target comes from (aiconfigurator's run, a task's SLO)."""
 
 
 def slo_lines(targets: Sequence[tuple[float, str]]) -> list[SLOLine]:
-    """Lines for TPOT targets given in ms, with their origin; duplicates merged."""
+    """Lines for TPOT targets given in ms, with their origins; one line per target value."""
     seen: dict[float, list[str]] = {}
     for tpot_ms, origin in targets:
         if tpot_ms and tpot_ms > 0:
-            seen.setdefault(round(1000.0 / tpot_ms, 6), []).append(origin)
+            origins = seen.setdefault(round(1000.0 / tpot_ms, 6), [])
+            if origin not in origins:
+                origins.append(origin)
     return [
-        SLOLine(speed, f"TPOT <= {1000.0 / speed:g} ms ({', '.join(sorted(set(o)))})")
-        for speed, o in sorted(seen.items())
+        SLOLine(speed, f"TPOT <= {1000.0 / speed:g} ms", tuple(origins))
+        for speed, origins in sorted(seen.items())
     ]
 
 

@@ -110,12 +110,17 @@ def predictions_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
         }
         for metric in METRICS:
             value = values.get(metric.key)
-            row[f"{metric.label} ({metric.unit})"] = value.value if value else None
+            row[column_title(metric.label, metric.unit)] = value.value if value else None
         for extra in ("concurrency", "replicas", "num_gpus_per_replica"):
             row[extra] = raw.get(extra)
         row["source"] = next((v.source for v in values.values()), "")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def column_title(label: str, unit: str) -> str:
+    """``TTFT (ms)``, but ``Output tokens/s`` (its unit is in its name already)."""
+    return label if unit in label or not unit else f"{label} ({unit})"
 
 
 def chart_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
@@ -157,10 +162,10 @@ def chart_lines(subjects: Sequence[Subject]) -> list[SLOLine]:
     for subject in subjects:
         target = subject.source.get("tpot_target_ms")
         if isinstance(target, int | float):
-            targets.append((float(target), "aiconfigurator target"))
+            targets.append((float(target), "aiconfigurator's TPOT target"))
         slo = subject.task.slo
         if slo is not None and slo.tpot is not None:
-            targets.append((slo.tpot.threshold * 1000.0, f"SLO of {subject.name}"))
+            targets.append((slo.tpot.threshold * 1000.0, "the tasks' TPOT SLO"))
     return slo_lines(targets)
 
 

@@ -75,7 +75,7 @@ class FieldSpec:
         if self.default not in (None, "", [], {}):
             return f"default: {render_value(self.default)}"
         if self.multiple and self.kind in ("int", "float"):
-            return "e.g. 2, 4 (several values are grid candidates)"
+            return "e.g. 2, 4"
         if self.kind == "texts":
             return "separate several with spaces"
         return ""

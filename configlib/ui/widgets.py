@@ -298,15 +298,17 @@ def side_panel(summary: Summary, *, show_task_parts: bool = True) -> None:
         st.warning(f"No errors; {summary.warning_count} warning(s)", icon=":material/warning:")
     else:
         st.success("No problems found", icon=":material/check_circle:")
-    lines = []
+    blocks = []
     for path, found in summary.findings.items():
-        lines.append(f"**`{path}`**")
+        items = []
         for finding in found:
             colour = "red" if finding.severity == "error" else "orange"
             icon = ":material/error:" if finding.severity == "error" else ":material/warning:"
-            lines.append(f"- :{colour}[{icon}] {_escape(finding.message)}")
-    if lines:
-        st.markdown("\n".join(lines))
+            items.append(f"- :{colour}[{icon}] {_escape(finding.message)}")
+        # A blank line ends the list, so the next field's name is not read as part of it.
+        blocks.append(f"**`{path}`**\n\n" + "\n".join(items))
+    if blocks:
+        st.markdown("\n\n".join(blocks))
     if show_task_parts:
         grid_line(summary)
     st.markdown(f"**Generated parameters** ({summary.engine})")

@@ -117,7 +117,8 @@ def test_pareto_front_keeps_only_undominated_points() -> None:
 def test_slo_lines_from_tpot_targets() -> None:
     lines = slo_lines([(30.0, "aiconfigurator"), (30.0, "task a"), (50.0, "task b"), (0.0, "x")])
     assert [round(line.tokens_per_s_per_user, 3) for line in lines] == [20.0, 33.333]
-    assert "aiconfigurator, task a" in lines[1].label
+    assert lines[1].label == "TPOT <= 30 ms"
+    assert lines[1].origins == ("aiconfigurator", "task a")
 
 
 def test_server_gpus_follows_the_engine() -> None:

@@ -13,7 +13,7 @@ from configlib.ui.fields import Raw, field_specs
 from configlib.ui.form import apply_form, parse_raw, raw_from_task
 
 EXAMPLES = Path(__file__).parents[1] / "data" / "autotuner"
-TASK_FILES = sorted(EXAMPLES.glob("**/*.json"))
+TASK_FILES = sorted(EXAMPLES.glob("examples*/**/*.json"))
 
 
 def _task(**extra: object) -> TaskConfig:

@@ -175,10 +175,15 @@ def fill(page: Page, label: str, value: str) -> None:
     settle(page)
 
 
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick an option of a selectbox or multiselect."""
+def choose(page: Page, label: str, option: str, *, search: bool = True) -> None:
+    """Pick an option of a selectbox or multiselect (typed first: long lists are virtual)."""
     page.get_by_label(label, exact=True).click()
+    if search:
+        page.keyboard.type(option)
     page.get_by_role("option", name=option, exact=True).click()
+    listbox = page.get_by_role("listbox")
+    if listbox.count():  # a multiselect stays open for more picks
+        page.keyboard.press("Escape")
     settle(page)
 
 
@@ -222,3 +227,17 @@ def cell(table: Locator, text: str) -> Locator:
     return table.locator(
         "[role='gridcell']", has_text=re.compile(rf"^\s*{re.escape(text)}\s*$")
     ).first
+
+
+AIC_FOLDER = ROOT / "tests" / "data" / "app" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
+
+
+def zip_folder(folder: Path, target: Path) -> Path:
+    """A .zip of a result folder, as users make one of aiconfigurator's --save-dir."""
+    import zipfile
+
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder.parent))
+    return target

@@ -1,0 +1,42 @@
+"""In a real browser: upload a zipped aiconfigurator result folder and create tasks."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import AIC_FOLDER, AppServer, open_app, screenshot, settle, zip_folder
+
+pytestmark = pytest.mark.e2e
+
+
+def test_upload_zipped_folder_and_create_tasks(
+    app_server: AppServer, page: Page, tmp_path: Path
+) -> None:
+    archive = zip_folder(AIC_FOLDER, tmp_path / "sglang-default-qwen3_32b-h200.zip")
+    open_app(page, app_server, "import")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(archive))
+    settle(page)
+    expect(page.get_by_role("heading", name=re.compile(r"^\d+ candidate\(s\)$"))).to_be_visible()
+    select = page.get_by_role("button", name=re.compile(r"^Select the \d+ runnable candidate"))
+    runnable = int(re.findall(r"\d+", select.inner_text())[0])
+    assert runnable >= 2
+    select.click()
+    settle(page)
+    page.get_by_role("button", name=f"Create {runnable} task(s)").click()
+    settle(page)
+    expect(page.get_by_text(f"Created {runnable} task(s):")).to_be_visible()
+    screenshot(page, "import-created", full_page=True)
+
+    links = page.get_by_test_id("stPageLink").get_by_role("link")
+    expect(links).to_have_count(runnable)
+    href = links.first.get_attribute("href") or ""
+    name = unquote(href.split("task=", 1)[1])
+    links.first.click()
+    settle(page)
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page.get_by_text("aiconfigurator predictions")).to_be_visible()

@@ -1,0 +1,69 @@
+"""In a real browser: create and edit a preset in the preset editor, then apply it to a task."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import (
+    AppServer,
+    cell,
+    choose,
+    click,
+    expand,
+    fill,
+    open_app,
+    save_example,
+    screenshot,
+    settle,
+)
+
+pytestmark = pytest.mark.e2e
+ROW_PX = 35
+
+
+def _select_row(page: Page, index: int) -> None:
+    """Tick a row of the first table (its row marker sits left of the first column)."""
+    box = page.get_by_test_id("stDataFrame").first.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * (index + 1) + ROW_PX / 2)
+    settle(page)
+
+
+def test_edit_a_preset_and_apply_it_to_a_task(app_server: AppServer, page: Page) -> None:
+    task = save_example(app_server, "qwen3-32b-h200-sglang.json")
+    open_app(page, app_server, "presets")
+    click(page, "New preset")
+    fill(page, "Name", "e2e-tp8")
+    fill(page, "Category", "performance")
+    page.get_by_role("radiogroup", name="Runtime").get_by_role("radio", name="sglang").click()
+    settle(page)
+    expand(page, "Parallel")
+    fill(page, "tp", "8")
+    click(page, "Save preset")
+    expect(page.get_by_text("Saved preset e2e-tp8.")).to_be_visible()
+
+    table = page.get_by_test_id("stDataFrame").first
+    row = cell(table, "e2e-tp8")
+    expect(row).to_be_attached()
+    # Grid cells are named glide-cell-<column>-<row>.
+    _select_row(page, int((row.get_attribute("id") or "").rsplit("-", 1)[1]))
+    click(page, "Edit")
+    expect(page.get_by_role("heading", name="Editing e2e-tp8")).to_be_visible()
+    expand(page, "Memory")
+    fill(page, "mem_fraction_static", "0.8, 0.85")
+    screenshot(page, "preset-editor")
+    click(page, "Save preset")
+    expect(page.get_by_text("Saved preset e2e-tp8.")).to_be_visible()
+
+    open_app(page, app_server, f"editor?task={task}")
+    page.get_by_role("button", name="Apply presets").click()
+    choose(page, "Presets, in the order to apply", "e2e-tp8")
+    expect(page.get_by_text("conflict(s)")).to_be_visible()
+    screenshot(page, "apply-presets")
+    click(page, "Apply to this task")
+    expect(page.get_by_text("Applied e2e-tp8 (union).")).to_be_visible()
+    expand(page, "Parallel")
+    expect(page.get_by_label("tp", exact=True)).to_have_value("8")
+    expand(page, "Memory")
+    expect(page.get_by_label("mem_fraction_static", exact=True)).to_have_value("0.8, 0.85")
