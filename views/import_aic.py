@@ -13,11 +13,7 @@ from configlib.ui.widgets import flash
 
 EDITOR = "views/editor.py"
 COMPARE = "views/compare.py"
-RUNTIMES = {
-    "": "as predicted (trtllm rows become SGLang tasks)",
-    "sglang": "SGLang",
-    "vllm": "vLLM",
-}
+RUNTIMES = {"": "not chosen (SGLang, with a warning)", "sglang": "SGLang", "vllm": "vLLM"}
 
 st.title("Import from aiconfigurator")
 flash()
@@ -31,12 +27,13 @@ upload = upload_col.file_uploader(
     "aiconfigurator output", type=["zip", "csv", "yaml", "yml"], key=keys.IMPORT_UPLOAD
 )
 runtime = runtime_col.selectbox(
-    "Target runtime",
+    "Target runtime for TensorRT-LLM predictions",
     list(RUNTIMES),
     format_func=RUNTIMES.__getitem__,
     key=keys.IMPORT_RUNTIME,
-    help="The autotuner runs SGLang or vLLM; TensorRT-LLM predictions need one of them "
-    "(and come with a warning that the prediction was made for another engine).",
+    help="The autotuner runs SGLang or vLLM. SGLang and vLLM predictions keep their engine; "
+    "TensorRT-LLM predictions become tasks for the engine picked here, with a warning that "
+    "the prediction was made for another engine.",
 )
 include_pareto = pareto_col.toggle(
     "Pareto rows", key="import.pareto", help="Also list every pareto.csv row, not only the top N"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+if TYPE_CHECKING:
+    from configlib.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -48,3 +52,47 @@ def edit_table(at: AppTest, key: str, **edits: Any) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Store]:
+    """The same database the app uses, opened by the test (as another user would)."""
+    from configlib.store import Store
+
+    store = Store.open(database_url)
+    yield store
+    store.close()
+
+
+def save_examples(db: Store, *names: str) -> list[str]:
+    """Store repository examples (all when no names are given); their task names."""
+    from configlib.taskfile import load_task
+
+    saved = []
+    for path in sorted((ROOT / "examples").iterdir()):
+        if names and path.name not in names:
+            continue
+        task, _ = load_task(str(path))
+        db.save_task(task, expected_version=None)
+        saved.append(task.task_name)
+    return saved
+
+
+def run_ok(target: Any) -> AppTest:
+    """Run the app (or rerun it after a widget interaction) and check nothing raised."""
+    at: AppTest = target.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def button(at: AppTest, label: str) -> Any:
+    """The first button with this label (buttons inside popovers included)."""
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
+    return found[0]
+
+
+def select_rows(at: AppTest, key: str, rows: list[int]) -> AppTest:
+    """Select rows of a dataframe that has on_select (what a click on its row markers does)."""
+    at.session_state[key] = {"selection": {"rows": rows, "columns": [], "cells": []}}
+    return run_ok(at)

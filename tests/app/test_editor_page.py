@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from streamlit.testing.v1 import AppTest
 
+from configlib.store import Store
 from configlib.ui import keys
 from configlib.ui.editor import EditorState
-from tests.app.conftest import edit_table, open_page
+from tests.app.conftest import button, edit_table, open_page, run_ok, save_examples
 
 
 def _draft(at: AppTest) -> EditorState:
@@ -104,3 +107,92 @@ def test_validation_findings_are_grouped_by_field(app: AppTest) -> None:
     assert "**`optimization.max_iterations`**" in panel
     assert "grid search runs only the first 1" in panel
     assert any("cuts the grid" in w.value for w in at.warning)
+
+
+# ---- With the store --------------------------------------------------------------------------
+
+
+def _save_button(at: AppTest) -> Any:
+    return next(b for b in at.button if b.label in ("Save", "Save as new task"))
+
+
+def test_save_then_save_again_bumps_the_version(app: AppTest, db: Store) -> None:
+    at = open_page(app, "editor")
+    _fill(at, task_name="saved-task", model__id_or_path="Qwen/Qwen3-8B", parallel_config__tp="1, 2")
+    run_ok(_save_button(at).click())
+    stored = db.get_task("saved-task")
+    assert stored.version == 1 and stored.task.parameters["tp-size"] == [1, 2]
+    assert at.query_params["task"] == ["saved-task"] or at.query_params["task"] == "saved-task"
+    _fill(at, parallel_config__tp="4")
+    run_ok(_save_button(at).click())
+    assert db.get_task("saved-task").version == 2
+    assert any("version 2" in s.value for s in at.success)
+
+
+def test_stale_save_shows_the_conflict_and_offers_reload(app: AppTest, db: Store) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    # Someone else saves a new version meanwhile.
+    theirs = db.get_task(name)
+    other = theirs.task.model_copy(update={"description": "changed by a colleague"})
+    db.save_task(other, expected_version=theirs.version, user="colleague")
+    _fill(at, parallel_config__tp="8")
+    run_ok(_save_button(at).click())
+    message = " ".join(e.value for e in at.error)
+    assert "colleague" in message and "version 2" in message
+    assert db.get_task(name).task.description == "changed by a colleague"
+    run_ok(button(at, "Reload the stored version").click())
+    assert at.text_input(key="editor.field:description").value == "changed by a colleague"
+    assert at.text_input(key="editor.field:parallel_config.tp").value == "2, 4"
+    assert not any("colleague" in e.value for e in at.error)
+
+
+def test_stale_save_can_be_saved_under_another_name(app: AppTest, db: Store) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    theirs = db.get_task(name)
+    db.save_task(theirs.task, expected_version=theirs.version)
+    _fill(at, parallel_config__tp="8")
+    run_ok(_save_button(at).click())
+    at.text_input(key=keys.SAVE_AS_NAME).set_value("my-variant").run()
+    run_ok(button(at, "Save under this name").click())
+    assert db.get_task("my-variant").task.parallel_config.tp == [8]  # type: ignore[union-attr]
+    assert db.get_task(name).version == 2
+
+
+def test_nothing_typed_is_lost_on_a_page_switch(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    _fill(at, parallel_config__tp="2, 4", memory_config__mem_fraction_static="0.9, lots")
+    at.switch_page("views/tasks.py")
+    run_ok(at)
+    at.switch_page("views/editor.py")
+    run_ok(at)
+    assert at.text_input(key=_field(at, "parallel_config.tp")).value == "2, 4"
+    assert at.text_input(key=_field(at, "memory_config.mem_fraction_static")).value == "0.9, lots"
+    assert any("'lots' is not a number" in c.value for c in at.caption)
+
+
+def test_apply_presets_shows_conflicts_before_applying(app: AppTest, db: Store) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    run_ok(at.multiselect(key="editor.apply_names").set_value(["Low Latency", "Balanced"]))
+    frames = [d.value for d in at.dataframe if "parameter" in d.value.columns]
+    assert frames and "parallel_config.tp" in frames[0]["parameter"].tolist()
+    before = db.get_task(name).task
+    run_ok(at.radio(key="editor.apply_strategy").set_value("last_wins"))
+    run_ok(button(at, "Apply to this task").click())
+    draft = at.session_state[keys.DRAFTS][keys.draft_id(name)]
+    assert draft.task.parallel_config.tp == [1, 2]
+    assert draft.task.scheduling_config.schedule_policy == ["fcfs", "lpm"]
+    assert db.get_task(name).task == before  # applying does not save
+    assert at.text_input(key=_field(at, "parallel_config.tp")).value == "1, 2"
+
+
+def test_save_as_preset(app: AppTest, db: Store) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    at.text_input(key="editor.preset_name").set_value("from-qwen").run()
+    run_ok(button(at, "Save preset").click())
+    preset = db.get_preset("from-qwen").preset
+    assert preset.runtime is not None and preset.runtime.value == "sglang"
+    assert preset.parallel_config == db.get_task(name).task.parallel_config

@@ -1,0 +1,83 @@
+"""The Compare page: predictions side by side, the Pareto chart, measured results, CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from configlib.aiconfigurator import import_path, tasks_from_candidates
+from configlib.store import Store
+from configlib.ui import keys
+from tests.app.conftest import ROOT, open_page, run_ok
+
+FOLDER = ROOT / "tests" / "data" / "app" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
+RESULTS = ROOT / "tests" / "data" / "app" / "docker-simple-tune_results.json"
+GENAI_BENCH = (
+    ROOT / "tests" / "data" / "app" / "D100_100_text-to-text_num_concurrency_4_time_5s.json"
+)
+
+
+@pytest.fixture
+def predicted(db: Store) -> list[str]:
+    """Imported candidates stored as tasks (they carry aiconfigurator's predictions)."""
+    tasks = tasks_from_candidates(import_path(str(FOLDER)).candidates)
+    for task in tasks:
+        db.save_task(task, expected_version=None)
+    return [task.task_name for task in tasks]
+
+
+def _chart(at: AppTest) -> list[object]:
+    return list(at.get("arrow_vega_lite_chart")) + list(at.get("vega_lite_chart"))
+
+
+def test_predictions_side_by_side_and_chart(app: AppTest, predicted: list[str]) -> None:
+    at = open_page(app, "compare")
+    assert any("Choose tasks" in i.value for i in at.info)
+    run_ok(at.multiselect(key=keys.COMPARE_TASKS).set_value(predicted[:4]))
+    frame = at.dataframe[0].value
+    assert frame["name"].tolist() == predicted[:4]
+    assert {"TTFT (ms)", "TPOT (ms)", "Output tokens/s/GPU", "source"} <= set(frame.columns)
+    assert frame["source"].str.contains("csv").all()
+    assert _chart(at), "the Pareto chart is drawn"
+    assert any("No measured results" in c.value for c in at.caption)
+
+
+def test_measured_results_are_compared_with_sources(
+    app: AppTest, db: Store, predicted: list[str], tmp_path: Path
+) -> None:
+    name = predicted[0]
+    at = open_page(app, "compare")
+    run_ok(at.multiselect(key=keys.COMPARE_TASKS).set_value([name]))
+    upload = (RESULTS.name, RESULTS.read_bytes(), "application/json")
+    run_ok(at.file_uploader(key="compare.results_upload").set_value(upload))
+    assert db.list_results(name)
+    assert any("Stored" in s.value for s in at.success)
+    table = next(d.value for d in at.dataframe if "error_pct" in d.value.columns)
+    assert set(table["measurement_source"]) == {RESULTS.name}
+    assert table["prediction_source"].str.contains("csv").all()
+    ttft = table[table["metric"] == "TTFT"].iloc[0]
+    expected = (ttft["predicted"] - ttft["measured"]) / ttft["measured"] * 100
+    assert ttft["error_pct"] == pytest.approx(expected)
+    assert len(_chart(at)) == 2  # the Pareto chart and the predicted-vs-measured scatter
+    assert any(d.label.startswith("Download the comparison") for d in at.download_button)
+
+
+def test_a_bad_results_file_is_named(app: AppTest, predicted: list[str]) -> None:
+    at = open_page(app, "compare")
+    run_ok(at.multiselect(key=keys.COMPARE_TASKS).set_value(predicted[:1]))
+    upload = ("odd.json", b'{"hello": 1}', "application/json")
+    run_ok(at.file_uploader(key="compare.results_upload").set_value(upload))
+    assert at.error and "odd.json" in at.error[0].value
+
+
+def test_genai_bench_file_for_the_chosen_configuration(
+    app: AppTest, db: Store, predicted: list[str]
+) -> None:
+    at = open_page(app, "compare")
+    run_ok(at.multiselect(key=keys.COMPARE_TASKS).set_value(predicted[:1]))
+    upload = (GENAI_BENCH.name, GENAI_BENCH.read_bytes(), "application/json")
+    run_ok(at.file_uploader(key="compare.results_upload").set_value(upload))
+    records = db.list_results(predicted[0])
+    assert len(records) == 1 and records[0].result.parameters

@@ -1,0 +1,118 @@
+"""The aiconfigurator import page: upload once, pick a runtime, select, create with links."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from configlib.store import Store
+from configlib.ui import keys
+from tests.app.conftest import ROOT, button, open_page, run_ok, select_rows
+
+FOLDER = ROOT / "tests" / "data" / "app" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
+
+
+def _zip(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder.parent))
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def uploaded(app: AppTest) -> AppTest:
+    at = open_page(app, "import_aic")
+    upload = ("sglang-default.zip", _zip(FOLDER), "application/zip")
+    return run_ok(at.file_uploader(key=keys.IMPORT_UPLOAD).set_value(upload))
+
+
+def _table(at: AppTest) -> tuple[str, list[str]]:
+    frame = at.dataframe[0]
+    return frame.key or "", frame.value["name"].tolist()
+
+
+def test_zip_upload_lists_candidates_with_predictions(uploaded: AppTest) -> None:
+    at = uploaded
+    _, names = _table(at)
+    frame = at.dataframe[0].value
+    assert len(names) == len(set(names)) >= 5
+    assert {"tokens/s/GPU", "TTFT (ms)", "TPOT (ms)", "runnable", "mode"} <= set(frame.columns)
+    assert frame["tokens/s/GPU"].notna().all()
+    disagg = frame[frame["mode"] == "disagg"]
+    assert not disagg.empty and not disagg["runnable"].any()
+    session = at.session_state[keys.IMPORT]
+    run_ok(at)
+    assert at.session_state[keys.IMPORT] is session  # the upload is read once
+
+
+def test_create_selected_tasks_with_links(uploaded: AppTest, db: Store) -> None:
+    at = uploaded
+    key, names = _table(at)
+    select_rows(at, key, [0, 1])
+    run_ok(button(at, "Create 2 task(s)").click())
+    assert set(names[:2]) <= set(db.task_names())
+    links = [link.label for link in at.page_link]
+    assert links == names[:2]
+    stored = db.get_task(names[0]).task
+    assert stored.metadata.aiconfigurator_predictions
+    # Creating the same candidates again gives new names instead of failing.
+    select_rows(at, at.dataframe[0].key or "", [0])
+    run_ok(button(at, "Create 1 task(s)").click())
+    assert f"{names[0]}-2" in db.task_names()
+
+
+def test_select_all_runnable(uploaded: AppTest) -> None:
+    at = uploaded
+    frame = at.dataframe[0].value
+    runnable = int(frame["runnable"].sum())
+    run_ok(button(at, f"Select the {runnable} runnable candidate(s)").click())
+    assert any(b.label == f"Create {runnable} task(s)" and not b.disabled for b in at.button)
+
+
+def test_target_runtime_applies_to_trtllm_predictions(app: AppTest) -> None:
+    at = open_page(app, "import_aic")
+    table = (FOLDER.parent / "trtllm-agg-best_config_topn.csv").read_bytes()
+    run_ok(
+        at.file_uploader(key=keys.IMPORT_UPLOAD).set_value(
+            ("best_config_topn.csv", table, "text/csv")
+        )
+    )
+    frame = at.dataframe[0].value
+    assert set(frame["backend"]) == {"trtllm"} and set(frame["runtime"]) == {"sglang"}
+    assert frame["notes"].str.contains("TensorRT-LLM").all()
+    run_ok(at.selectbox(key=keys.IMPORT_RUNTIME).set_value("vllm"))
+    assert set(at.dataframe[0].value["runtime"]) == {"vllm"}
+
+
+def test_bad_uploads_are_named_not_raised(app: AppTest) -> None:
+    at = open_page(app, "import_aic")
+    evil = io.BytesIO()
+    with zipfile.ZipFile(evil, "w") as archive:
+        archive.writestr("../escape/best_config_topn.csv", "model,isl\n")
+    run_ok(
+        at.file_uploader(key=keys.IMPORT_UPLOAD).set_value(
+            ("evil.zip", evil.getvalue(), "application/zip")
+        )
+    )
+    assert at.error and "evil.zip" in at.error[0].value
+    run_ok(
+        at.file_uploader(key=keys.IMPORT_UPLOAD).set_value(
+            ("pareto.csv", b"\xff\xfe not text", "text/csv")
+        )
+    )
+    assert at.error and "pareto.csv" in at.error[0].value
+
+
+def test_compare_selected_candidates(uploaded: AppTest) -> None:
+    at = uploaded
+    key, names = _table(at)
+    select_rows(at, key, [0, 1, 2])
+    run_ok(button(at, "Compare selected").click())
+    assert at.title[0].value == "Compare"
+    assert at.dataframe[0].value["name"].tolist() == [f"{n} (not saved)" for n in names[:3]]

@@ -1,0 +1,85 @@
+"""The Presets page: system presets protected, the preset editor, import/export, conversion."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from configlib.store import Store
+from configlib.ui import keys
+from tests.app.conftest import ROOT, button, open_page, run_ok, select_rows
+
+AUTOTUNER_EXPORT = ROOT / "tests" / "data" / "autotuner" / "preset-high-throughput.json"
+
+
+def _row_of(at: AppTest, name: str) -> int:
+    return at.dataframe[0].value["name"].tolist().index(name)
+
+
+def test_system_presets_are_listed_and_protected(app: AppTest, db: Store) -> None:
+    at = open_page(app, "presets")
+    frame = at.dataframe[0].value
+    assert len(frame) >= 4 and set(frame["origin"]) == {"system"}
+    select_rows(at, at.dataframe[0].key or "", [0])
+    assert button(at, "Edit").disabled
+    assert any("read-only" in c.value for c in at.caption)
+    run_ok(at.selectbox(key="presets.origin").set_value("user"))
+    assert at.dataframe[0].value.empty
+
+
+def test_create_a_preset_in_the_browser_editor(app: AppTest, db: Store) -> None:
+    at = open_page(app, "presets")
+    run_ok(button(at, "New preset").click())
+    run_ok(at.text_input(key="preset.name").set_value("wide-tp"))
+    run_ok(at.segmented_control(key="preset.runtime").set_value("vllm"))
+    run_ok(at.text_input(key=keys.field("parallel_config.tp", "preset")).set_value("4, 8"))
+    table = at.data_editor[0].value
+    assert table["flag"].tolist() == ["tensor-parallel-size"]
+    run_ok(button(at, "Save preset").click())
+    preset = db.get_preset("wide-tp").preset
+    assert preset.runtime is not None and preset.runtime.value == "vllm"
+    assert preset.parallel_config is not None and preset.parallel_config.tp == [4, 8]
+    assert preset.parameters == {}
+
+
+def test_edit_and_delete_a_user_preset(app: AppTest, db: Store) -> None:
+    at = open_page(app, "presets")
+    select_rows(at, at.dataframe[0].key or "", [_row_of(at, "Balanced")])
+    at.text_input(key="presets.dup").set_value("my-balanced")
+    run_ok(button(at, "Create the copy").click())
+    select_rows(at, at.dataframe[0].key or "", [_row_of(at, "my-balanced")])
+    run_ok(button(at, "Edit").click())
+    run_ok(at.text_input(key=keys.field("parallel_config.tp", "preset")).set_value("4"))
+    run_ok(button(at, "Save preset").click())
+    stored = db.get_preset("my-balanced")
+    assert stored.version == 2 and stored.preset.parallel_config.tp == [4]  # type: ignore[union-attr]
+    select_rows(at, at.dataframe[0].key or "", [_row_of(at, "my-balanced")])
+    run_ok(at.checkbox(key="presets.confirm_delete").check())
+    run_ok(button(at, "Delete for good").click())
+    assert "my-balanced" not in [p.name for p in db.list_presets()]
+
+
+def test_import_a_legacy_export_and_convert_it(app: AppTest, db: Store) -> None:
+    at = open_page(app, "presets")
+    run_ok(at.toggle(key="presets.structure").set_value(False))
+    data = json.loads(AUTOTUNER_EXPORT.read_text())
+    data["preset"]["name"] = "legacy-throughput"
+    upload = ("legacy.json", json.dumps(data).encode(), "application/json")
+    run_ok(at.file_uploader(key="presets.upload").set_value(upload))
+    assert any("Imported legacy-throughput" in s.value for s in at.success)
+    flat = db.get_preset("legacy-throughput").preset
+    assert flat.parameters and not flat.has_structured()
+    select_rows(at, at.dataframe[0].key or "", [_row_of(at, "legacy-throughput")])
+    run_ok(button(at, "Convert to structured").click())
+    moved = at.dataframe[1].value
+    assert "tp-size" in moved["flag"].tolist()
+    run_ok(button(at, "Save the converted preset").click())
+    converted = db.get_preset("legacy-throughput").preset
+    assert converted.parallel_config is not None and converted.parallel_config.tp
+
+
+def test_export_is_offered_for_the_selected_preset(app: AppTest) -> None:
+    at = open_page(app, "presets")
+    select_rows(at, at.dataframe[0].key or "", [0])
+    assert any(d.label == "Export JSON" for d in at.download_button)

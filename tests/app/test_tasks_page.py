@@ -1,0 +1,95 @@
+"""The Tasks page: empty start with examples, server-side paging, actions, uploads."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from configlib.store import Store
+from tests.app.conftest import ROOT, button, run_ok, save_examples, select_rows
+from tests.conftest import make_task
+
+
+def test_empty_database_offers_the_examples(app: AppTest, db: Store) -> None:
+    at = run_ok(app)
+    assert at.title[0].value == "Tasks"
+    assert any("No tasks yet" in i.value for i in at.info)
+    examples = sorted(p.name for p in (ROOT / "examples").iterdir())
+    shown = " ".join(m.value for m in at.markdown)
+    assert all(name in shown for name in examples)
+    run_ok(button(at, "Add all examples to the database").click())
+    assert db.count_tasks() == len(examples)
+    assert at.dataframe[0].value["name"].tolist()  # the table replaced the empty state
+    assert any("Added" in s.value for s in at.success)
+
+
+def test_opening_an_example_starts_an_unsaved_draft(app: AppTest, db: Store) -> None:
+    at = run_ok(app)
+    run_ok(button(at, "Open").click())
+    assert at.title[0].value  # the editor, showing the example's task
+    draft = at.session_state["editor.drafts"]["new"]
+    assert draft.stored is None and draft.task.task_name == at.title[0].value
+    assert db.count_tasks() == 0
+
+
+def test_paging_search_and_sort_run_on_the_server(app: AppTest, db: Store) -> None:
+    for number in range(60):
+        db.save_task(make_task(task_name=f"task-{number:02d}"), expected_version=None)
+    at = run_ok(app)
+    assert len(at.dataframe[0].value) == 50
+    assert at.pagination[0].num_pages == 2
+    run_ok(at.pagination[0].set_value(2))
+    assert len(at.dataframe[0].value) == 10
+    run_ok(at.text_input(key="tasks.search").set_value("task-1"))
+    names = at.dataframe[0].value["name"].tolist()
+    assert sorted(names) == [f"task-{n}" for n in range(10, 20)]
+    assert "page 1 of 1" in " ".join(c.value for c in at.caption)
+    run_ok(at.selectbox(key="tasks.sort").set_value("name"))
+    run_ok(at.toggle(key="tasks.desc").set_value(False))
+    assert at.dataframe[0].value["name"].tolist()[0] == "task-10"
+
+
+def test_duplicate_and_delete_the_selected_task(app: AppTest, db: Store) -> None:
+    save_examples(db, "qwen3-32b-h200-sglang.json")
+    at = run_ok(app)
+    select_rows(at, at.dataframe[0].key, [0])
+    assert at.subheader[0].value == "qwen3-32b-h200-sglang"
+    at.text_input(key="tasks.dup_name").set_value("copy-of-qwen")
+    run_ok(button(at, "Create the copy").click())
+    assert db.get_task("copy-of-qwen").task.parallel_config == (
+        db.get_task("qwen3-32b-h200-sglang").task.parallel_config
+    )
+    select_rows(at, at.dataframe[0].key, [0])
+    target = at.subheader[0].value
+    assert button(at, "Delete for good").disabled
+    run_ok(at.checkbox(key="tasks.confirm_delete").check())
+    run_ok(button(at, "Delete for good").click())
+    assert target not in db.task_names() and db.count_tasks() == 1
+
+
+def test_uploads_are_saved_once_and_bad_files_named(app: AppTest, db: Store) -> None:
+    at = run_ok(app)
+    good = (ROOT / "examples" / "qwen3-32b-h200-sglang.json").read_bytes()
+    files = [
+        ("good.json", good, "application/json"),
+        ("broken.json", b'{"task_name": "x",', "application/json"),
+        ("latin1.yaml", "task_name: caf\xe9".encode("latin-1"), "application/yaml"),
+        ("not-a-task.json", json.dumps([1, 2]).encode(), "application/json"),
+    ]
+    run_ok(at.file_uploader(key="tasks.upload").set_value(files))
+    assert db.task_names() == ["qwen3-32b-h200-sglang"]
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("broken.json") and "invalid JSON" in e for e in errors)
+    assert any(e.startswith("latin1.yaml") and "UTF-8" in e for e in errors)
+    assert any(e.startswith("not-a-task.json") for e in errors)
+    assert any("saved as qwen3-32b-h200-sglang" in s.value for s in at.success)
+    run_ok(at)  # a rerun does not save the file again (no "exists already" error)
+    assert not any("exists already" in e.value for e in at.error)
+
+
+def test_a_task_link_on_the_tasks_page_opens_the_editor(app: AppTest, db: Store) -> None:
+    name = save_examples(db, "llama-3.1-8b-l40s-slo.yaml")[0]
+    app.query_params["task"] = name
+    at = run_ok(app)
+    assert at.title[0].value == name
