@@ -11,6 +11,7 @@ from configlib.ui.presetpage import apply_panel, save_as_preset
 from configlib.ui.resources import store
 
 SCOPE = "editor"
+TABS = ["Advanced config", "Expert mode"]
 
 picked = drafts.current()
 if picked is None:
@@ -23,7 +24,7 @@ if picked is None:
 draft, state = picked
 
 widgets.consume_table_edits(state, SCOPE, draft)
-widgets.push_form(state, draft, SCOPE)
+widgets.push_engine(state, SCOPE)
 findings = state.findings()
 
 status = "new, not saved" if state.stored is None else f"stored version {state.stored.version}"
@@ -36,11 +37,15 @@ widgets.flash()
 main, side = st.columns([3, 2], gap="large")
 with main:
     widgets.engine_pickers(state, SCOPE)
-    advanced, expert = st.tabs(["Advanced config", "Expert mode"])
-    with advanced:
-        widgets.advanced_tab(state, SCOPE, findings)
-    with expert:
-        widgets.expert_tab(state, SCOPE, draft, findings)
+    # Only the open tab is drawn (each widget costs a rerun time); what the other tab shows
+    # lives in the draft and is drawn again from it.
+    advanced, expert = st.tabs(TABS, key=f"{SCOPE}.tab", on_change="rerun")
+    if advanced.open:
+        with advanced:
+            widgets.advanced_tab(state, SCOPE, findings)
+    if expert.open:
+        with expert:
+            widgets.expert_tab(state, SCOPE, draft, findings)
 with side:
     save_panel(state, draft, findings)
     with st.container(horizontal=True):

@@ -151,5 +151,10 @@ def download_buttons(task: TaskConfig, key: str) -> None:
 
 
 def downloads(state: EditorState) -> None:
-    with st.popover("Download", icon=":material/download:"):
-        download_buttons(state.task, "editor.download")
+    box = st.popover(
+        "Download", icon=":material/download:", key=keys.popover("editor", "download"),
+        on_change="rerun",
+    )  # fmt: skip
+    if box.open:
+        with box:
+            download_buttons(state.task, "editor.download")

@@ -57,6 +57,7 @@ class EditorState:
     form_revision: int = 0
     """Bumps when the form values were replaced from outside the form (push them to widgets)."""
     dirty: bool = False
+    _engine: tuple[tuple[int, int], Engine] | None = field(default=None, repr=False, compare=False)
 
     # ---- construction ------------------------------------------------------------------------
 
@@ -157,7 +158,12 @@ class EditorState:
 
     @property
     def engine(self) -> Engine:
-        return sync.engine_of(self.task)[0]
+        """The release the draft targets (worked out once per revision of the draft)."""
+        cached = self._engine
+        if cached is None or cached[0] != (self.revision, id(self.task)):
+            cached = ((self.revision, id(self.task)), sync.engine_of(self.task)[0])
+            self._engine = cached
+        return cached[1]
 
     @property
     def name(self) -> str:

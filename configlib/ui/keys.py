@@ -11,8 +11,6 @@ from __future__ import annotations
 DRAFTS = "editor.drafts"
 #: The draft id the editor shows when the URL names no task.
 CURRENT = "editor.current"
-#: (draft id, form revision) last written into the form widgets.
-PUSHED = "editor.pushed"
 #: A stale-save conflict message for the current draft, until resolved.
 CONFLICT = "editor.conflict"
 #: One-shot message shown after a save, reload or preset application.
@@ -48,6 +46,16 @@ def draft_id(task_name: str | None) -> str:
 def field(path: str, scope: str = "editor") -> str:
     """The widget key of one form field."""
     return f"{scope}.field:{path}"
+
+
+def section(scope: str, group: str) -> str:
+    """The key of a form section's expander (True while it is open)."""
+    return f"{scope}.section:{group}"
+
+
+def popover(scope: str, name: str) -> str:
+    """The key of a popover (True while it is open)."""
+    return f"{scope}.popover:{name}"
 
 
 def expert_table(scope: str, draft: str, revision: int) -> str:

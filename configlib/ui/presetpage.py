@@ -187,6 +187,8 @@ def import_presets(db: Store) -> None:
 
 def _on_header(draft: PresetDraft, attribute: str) -> None:
     value = st.session_state[f"{SCOPE}.{attribute}"]
+    if attribute == "runtime" and not value:
+        return  # a segmented control clicked off: keep the runtime it had
     setattr(draft, attribute, value or "")
     if attribute == "runtime" and value and value != ANY_RUNTIME:
         draft.editor.set_engine(value, None)
@@ -197,12 +199,9 @@ def editor(db: Store, draft: PresetDraft) -> None:
     state = draft.editor
     draft_id = f"preset:{draft.stored_name or ''}"
     widgets.consume_table_edits(state, SCOPE, draft_id)
-    widgets.push_form(state, draft_id, SCOPE)
-    marker = (draft_id, id(draft))
-    if st.session_state.get(f"{SCOPE}.header_for") != marker:
-        for attribute in ("name", "description", "category", "runtime"):
+    for attribute in ("name", "description", "category", "runtime"):
+        if st.session_state.get(f"{SCOPE}.{attribute}") != getattr(draft, attribute):
             st.session_state[f"{SCOPE}.{attribute}"] = getattr(draft, attribute)
-        st.session_state[f"{SCOPE}.header_for"] = marker
     findings = preset_findings(state.findings())
     st.subheader(f"Editing {draft.stored_name}" if draft.stored_name else "New preset")
     name_col, category_col, runtime_col = st.columns([3, 2, 2], vertical_alignment="bottom")
@@ -229,11 +228,15 @@ def editor(db: Store, draft: PresetDraft) -> None:
     )
     main, side = st.columns([3, 2], gap="large")
     with main:
-        advanced, expert = st.tabs(["Advanced config", "Expert mode"])
-        with advanced:
-            widgets.advanced_tab(state, SCOPE, findings, STRUCTURED_SECTIONS)
-        with expert:
-            widgets.expert_tab(state, SCOPE, draft_id, findings)
+        advanced, expert = st.tabs(
+            ["Advanced config", "Expert mode"], key=f"{SCOPE}.tab", on_change="rerun"
+        )
+        if advanced.open:
+            with advanced:
+                widgets.advanced_tab(state, SCOPE, findings, STRUCTURED_SECTIONS)
+        if expert.open:
+            with expert:
+                widgets.expert_tab(state, SCOPE, draft_id, findings)
     with side:
         _save_buttons(db, draft, findings)
         widgets.side_panel(state.summary(findings), show_task_parts=False)
@@ -269,7 +272,13 @@ def _save_buttons(db: Store, draft: PresetDraft, findings: list[Any]) -> None:
 
 def apply_panel(db: Store, state: EditorState) -> None:
     """Apply presets to the draft: pick them in order and a strategy, see conflicts, apply."""
-    with st.popover("Apply presets", icon=":material/playlist_add:"):
+    box = st.popover(
+        "Apply presets", icon=":material/playlist_add:", key=keys.popover("editor", "apply"),
+        on_change="rerun",
+    )  # fmt: skip
+    if not box.open:
+        return
+    with box:
         names = [p.name for p in db.list_presets(runtime=state.task.base_runtime)]
         chosen = st.multiselect("Presets, in the order to apply", names, key="editor.apply_names")
         strategy = st.radio(
@@ -289,16 +298,31 @@ def apply_panel(db: Store, state: EditorState) -> None:
             st.caption("No conflicts.")
         for finding in result.findings:
             st.caption(f":orange[{finding.message}]")
-        if st.button("Apply to this task", type="primary", key="editor.apply_go"):
-            state.replace(result.task, list(result.findings))
-            set_flash("success", f"Applied {', '.join(result.applied)} ({strategy}).")
-            st.rerun()
+        st.button(
+            "Apply to this task",
+            type="primary",
+            key="editor.apply_go",
+            on_click=_apply,
+            args=(state, result, strategy),
+        )
+
+
+def _apply(state: EditorState, result: Any, strategy: str) -> None:
+    state.replace(result.task, list(result.findings))
+    st.session_state[keys.popover("editor", "apply")] = False
+    set_flash("success", f"Applied {', '.join(result.applied)} ({strategy}).")
 
 
 def save_as_preset(db: Store, state: EditorState) -> None:
     from configlib.store import NameTaken
 
-    with st.popover("Save as preset", icon=":material/bookmark_add:"):
+    box = st.popover(
+        "Save as preset", icon=":material/bookmark_add:",
+        key=keys.popover("editor", "save_preset"), on_change="rerun",
+    )  # fmt: skip
+    if not box.open:
+        return
+    with box:
         name = st.text_input("Preset name", key="editor.preset_name")
         category = st.text_input("Category", key="editor.preset_category")
         for_runtime = st.toggle(

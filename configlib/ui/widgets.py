@@ -17,7 +17,7 @@ from configlib.engines import supported_versions
 from configlib.findings import Finding
 from configlib.ui import expert, keys
 from configlib.ui.editor import PROBLEM, EditorState, Summary, field_of
-from configlib.ui.fields import FieldGroup, FieldSpec, groups
+from configlib.ui.fields import FieldGroup, FieldSpec, groups, render_value
 from configlib.vocab import Runtime
 
 AUTO_VERSION = "auto"
@@ -25,21 +25,25 @@ AUTO_VERSION = "auto"
 COLUMNS = 3
 
 
-def push_form(state: EditorState, draft: str, scope: str) -> None:
-    """Write the state's form values into the widgets when they are missing or stale."""
-    marker = f"{scope}.pushed"
-    stamp = (draft, state.form_revision)
-    stale = st.session_state.get(marker) != stamp
-    for path, value in state.raw.items():
-        key = keys.field(path, scope)
-        if stale or key not in st.session_state:
-            st.session_state[key] = value
-    runtime_key, version_key = f"{scope}.runtime", f"{scope}.version"
-    if stale or runtime_key not in st.session_state:
-        st.session_state[runtime_key] = state.task.base_runtime.value
-    if stale or version_key not in st.session_state:
-        st.session_state[version_key] = state.task.engine_version or AUTO_VERSION
-    st.session_state[marker] = stamp
+def _push(key: str, value: Any) -> None:
+    """Make a widget show the draft's value before it is drawn.
+
+    Callbacks copy each widget's value into the draft as it changes, so a widget that
+    disagrees with the draft was dropped by Streamlit (page switch, closed section) or changed
+    from outside the form (expert edit, engine change, presets): the draft wins. Only widgets
+    about to be drawn are set, since every session key slows every later widget down.
+    """
+    if st.session_state.get(key, _MISSING) != value:
+        st.session_state[key] = value
+
+
+_MISSING = object()
+
+
+def push_engine(state: EditorState, scope: str) -> None:
+    """The runtime and engine-version pickers show the draft's engine."""
+    _push(f"{scope}.runtime", state.task.base_runtime.value)
+    _push(f"{scope}.version", state.task.engine_version or AUTO_VERSION)
 
 
 def _on_field(state: EditorState, path: str, scope: str) -> None:
@@ -89,6 +93,7 @@ def render_field(
 ) -> None:
     """One form widget, with the problems about its field right below it."""
     key = keys.field(spec.path, scope)
+    _push(key, state.raw.get(spec.path, ""))
     common: dict[str, Any] = {
         "key": key,
         "help": spec.help or None,
@@ -170,10 +175,23 @@ def notes_by_field(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     return grouped
 
 
-def section_filled(group: FieldGroup, state: EditorState) -> bool:
+SUMMARY_CHARS = 90
+
+
+def section_summary(group: FieldGroup, state: EditorState) -> str:
+    """What a section holds, for its closed title: ``tp 2, 4 · pp 1``."""
     from configlib.ui.form import get_path
 
-    return any(get_path(state.task, spec.path) is not None for spec in group.fields)
+    parts = []
+    for spec in group.fields:
+        value = get_path(state.task, spec.path)
+        if value is None or value == [] or value == {} or value == "":
+            continue
+        if spec.path.startswith("system_config.") and spec.name not in ("gpu_type", "total_gpus"):
+            continue
+        parts.append(f"{spec.name} {render_value(value)}")
+    text = " · ".join(parts)
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
 
 
 def advanced_tab(
@@ -182,7 +200,11 @@ def advanced_tab(
     findings: list[Finding],
     group_keys: Iterable[str] | None = None,
 ) -> None:
-    """The "Advanced config" tab: one expander per section."""
+    """The "Advanced config" tab: one expander per section, titled with what it holds.
+
+    Closed sections draw no widgets (each widget costs every rerun time); their values stay in
+    the draft meanwhile. Sections open by themselves when something in them is wrong.
+    """
     notes = notes_by_field(findings)
     wanted = list(group_keys) if group_keys is not None else [g.key for g in groups()]
     for group in groups():
@@ -191,12 +213,20 @@ def advanced_tab(
         errors_here = any(
             f.severity == "error" for spec in group.fields for f in notes.get(spec.path, ())
         ) or any(spec.path in state.errors for spec in group.fields)
-        title = group.title + (" :red[(needs attention)]" if errors_here else "")
-        expanded = group.key in ("task", "model") or errors_here or section_filled(group, state)
-        with st.expander(title, expanded=expanded):
-            if group.help:
-                st.caption(group.help)
-            render_group(group, state, scope, notes)
+        key = keys.section(scope, group.key)
+        expanded = group.key in ("task", "model") or errors_here
+        # A closed section's title says what it holds.
+        closed = not st.session_state.get(key, expanded)
+        summary = _escape(section_summary(group, state)) if closed else ""
+        title = group.title + (f" :gray[· {summary}]" if summary else "")
+        if errors_here:
+            title += " :red[(needs attention)]"
+        section = st.expander(title, expanded=expanded, key=key, on_change="rerun")
+        if section.open:
+            with section:
+                if group.help:
+                    st.caption(group.help)
+                render_group(group, state, scope, notes)
 
 
 # ---- Expert mode ---------------------------------------------------------------------------

@@ -96,3 +96,44 @@ def select_rows(at: AppTest, key: str, rows: list[int]) -> AppTest:
     """Select rows of a dataframe that has on_select (what a click on its row markers does)."""
     at.session_state[key] = {"selection": {"rows": rows, "columns": [], "cells": []}}
     return run_ok(at)
+
+
+def open_section(at: AppTest, group: str, scope: str = "editor") -> AppTest:
+    """Open a form section (closed sections draw no widgets), as a click on it does."""
+    from configlib.ui import keys
+
+    key = keys.section(scope, group)
+    if key not in at.session_state or not at.session_state[key]:
+        at.session_state[key] = True
+        run_ok(at)
+    return at
+
+
+def open_tab(at: AppTest, label: str, scope: str = "editor") -> AppTest:
+    at.session_state[f"{scope}.tab"] = label
+    return run_ok(at)
+
+
+def open_popover(at: AppTest, name: str) -> AppTest:
+    from configlib.ui import keys
+
+    at.session_state[keys.popover("editor", name)] = True
+    return run_ok(at)
+
+
+def set_field(at: AppTest, path: str, value: Any, scope: str = "editor") -> AppTest:
+    """Type into one form field (opening its section first)."""
+    from configlib.ui import keys
+
+    group = path.split(".", 1)[0] if "." in path else "task"
+    open_section(at, group, scope)
+    widget = at.get_by_key(keys.field(path, scope))
+    return run_ok(widget.set_value(value))
+
+
+def field_value(at: AppTest, path: str, scope: str = "editor") -> Any:
+    """What one form field shows (opening its section first)."""
+    from configlib.ui import keys
+
+    open_section(at, path.split(".", 1)[0] if "." in path else "task", scope)
+    return at.get_by_key(keys.field(path, scope)).value

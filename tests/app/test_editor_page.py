@@ -9,7 +9,18 @@ from streamlit.testing.v1 import AppTest
 from configlib.store import Store
 from configlib.ui import keys
 from configlib.ui.editor import EditorState
-from tests.app.conftest import button, edit_table, open_page, run_ok, save_examples
+from tests.app.conftest import (
+    button,
+    edit_table,
+    field_value,
+    open_page,
+    open_popover,
+    open_section,
+    open_tab,
+    run_ok,
+    save_examples,
+    set_field,
+)
 
 
 def _draft(at: AppTest) -> EditorState:
@@ -24,12 +35,12 @@ def _field(at: AppTest, path: str) -> str:
 
 def _fill(at: AppTest, **values: str) -> AppTest:
     for path, value in values.items():
-        at.text_input(key=_field(at, path.replace("__", "."))).set_value(value).run()
-    assert not at.exception, [e.value for e in at.exception]
+        set_field(at, path.replace("__", "."), value)
     return at
 
 
 def _table(at: AppTest) -> dict[str, str]:
+    open_tab(at, "Expert mode")
     frame = at.data_editor[0].value
     return dict(zip(frame["flag"], frame["values"], strict=True))
 
@@ -39,9 +50,7 @@ def test_advanced_edits_appear_as_flags_in_expert_mode(app: AppTest) -> None:
     assert [t.label for t in at.tabs] == ["Advanced config", "Expert mode"]
     _fill(at, task_name="llama-tune", model__id_or_path="Qwen/Qwen3-32B")
     _fill(at, parallel_config__tp="2, 4", memory_config__mem_fraction_static="0.8")
-    at.multiselect(key=_field(at, "quantization_config.kvcache_quant_mode")).set_value(
-        ["fp8"]
-    ).run()
+    set_field(at, "quantization_config.kvcache_quant_mode", ["fp8"])
     assert _table(at) == {
         "tp-size": "2, 4",
         "mem-fraction-static": "0.8",
@@ -55,6 +64,7 @@ def test_advanced_edits_appear_as_flags_in_expert_mode(app: AppTest) -> None:
 def test_expert_edits_update_the_advanced_fields_and_keep_other_flags(app: AppTest) -> None:
     at = open_page(app, "editor")
     _fill(at, parallel_config__tp="2")
+    open_tab(at, "Expert mode")
     key = keys.expert_table("editor", keys.NEW_DRAFT, _draft(at).revision)
     edit_table(
         at,
@@ -66,8 +76,11 @@ def test_expert_edits_update_the_advanced_fields_and_keep_other_flags(app: AppTe
             {"flag": "my-own-flag", "values": "x"},
         ],
     )
-    assert at.text_input(key=_field(at, "parallel_config.tp")).value == "4, 8"
-    assert at.text_input(key=_field(at, "memory_config.mem_fraction_static")).value == "0.85"
+    open_tab(at, "Advanced config")
+    open_section(at, "parallel_config")
+    open_section(at, "memory_config")
+    assert field_value(at, "parallel_config.tp") == "4, 8"
+    assert field_value(at, "memory_config.mem_fraction_static") == "0.85"
     table = _table(at)
     assert table["my-own-flag"] == "x" and table["enable-mixed-chunk"] == "true"
     assert _draft(at).task.parameters["tp-size"] == [4, 8]
@@ -78,7 +91,7 @@ def test_a_bad_value_is_shown_at_its_field_kept_as_typed_and_blocks_saving(app: 
     _fill(at, task_name="t", model__id_or_path="m", parallel_config__tp="2, zero")
     captions = [c.value for c in at.caption]
     assert any("'zero' is not a whole number" in c for c in captions)
-    assert at.text_input(key=_field(at, "parallel_config.tp")).value == "2, zero"
+    assert field_value(at, "parallel_config.tp") == "2, zero"
     save = next(b for b in at.button if b.label.startswith("Save"))
     assert save.disabled
     _fill(at, parallel_config__tp="2")
@@ -142,8 +155,8 @@ def test_stale_save_shows_the_conflict_and_offers_reload(app: AppTest, db: Store
     assert "colleague" in message and "version 2" in message
     assert db.get_task(name).task.description == "changed by a colleague"
     run_ok(button(at, "Reload the stored version").click())
-    assert at.text_input(key="editor.field:description").value == "changed by a colleague"
-    assert at.text_input(key="editor.field:parallel_config.tp").value == "2, 4"
+    assert field_value(at, "description") == "changed by a colleague"
+    assert field_value(at, "parallel_config.tp") == "2, 4"
     assert not any("colleague" in e.value for e in at.error)
 
 
@@ -167,14 +180,15 @@ def test_nothing_typed_is_lost_on_a_page_switch(app: AppTest) -> None:
     run_ok(at)
     at.switch_page("views/editor.py")
     run_ok(at)
-    assert at.text_input(key=_field(at, "parallel_config.tp")).value == "2, 4"
-    assert at.text_input(key=_field(at, "memory_config.mem_fraction_static")).value == "0.9, lots"
+    assert field_value(at, "parallel_config.tp") == "2, 4"
+    assert field_value(at, "memory_config.mem_fraction_static") == "0.9, lots"
     assert any("'lots' is not a number" in c.value for c in at.caption)
 
 
 def test_apply_presets_shows_conflicts_before_applying(app: AppTest, db: Store) -> None:
     name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
     at = open_page(app, "editor", task=name)
+    open_popover(at, "apply")
     run_ok(at.multiselect(key="editor.apply_names").set_value(["Low Latency", "Balanced"]))
     frames = [d.value for d in at.dataframe if "parameter" in d.value.columns]
     assert frames and "parallel_config.tp" in frames[0]["parameter"].tolist()
@@ -185,12 +199,13 @@ def test_apply_presets_shows_conflicts_before_applying(app: AppTest, db: Store) 
     assert draft.task.parallel_config.tp == [1, 2]
     assert draft.task.scheduling_config.schedule_policy == ["fcfs", "lpm"]
     assert db.get_task(name).task == before  # applying does not save
-    assert at.text_input(key=_field(at, "parallel_config.tp")).value == "1, 2"
+    assert field_value(at, "parallel_config.tp") == "1, 2"
 
 
 def test_save_as_preset(app: AppTest, db: Store) -> None:
     name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
     at = open_page(app, "editor", task=name)
+    open_popover(at, "save_preset")
     at.text_input(key="editor.preset_name").set_value("from-qwen").run()
     run_ok(button(at, "Save preset").click())
     preset = db.get_preset("from-qwen").preset

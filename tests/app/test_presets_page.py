@@ -7,8 +7,15 @@ import json
 from streamlit.testing.v1 import AppTest
 
 from configlib.store import Store
-from configlib.ui import keys
-from tests.app.conftest import ROOT, button, open_page, run_ok, select_rows
+from tests.app.conftest import (
+    ROOT,
+    button,
+    open_page,
+    open_tab,
+    run_ok,
+    select_rows,
+    set_field,
+)
 
 AUTOTUNER_EXPORT = ROOT / "tests" / "data" / "autotuner" / "preset-high-throughput.json"
 
@@ -33,7 +40,8 @@ def test_create_a_preset_in_the_browser_editor(app: AppTest, db: Store) -> None:
     run_ok(button(at, "New preset").click())
     run_ok(at.text_input(key="preset.name").set_value("wide-tp"))
     run_ok(at.segmented_control(key="preset.runtime").set_value("vllm"))
-    run_ok(at.text_input(key=keys.field("parallel_config.tp", "preset")).set_value("4, 8"))
+    set_field(at, "parallel_config.tp", "4, 8", scope="preset")
+    open_tab(at, "Expert mode", scope="preset")
     table = at.data_editor[0].value
     assert table["flag"].tolist() == ["tensor-parallel-size"]
     run_ok(button(at, "Save preset").click())
@@ -50,7 +58,7 @@ def test_edit_and_delete_a_user_preset(app: AppTest, db: Store) -> None:
     run_ok(button(at, "Create the copy").click())
     select_rows(at, at.dataframe[0].key or "", [_row_of(at, "my-balanced")])
     run_ok(button(at, "Edit").click())
-    run_ok(at.text_input(key=keys.field("parallel_config.tp", "preset")).set_value("4"))
+    set_field(at, "parallel_config.tp", "4", scope="preset")
     run_ok(button(at, "Save preset").click())
     stored = db.get_preset("my-balanced")
     assert stored.version == 2 and stored.preset.parallel_config.tp == [4]  # type: ignore[union-attr]

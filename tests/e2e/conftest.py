@@ -192,7 +192,7 @@ def expand(page: Page, title: str) -> None:
     header = page.locator("[data-testid='stExpander'] summary", has_text=title).first
     if header.locator("xpath=..").get_attribute("open") is None:
         header.click()
-        page.wait_for_timeout(150)
+        settle(page)  # opening a section reruns the page to draw its fields
 
 
 def click(page: Page, name: str) -> None:
