@@ -13,6 +13,7 @@ from configlib.ui.comparison import (
     chart_frame,
     chart_lines,
     comparison_csv,
+    column_title,
     comparison_frame,
     predictions_frame,
 )
@@ -62,7 +63,13 @@ st.caption(
     "aiconfigurator's figures per replica, in aligned definitions (TPOT after the first "
     "token, ms). Source: the file and row each came from."
 )
-st.dataframe(predictions, hide_index=True, width="stretch")
+st.dataframe(
+    predictions, hide_index=True, width="stretch",
+    column_config={
+        column_title(m.label, m.unit): st.column_config.NumberColumn(format="%.1f")
+        for m in METRICS
+    },
+)  # fmt: skip
 
 st.subheader("Throughput per GPU vs per user")
 points = chart_frame(subjects)
@@ -89,7 +96,11 @@ if comparison.empty:
 else:
     st.dataframe(
         comparison, hide_index=True, width="stretch",
-        column_config={"error_pct": st.column_config.NumberColumn("error %", format="%+.1f")},
+        column_config={
+            "error_pct": st.column_config.NumberColumn("error %", format="%+.1f"),
+            "predicted": st.column_config.NumberColumn(format="%.2f"),
+            "measured": st.column_config.NumberColumn(format="%.2f"),
+        },
     )  # fmt: skip
     labels = [m.label for m in METRICS if m.label in set(comparison["metric"])]
     metric = st.selectbox("Metric", labels, key="compare.metric")

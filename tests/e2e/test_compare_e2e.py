@@ -34,5 +34,7 @@ def test_compare_view_shows_the_pareto_chart(app_server: AppServer, page: Page) 
     chart = page.get_by_test_id("stVegaLiteChart").first
     expect(chart).to_be_visible()
     expect(chart.locator("canvas, svg").first).to_be_visible()
-    page.get_by_role("heading", name="Throughput per GPU vs per user").scroll_into_view_if_needed()
+    # Tall enough for the predictions table and the whole chart in one picture.
+    page.set_viewport_size({"width": 1280, "height": 1300})
+    page.wait_for_timeout(500)
     screenshot(page, "compare", for_docs=True)
