@@ -12,8 +12,8 @@ from configlib.ui.comparison import (
     Subject,
     chart_frame,
     chart_lines,
-    comparison_csv,
     column_title,
+    comparison_csv,
     comparison_frame,
     predictions_frame,
 )
