@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from configlib.store import StoreError
 from configlib.ui.resources import store
 
 st.set_page_config(page_title="configlib", page_icon=":material/tune:", layout="wide")
@@ -31,4 +32,9 @@ page = st.navigation(PAGES, position="top")
 # The default top padding leaves a blank band under the top navigation; the editor needs it.
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")
 store()  # opened (and migrated) once per process, before any page needs it
-page.run()
+try:
+    page.run()
+except StoreError as error:
+    # A locked, unreachable or read-only database mid-page: say so where the user looks.
+    st.error(f"The database did not answer as expected: {error}", icon=":material/database:")
+    st.caption("Nothing was changed by the action that failed. Try again in a moment.")

@@ -76,10 +76,16 @@ points = chart_frame(subjects)
 if points.empty:
     st.caption("None of these has both tokens/s/GPU and tokens/s/user predicted or measured.")
 else:
-    st.altair_chart(pareto_chart(points, chart_lines(subjects)), width="stretch")
+    lines = chart_lines(subjects)
+    st.altair_chart(pareto_chart(points, lines), width="stretch")
+    targets = "; ".join(
+        f"{line.label} ({', '.join(line.origins)}), {line.tokens_per_s_per_user:.1f} tokens/s/user"
+        for line in lines
+    )
     st.caption(
-        "Lines join each kind's Pareto frontier; dashed red lines are TPOT targets "
-        "(a request needs at least that many tokens/s). Hover a point for its source."
+        "The line joins each kind's Pareto frontier. "
+        + (f"Dashed red: {targets}. " if targets else "")
+        + "Hover a point for its values and source."
     )
 
 with st.expander("Add measured results (autotuner results JSON or genai-bench JSON)"):

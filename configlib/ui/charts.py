@@ -11,9 +11,11 @@ from configlib.compare import METRIC, SLOLine
 from configlib.ui.comparison import X, Y
 
 KIND_COLOURS = alt.Scale(domain=["prediction", "measurement"], range=["#3b82f6", "#f97316"])
+HEIGHT = 420
 TOOLTIP = [
     alt.Tooltip("name:N", title="name"),
     alt.Tooltip("kind:N", title="kind"),
+    alt.Tooltip("serving:N", title="serving"),
     alt.Tooltip("source:N", title="from"),
     alt.Tooltip(f"{X}:Q", title="tokens/s/user", format=",.1f"),
     alt.Tooltip(f"{Y}:Q", title="tokens/s/GPU", format=",.1f"),
@@ -23,21 +25,24 @@ TOOLTIP = [
 
 
 def pareto_chart(points: pd.DataFrame, lines: Sequence[SLOLine]) -> alt.TopLevelMixin:
-    """tokens/s/GPU against tokens/s/user, frontier per kind, TPOT targets as vertical rules."""
+    """tokens/s/GPU against tokens/s/user: colour = prediction or measurement, shape = serving
+    mode, a step line along each kind's Pareto frontier, TPOT targets as dashed rules."""
     base = alt.Chart(points)
-    dots = base.mark_point(filled=True, size=80, opacity=0.85).encode(
-        x=alt.X(f"{X}:Q", title="Output tokens/s per user", scale=alt.Scale(zero=False)),
-        y=alt.Y(f"{Y}:Q", title="Output tokens/s per GPU", scale=alt.Scale(zero=False)),
+    x_scale = alt.Scale(zero=False, padding=14)
+    y_scale = alt.Scale(zero=False, padding=14)
+    dots = base.mark_point(filled=True, size=90, opacity=0.9).encode(
+        x=alt.X(f"{X}:Q", title="Output tokens/s per user", scale=x_scale),
+        y=alt.Y(f"{Y}:Q", title="Output tokens/s per GPU", scale=y_scale),
         color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=alt.Legend(orient="top")),
-        shape=alt.Shape("kind:N", title=None, legend=None),
+        shape=alt.Shape("serving:N", title=None, legend=alt.Legend(orient="top")),
         tooltip=TOOLTIP,
     )
     frontier = (
         base.transform_filter(alt.datum.frontier)
-        .mark_line(strokeWidth=2, interpolate="step-after", opacity=0.7)
+        .mark_line(strokeWidth=2, interpolate="step-after", opacity=0.6)
         .encode(
-            x=f"{X}:Q",
-            y=f"{Y}:Q",
+            x=alt.X(f"{X}:Q", scale=x_scale),
+            y=alt.Y(f"{Y}:Q", scale=y_scale),
             color=alt.Color("kind:N", scale=KIND_COLOURS, legend=None),
             order=alt.Order(f"{X}:Q"),
             detail="kind:N",
@@ -49,26 +54,23 @@ def pareto_chart(points: pd.DataFrame, lines: Sequence[SLOLine]) -> alt.TopLevel
             {
                 "speed": [line.tokens_per_s_per_user for line in lines],
                 "label": [line.label for line in lines],
+                "origin": [", ".join(line.origins) for line in lines],
             }
         )
         rule = (
             alt.Chart(rules)
             .mark_rule(strokeDash=[6, 4], color="#dc2626")
             .encode(
-                x="speed:Q",
+                x=alt.X("speed:Q", scale=x_scale),
                 tooltip=[
-                    alt.Tooltip("label:N", title="SLO"),
+                    alt.Tooltip("label:N", title="target"),
+                    alt.Tooltip("origin:N", title="from"),
                     alt.Tooltip("speed:Q", title="min tokens/s/user", format=",.1f"),
                 ],
             )
         )
-        text = (
-            alt.Chart(rules)
-            .mark_text(align="left", baseline="top", dx=4, dy=4, color="#dc2626", fontSize=11)
-            .encode(x="speed:Q", y=alt.value(0), text="label:N")
-        )
-        layers += [rule, text]
-    return alt.layer(*layers).properties(height=420).interactive()
+        layers.append(rule)
+    return alt.layer(*layers).properties(height=HEIGHT).interactive()
 
 
 def scatter_chart(rows: pd.DataFrame, metric_label: str) -> alt.TopLevelMixin:

@@ -138,6 +138,7 @@ def chart_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
                     "name": subject.name if kind == "prediction" else f"{subject.name}: {label}",
                     "task": subject.name,
                     "kind": kind,
+                    "serving": str(subject.source.get("serving_mode") or "agg"),
                     "source": values[Y].source,
                     X: values[X].value,
                     Y: values[Y].value,
@@ -146,7 +147,8 @@ def chart_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
                 }
             )
     frame = pd.DataFrame(
-        rows, columns=["name", "task", "kind", "source", X, Y, "ttft_ms", "tpot_ms"]
+        rows,
+        columns=["name", "task", "kind", "serving", "source", X, Y, "ttft_ms", "tpot_ms"],
     )
     frame["frontier"] = False
     for kind in ("prediction", "measurement"):

@@ -14,7 +14,7 @@ from configlib.taskfile import TaskFormatError, task_from_text
 from configlib.ui import drafts
 from configlib.ui.actions import download_buttons
 from configlib.ui.resources import examples
-from configlib.ui.widgets import set_flash
+from configlib.ui.widgets import lazy_popover, set_flash
 
 if TYPE_CHECKING:
     from configlib.store import Store, TaskSummary
@@ -61,45 +61,63 @@ def rows(items: Sequence[TaskSummary]) -> list[dict[str, Any]]:
 
 def actions(db: Store, item: TaskSummary, editor: str) -> None:
     """Open, duplicate, delete (confirmed) and download the selected task."""
-    from configlib.store import ConflictError, NameTaken, NotFound
+    from configlib.store import ConflictError, NotFound
 
     st.subheader(item.name)
     open_col, dup_col, del_col, down_col = st.columns(4)
     if open_col.button("Open in the editor", icon=":material/edit:", width="stretch"):
         st.switch_page(editor, query_params={"task": item.name})
+    dup = lazy_popover(
+        dup_col, "Duplicate", "tasks.popover:dup", ":material/content_copy:", width="stretch"
+    )
+    if dup is not None:
+        with dup:
+            new_name = st.text_input("New name", value=f"{item.name}-copy", key="tasks.dup_name")
+            if st.button("Create the copy", key="tasks.dup"):
+                _duplicate(db, item.name, new_name.strip())
+    remove = lazy_popover(
+        del_col, "Delete", "tasks.popover:delete", ":material/delete:", width="stretch"
+    )
+    if remove is not None:
+        with remove:
+            results = len(db.list_results(item.name))
+            sure = st.checkbox(
+                f"Delete {item.name} (version {item.version}) and its {results} measured result(s)",
+                key="tasks.confirm_delete",
+            )
+            if st.button("Delete for good", type="primary", disabled=not sure, key="tasks.delete"):
+                try:
+                    db.delete_task(item.name, expected_version=item.version)
+                except (ConflictError, NotFound) as error:
+                    st.error(str(error))
+                else:
+                    drafts.forget(item.name)
+                    set_flash("success", f"Deleted {item.name}.")
+                    st.rerun()
+    down = lazy_popover(
+        down_col, "Download", "tasks.popover:download", ":material/download:", width="stretch"
+    )
+    if down is not None:
+        with down:
+            try:
+                download_buttons(db.get_task(item.name).task, "tasks.download")
+            except NotFound:
+                st.warning(f"{item.name} was deleted meanwhile.")
+
+
+def _duplicate(db: Store, name: str, new_name: str) -> None:
+    from configlib.store import NameTaken, NotFound
+
     try:
-        stored = db.get_task(item.name)
+        copy = db.get_task(name).task.model_copy(update={"task_name": new_name})
+        db.save_task(copy, expected_version=None)
     except NotFound:
-        st.warning(f"{item.name} was deleted meanwhile.")
-        return
-    with dup_col.popover("Duplicate", icon=":material/content_copy:", width="stretch"):
-        new_name = st.text_input("New name", value=f"{item.name}-copy", key="tasks.dup_name")
-        if st.button("Create the copy", key="tasks.dup"):
-            copy = stored.task.model_copy(update={"task_name": new_name.strip()})
-            try:
-                db.save_task(copy, expected_version=None)
-            except NameTaken:
-                st.error(f"A task named {new_name!r} already exists.")
-            else:
-                set_flash("success", f"Created {new_name} from {item.name}.")
-                st.rerun()
-    with del_col.popover("Delete", icon=":material/delete:", width="stretch"):
-        results = len(db.list_results(item.name))
-        sure = st.checkbox(
-            f"Delete {item.name} (version {item.version}) and its {results} measured result(s)",
-            key="tasks.confirm_delete",
-        )
-        if st.button("Delete for good", type="primary", disabled=not sure, key="tasks.delete"):
-            try:
-                db.delete_task(item.name, expected_version=item.version)
-            except (ConflictError, NotFound) as error:
-                st.error(str(error))
-            else:
-                drafts.forget(item.name)
-                set_flash("success", f"Deleted {item.name}.")
-                st.rerun()
-    with down_col.popover("Download", icon=":material/download:", width="stretch"):
-        download_buttons(stored.task, "tasks.download")
+        st.error(f"{name} was deleted meanwhile.")
+    except NameTaken:
+        st.error(f"A task named {new_name!r} already exists.")
+    else:
+        set_flash("success", f"Created {new_name} from {name}.")
+        st.rerun()
 
 
 # ---- Uploads and examples ------------------------------------------------------------------

@@ -207,26 +207,35 @@ def advanced_tab(
     """
     notes = notes_by_field(findings)
     wanted = list(group_keys) if group_keys is not None else [g.key for g in groups()]
-    for group in groups():
-        if group.key not in wanted:
-            continue
-        errors_here = any(
-            f.severity == "error" for spec in group.fields for f in notes.get(spec.path, ())
-        ) or any(spec.path in state.errors for spec in group.fields)
-        key = keys.section(scope, group.key)
-        expanded = group.key in ("task", "model") or errors_here
-        # A closed section's title says what it holds.
-        closed = not st.session_state.get(key, expanded)
-        summary = _escape(section_summary(group, state)) if closed else ""
-        title = group.title + (f" :gray[· {summary}]" if summary else "")
-        if errors_here:
-            title += " :red[(needs attention)]"
-        section = st.expander(title, expanded=expanded, key=key, on_change="rerun")
-        if section.open:
-            with section:
-                if group.help:
-                    st.caption(group.help)
-                render_group(group, state, scope, notes)
+    with st.container(gap="xsmall"):
+        for group in groups():
+            if group.key in wanted:
+                with st.container(gap="xxsmall"):
+                    _section(group, state, scope, notes)
+
+
+def _section(
+    group: FieldGroup, state: EditorState, scope: str, notes: Mapping[str, list[Finding]]
+) -> None:
+    errors_here = any(
+        f.severity == "error" for spec in group.fields for f in notes.get(spec.path, ())
+    ) or any(spec.path in state.errors for spec in group.fields)
+    # The title and default stay fixed: Streamlit forgets whether an expander is open when
+    # either changes. A closed section says what it holds, and what is wrong, below it.
+    section = st.expander(
+        group.title, expanded=group.key in ("task", "model"),
+        key=keys.section(scope, group.key), on_change="rerun",
+    )  # fmt: skip
+    if section.open:
+        with section:
+            if group.help:
+                st.caption(group.help)
+            render_group(group, state, scope, notes)
+        return
+    summary = _escape(section_summary(group, state))
+    problem = ":red[:material/error: needs attention]" if errors_here else ""
+    if summary or problem:
+        st.caption("&nbsp;&nbsp;" + " · ".join(part for part in (problem, summary) if part))
 
 
 # ---- Expert mode ---------------------------------------------------------------------------
@@ -366,6 +375,12 @@ def grid_line(summary: Summary) -> None:
         )
     if summary.skipped:
         st.caption("Not in the grid (ranges or empty): " + ", ".join(summary.skipped))
+
+
+def lazy_popover(parent: Any, label: str, key: str, icon: str, **options: Any) -> Any:
+    """A popover whose content is drawn only while it is open (None while closed)."""
+    box = parent.popover(label, icon=icon, key=key, on_change="rerun", **options)
+    return box if box.open else None
 
 
 def flash() -> None:

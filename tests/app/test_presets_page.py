@@ -17,7 +17,7 @@ from tests.app.conftest import (
     set_field,
 )
 
-AUTOTUNER_EXPORT = ROOT / "tests" / "data" / "autotuner" / "preset-high-throughput.json"
+AUTOTUNER_EXPORT = ROOT / "tests" / "data" / "autotuner-presets" / "preset-high-throughput.json"
 
 
 def _row_of(at: AppTest, name: str) -> int:

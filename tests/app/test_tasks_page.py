@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from configlib.store import Store
@@ -55,6 +56,8 @@ def test_duplicate_and_delete_the_selected_task(app: AppTest, db: Store) -> None
     at = run_ok(app)
     select_rows(at, at.dataframe[0].key, [0])
     assert at.subheader[0].value == "qwen3-32b-h200-sglang"
+    at.session_state["tasks.popover:dup"] = True  # the popover's content is drawn when open
+    run_ok(at)
     at.text_input(key="tasks.dup_name").set_value("copy-of-qwen")
     run_ok(button(at, "Create the copy").click())
     assert db.get_task("copy-of-qwen").task.parallel_config == (
@@ -62,6 +65,8 @@ def test_duplicate_and_delete_the_selected_task(app: AppTest, db: Store) -> None
     )
     select_rows(at, at.dataframe[0].key, [0])
     target = at.subheader[0].value
+    at.session_state["tasks.popover:delete"] = True
+    run_ok(at)
     assert button(at, "Delete for good").disabled
     run_ok(at.checkbox(key="tasks.confirm_delete").check())
     run_ok(button(at, "Delete for good").click())
@@ -93,3 +98,18 @@ def test_a_task_link_on_the_tasks_page_opens_the_editor(app: AppTest, db: Store)
     app.query_params["task"] = name
     at = run_ok(app)
     assert at.title[0].value == name
+
+
+def test_a_database_failure_mid_page_is_a_message(
+    app: AppTest, db: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from configlib.store import StoreUnavailable
+
+    save_examples(db, "qwen3-32b-h200-sglang.json")
+
+    def locked(*args: object, **kwargs: object) -> None:
+        raise StoreUnavailable("app.db: the database is busy; try again")
+
+    monkeypatch.setattr(Store, "list_tasks", locked)
+    at = run_ok(app)
+    assert any("the database is busy" in e.value for e in at.error)

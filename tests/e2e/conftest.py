@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
@@ -177,10 +178,19 @@ def fill(page: Page, label: str, value: str) -> None:
 
 def choose(page: Page, label: str, option: str, *, search: bool = True) -> None:
     """Pick an option of a selectbox or multiselect (typed first: long lists are virtual)."""
-    page.get_by_label(label, exact=True).click()
-    if search:
-        page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).click()
+    for attempt in range(3):
+        try:
+            page.get_by_label(label, exact=True).click()
+            if search:
+                page.keyboard.type(option)
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            break
+        except PlaywrightTimeoutError:
+            # A rerun redrew the list under the pointer: close it and try again.
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            settle(page)
     listbox = page.get_by_role("listbox")
     if listbox.count():  # a multiselect stays open for more picks
         page.keyboard.press("Escape")
@@ -189,10 +199,14 @@ def choose(page: Page, label: str, option: str, *, search: bool = True) -> None:
 
 def expand(page: Page, title: str) -> None:
     """Open a collapsed expander by its title."""
-    header = page.locator("[data-testid='stExpander'] summary", has_text=title).first
-    if header.locator("xpath=..").get_attribute("open") is None:
-        header.click()
-        settle(page)  # opening a section reruns the page to draw its fields
+    expander = (
+        page.get_by_test_id("stExpander").filter(has=page.locator("summary", has_text=title)).first
+    )
+    if expander.locator("details").get_attribute("open") is None:
+        expander.locator("summary").click()
+        # Opening a section reruns the page to draw its fields.
+        expect(expander.get_by_test_id("stExpanderDetails")).to_be_visible()
+        settle(page)
 
 
 def click(page: Page, name: str) -> None:

@@ -54,8 +54,8 @@ def test_create_in_advanced_tab_check_flags_save_reload(app_server: AppServer, p
     page.reload()
     settle(page)
     expect(page.get_by_role("heading", name="e2e-qwen-sweep")).to_be_visible()
-    parallel = page.locator("[data-testid='stExpander'] summary", has_text="Parallel")
-    expect(parallel).to_contain_text("tp 2, 4")  # a closed section says what it holds
+    # A closed section says what it holds, right below it.
+    expect(page.get_by_test_id("stCaptionContainer").filter(has_text="tp 2, 4")).to_be_visible()
     expand(page, "Parallel")
     expect(page.get_by_label("tp", exact=True)).to_have_value("2, 4")
     screenshot(page, "editor", for_docs=True)
