@@ -211,3 +211,23 @@ def test_save_as_preset(app: AppTest, db: Store) -> None:
     preset = db.get_preset("from-qwen").preset
     assert preset.runtime is not None and preset.runtime.value == "sglang"
     assert preset.parallel_config == db.get_task(name).task.parallel_config
+<<<<<<< Updated upstream
+=======
+
+
+def test_flags_are_added_from_the_release_manifest(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    open_tab(at, "Expert mode")
+    picker = at.selectbox(key="editor.add_flag")
+    names = {option.split("  (")[0] for option in picker.options}  # shown with type and choices
+    assert "enable-mixed-chunk" in names and "tensor-parallel-size" not in names
+    assert "enable-mixed-chunk  (switch (true or false))" in picker.options
+    picker.set_value("enable-mixed-chunk")
+    at.text_input(key="editor.add_values").set_value("maybe")
+    run_ok(button(at, "Add").click())
+    assert any("is a switch" in e.value for e in at.error)
+    at.text_input(key="editor.add_values").set_value("true")
+    run_ok(button(at, "Add").click())
+    assert _table(at) == {"enable-mixed-chunk": "true"}
+    assert _draft(at).task.parameters == {"enable-mixed-chunk": [True]}
+>>>>>>> Stashed changes

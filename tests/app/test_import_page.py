@@ -7,9 +7,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from configlib.store import Store
 from streamlit.testing.v1 import AppTest
 
-from configlib.store import Store
 from configlib.ui import keys
 from tests.app.conftest import ROOT, button, open_page, run_ok, select_rows
 
