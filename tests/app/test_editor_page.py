@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from configlib.store import Store
 from streamlit.testing.v1 import AppTest
 
-from configlib.store import Store
 from configlib.ui import keys
 from configlib.ui.editor import EditorState
 from tests.app.conftest import (
@@ -211,8 +211,6 @@ def test_save_as_preset(app: AppTest, db: Store) -> None:
     preset = db.get_preset("from-qwen").preset
     assert preset.runtime is not None and preset.runtime.value == "sglang"
     assert preset.parallel_config == db.get_task(name).task.parallel_config
-<<<<<<< Updated upstream
-=======
 
 
 def test_flags_are_added_from_the_release_manifest(app: AppTest) -> None:
@@ -230,4 +228,3 @@ def test_flags_are_added_from_the_release_manifest(app: AppTest) -> None:
     run_ok(button(at, "Add").click())
     assert _table(at) == {"enable-mixed-chunk": "true"}
     assert _draft(at).task.parameters == {"enable-mixed-chunk": [True]}
->>>>>>> Stashed changes

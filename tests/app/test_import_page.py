@@ -116,3 +116,19 @@ def test_compare_selected_candidates(uploaded: AppTest) -> None:
     run_ok(button(at, "Compare selected").click())
     assert at.title[0].value == "Compare"
     assert at.dataframe[0].value["name"].tolist() == [f"{n} (not saved)" for n in names[:3]]
+
+
+def test_one_task_for_a_selection_that_is_not_a_grid_is_refused(
+    uploaded: AppTest, db: Store
+) -> None:
+    at = uploaded
+    frame = at.dataframe[0].value
+    mixed = [
+        int(frame.index[frame["mode"] == "agg"][0]),
+        int(frame.index[frame["mode"] == "disagg"][0]),
+    ]
+    select_rows(at, at.dataframe[0].key or "", mixed)
+    run_ok(at.toggle(key="import.combine").set_value(True))
+    run_ok(button(at, "Create 1 task").click())
+    assert at.error, "combining an agg and a disagg candidate is explained, not done"
+    assert db.count_tasks() == 0
