@@ -1,0 +1,500 @@
+"""import_path / import_upload: any aiconfigurator input -> candidates.
+
+Accepted: a ``--save-dir`` folder or a .zip of it (`cli default`, `cli exp`, `cli generate`
+layouts, any nesting depth), a lone best_config_topn.csv / pareto.csv, a lone
+generator_config.yaml, a `cli exp` input YAML (flat V2 or legacy nested V1) and the design's
+candidate YAML. Security problems (limits, path escapes, symlinks, nested archives, alias
+bombs) refuse the whole input; a broken file inside a folder is reported as an error finding
+and the other files are still imported (nothing importable at all raises).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from configlib.aiconfigurator.candidates import (
+    Candidate,
+    Namer,
+    agg_name,
+    disagg_name,
+    model_short,
+)
+from configlib.aiconfigurator.csv_rows import AGG, ResultTable, read_table
+from configlib.aiconfigurator.documents import design_specs
+from configlib.aiconfigurator.folders import (
+    FileTree,
+    ResultDir,
+    discover,
+    files_under,
+    looks_like_archive,
+    tree_from_dir,
+    tree_from_zip,
+)
+from configlib.aiconfigurator.generator_config import generator_spec
+from configlib.aiconfigurator.launch_flags import AicLaunch, read_launch
+from configlib.aiconfigurator.rows import row_spec
+from configlib.aiconfigurator.runs import inclusive_of_run, sibling_settings
+from configlib.aiconfigurator.spec import BACKENDS, MODEL_ENUMS, RunSettings, Spec
+from configlib.aiconfigurator.yaml_inputs import (
+    classify,
+    experiment_bodies,
+    planned_spec,
+    run_settings,
+    settings_from_dirname,
+)
+from configlib.findings import Finding, errors
+from configlib.io import MAX_DOCUMENT_BYTES, InputError, decode, parse_yaml, read_text
+from configlib.vocab import Runtime
+
+_VERSION_LINE = re.compile(r"Loading AIConfigurator version:\s*(\S+)")
+
+
+class AicImportError(InputError):
+    """Nothing could be imported; the message names the file and line."""
+
+
+@dataclass
+class ImportResult:
+    """The candidates found in one input, and what the import had to say."""
+
+    source: str
+    candidates: list[Candidate] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    """Files that were read."""
+
+
+class _Importer:
+    def __init__(self, label: str, runtime: Runtime | str | None, include_pareto: bool) -> None:
+        self.result = ImportResult(label)
+        self.runtime = Runtime(runtime) if runtime else None
+        self.include_pareto = include_pareto
+        self.names = Namer()
+
+    def add(self, spec: Spec, launch: Any = None) -> None:
+        main = spec.main_worker
+        experiment = spec.source.get("experiment")
+        if spec.planned and experiment:
+            name = (
+                str(experiment)
+                if str(experiment).startswith("aiconfig")
+                else (f"aiconfig-{model_short(spec.model)}-{experiment}")
+            )
+        elif spec.serving_mode == "disagg":
+            p, d = spec.workers["prefill"], spec.workers["decode"]
+            name = disagg_name(spec.model, p.workers, p.first("tp"), d.workers, d.first("tp"))
+        else:
+            name = agg_name(
+                spec.model,
+                main.first("tp"),
+                main.first("pp"),
+                main.first("dp"),
+                main.first("moe_ep"),
+                main.first("cp"),
+            )
+        self.result.candidates.append(
+            Candidate(
+                self.names(name[:255]),
+                spec.serving_mode,
+                spec.runnable,
+                spec,
+                self.runtime,
+                launch,
+                origin=spec.source.get("file"),
+            )
+        )
+
+    def error(self, error: InputError) -> None:
+        self.result.findings.append(Finding("error", error.source, "aic-unreadable", str(error)))
+
+    def finish(self) -> ImportResult:
+        if not self.result.candidates:
+            problems = errors(self.result.findings)
+            if problems:
+                raise AicImportError(self.result.source, problems[0].message)
+            raise AicImportError(
+                self.result.source,
+                "no aiconfigurator results, generator configs or candidate YAML found",
+            )
+        return self.result
+
+    # ---- Tables ----------------------------------------------------------------------------
+
+    def table(
+        self,
+        table: ResultTable,
+        settings: dict[str | None, RunSettings],
+        *,
+        serving_mode: str | None = None,
+        tops: dict[int, str] | None = None,
+        tree: FileTree | None = None,
+        experiment: str | None = None,
+    ) -> None:
+        self.result.findings.extend(table.findings)
+        cols = table.columns
+        is_best = table.source.endswith("best_config_topn.csv")
+        backend_col = "backend" if table.kind == AGG else "(d)backend"
+        backends = cols.get(backend_col) or cols.get("backend") or [None] * table.rows
+        bad = _bad_rows(table, backends, backend_col)
+        for row, message in bad.items():
+            self.result.findings.append(
+                Finding("error", f"{table.source}:{table.line_of(row)}", "aic-row-skipped", message)
+            )
+        models = cols.get("model")
+        fallback = next((s.model for s in settings.values() if s.model), None)
+        if models is None and fallback is None:
+            self.error(
+                InputError(table.source, "no model column and no exp_config.yaml naming the model")
+            )
+            return
+        for row in range(table.rows):
+            if row in bad:
+                continue
+            backend = backends[row]
+            run = (
+                settings.get(backend)
+                or settings.get(None)
+                or next(iter(settings.values()), RunSettings())
+            )
+            raw = models[row] if models is not None else fallback
+            model = MODEL_ENUMS.get(str(raw).upper(), str(raw))
+            if table.kind == AGG:
+                name = agg_name(
+                    model,
+                    cols["tp"][row],
+                    cols["pp"][row],
+                    _at(cols, "dp", row),
+                    _at(cols, "moe_ep", row),
+                    _at(cols, "cp", row),
+                )
+                runnable = (_at(cols, "cp", row) or 1) <= 1 and serving_mode != "afd"
+                mode = "afd" if serving_mode == "afd" else AGG
+            else:
+                name = disagg_name(
+                    model,
+                    _at(cols, "(p)workers", row),
+                    cols["(p)tp"][row],
+                    _at(cols, "(d)workers", row),
+                    cols["(d)tp"][row],
+                )
+                runnable, mode = False, "disagg"
+            rank = row + 1 if is_best else None
+            top = tops.get(rank) if tops and rank else None
+            extra = {"rank": rank, "experiment": experiment, "top_n_folder": top}
+            launch = _launch_factory(tree, top) if tree is not None and top else None
+            self.result.candidates.append(
+                Candidate(
+                    self.names(name[:255]),
+                    mode,
+                    runnable,
+                    _row_factory(table, row, run, serving_mode, extra),
+                    self.runtime,
+                    launch,
+                    origin=table.source,
+                )
+            )
+
+    # ---- Trees -----------------------------------------------------------------------------
+
+    def tree(self, tree: FileTree) -> None:
+        layout = discover(tree)
+        version = self._version(tree, layout.logs)
+        runs: dict[str, list[tuple[ResultDir, dict[str | None, RunSettings], list[ResultTable]]]]
+        runs = {}
+        for result in layout.results:
+            settings = self._settings(tree, result, version)
+            tables = []
+            picks = [result.best] if result.best else []
+            if result.pareto and (self.include_pareto or not result.best):
+                picks.append(result.pareto)
+            for path in picks:
+                assert path is not None
+                try:
+                    tables.append(read_table(self._text(tree, path), tree.display(path)))
+                except InputError as error:
+                    self.error(error)
+            runs.setdefault(result.run_root, []).append((result, settings, tables))
+        for entries in runs.values():
+            inclusive = inclusive_of_run(tree, entries)
+            for result, settings, tables in entries:
+                if inclusive is not None:
+                    for run in settings.values():
+                        if run.inclusive_tpot is None:
+                            run.inclusive_tpot, run.inclusive_tpot_basis = inclusive
+                for table in tables:
+                    self.table(
+                        table,
+                        settings,
+                        serving_mode=result.name,
+                        tops=result.tops,
+                        tree=tree,
+                        experiment=result.experiment,
+                    )
+        for path in layout.generated:
+            try:
+                doc = parse_yaml(self._text(tree, path), tree.display(path))
+                spec = generator_spec(doc, tree.display(path))
+            except InputError as error:
+                self.error(error)
+                continue
+            spec.run.aiconfigurator_version = version
+            folder = path.rpartition("/")[0]
+            self.add(spec, _launch_factory(tree, folder, whole_tree=not folder))
+        for path in layout.documents:
+            self.document(tree, path, has_results=bool(layout.results))
+        for path in layout.tables:
+            try:
+                table = read_table(self._text(tree, path), tree.display(path))
+            except InputError as error:
+                self.result.findings.append(
+                    Finding("warning", tree.display(path), "aic-skipped", f"not imported: {error}")
+                )
+                continue
+            self.table(table, {None: RunSettings(aiconfigurator_version=version)})
+        if tree.other:
+            self.result.findings.append(
+                Finding(
+                    "warning",
+                    tree.label,
+                    "aic-files-not-read",
+                    f"{len(tree.other)} other file(s) not read (e.g. {tree.other[0]})",
+                )
+            )
+
+    def _text(self, tree: FileTree, path: str) -> str:
+        self.result.files.append(tree.display(path))
+        return decode(tree.files[path], tree.display(path), max_bytes=MAX_DOCUMENT_BYTES * 3)
+
+    def _version(self, tree: FileTree, logs: list[str]) -> str | None:
+        found = set()
+        for path in logs:
+            try:
+                text = self._text(tree, path)
+            except InputError as error:
+                self.error(error)
+                continue
+            found.update(_VERSION_LINE.findall(text))
+        return found.pop() if len(found) == 1 else None
+
+    def _settings(
+        self,
+        tree: FileTree,
+        result: ResultDir,
+        version: str | None,
+    ) -> dict[str | None, RunSettings]:
+        from_name = None
+        for part in reversed(result.path.split("/")):
+            from_name = settings_from_dirname(part)
+            if from_name:
+                break
+        out: dict[str | None, RunSettings] = {}
+        for backend, path in result.settings.items():
+            try:
+                doc = parse_yaml(self._text(tree, path), tree.display(path))
+                settings, notes = run_settings(doc, tree.display(path))
+            except InputError as error:
+                self.error(error)
+                continue
+            self.result.findings.extend(notes)
+            out[backend] = settings.merged(from_name) if from_name else settings
+        if not out:
+            base = from_name or RunSettings()
+            if from_name is None:
+                self.result.findings.append(
+                    Finding(
+                        "warning",
+                        tree.display(result.path),
+                        "aic-run-settings-missing",
+                        "no exp_config.yaml (or config.yaml) beside the results: targets and the "
+                        "GPU budget are unknown",
+                    )
+                )
+            out[None] = base
+        for settings in out.values():
+            settings.aiconfigurator_version = settings.aiconfigurator_version or version
+        return out
+
+    # ---- YAML documents ----------------------------------------------------------------------
+
+    def document(
+        self,
+        tree: FileTree | None,
+        path: str,
+        *,
+        has_results: bool = False,
+        text: str | None = None,
+    ) -> None:
+        label = tree.display(path) if tree is not None else path
+        try:
+            if text is None:
+                assert tree is not None
+                text = self._text(tree, path)
+            doc = parse_yaml(text, label)
+        except InputError as error:
+            self.error(error)
+            return
+        kind = classify(doc)
+        try:
+            self._document(doc, kind, label, path, has_results)
+        except InputError as error:
+            self.error(error)
+
+    def _document(self, doc: Any, kind: str, label: str, path: str, has_results: bool) -> None:
+        if kind == "design":
+            for spec in design_specs(doc, label):
+                self.add(spec)
+        elif kind == "generator_config":
+            self.add(generator_spec(doc, label))
+        elif kind in ("exp_input", "exp_body"):
+            if has_results:
+                self.result.findings.append(
+                    Finding(
+                        "warning",
+                        label,
+                        "aic-exp-input-beside-results",
+                        "a `cli exp` input next to results: its experiments are the results' "
+                        "inputs, so they are not imported again as planned experiments",
+                    )
+                )
+                return
+            if kind == "exp_body":
+                name = Path(path).stem
+                doc = {name: doc}
+            notes: list[Finding] = []
+            bodies = experiment_bodies(doc, label, notes)
+            self.result.findings.extend(notes)
+            for name, body in bodies:
+                try:
+                    self.add(planned_spec(name, body, label))
+                except InputError as error:
+                    self.error(error)
+        else:
+            raise InputError(
+                label,
+                "not an aiconfigurator file: expected a result table, a "
+                "`cli exp` YAML, a generator_config.yaml or a candidate YAML with "
+                "worker_config",
+            )
+
+
+def _at(cols: dict[str, list[Any]], name: str, row: int) -> Any:
+    values = cols.get(name)
+    return None if values is None else values[row]
+
+
+def _bad_rows(table: ResultTable, backends: list[Any], column: str) -> dict[int, str]:
+    bad: dict[int, str] = {}
+    if not table.has(column) and not table.has("backend"):
+        return bad
+    allowed = set(BACKENDS)
+    for row, value in enumerate(backends):
+        if value is None or str(value).lower() not in allowed:
+            bad[row] = (
+                f"column {column!r}: backend {value!r} is not one of "
+                f"{', '.join(BACKENDS)}; row skipped"
+            )
+    return bad
+
+
+def _row_factory(
+    table: ResultTable, row: int, run: RunSettings, serving_mode: str | None, extra: dict[str, Any]
+) -> Any:
+    def make() -> Spec:
+        spec = row_spec(table, row, run, serving_mode)
+        spec.source.update({k: v for k, v in extra.items() if v is not None})
+        return spec
+
+    return make
+
+
+def _launch_factory(tree: FileTree | None, folder: str, *, whole_tree: bool = False) -> Any:
+    def make() -> AicLaunch | None:
+        assert tree is not None
+        files = dict(tree.files) if whole_tree else files_under(tree, folder)
+        return read_launch(folder, files, tree.label)
+
+    return make
+
+
+def import_path(
+    path: str | Path, *, runtime: Runtime | str | None = None, include_pareto: bool = False
+) -> ImportResult:
+    """Import a folder, .zip, CSV or YAML file from disk.
+
+    ``runtime`` is the engine to measure candidates that aiconfigurator predicted for
+    TensorRT-LLM (sglang or vllm; sglang is assumed with a warning when omitted).
+    ``include_pareto`` also imports every pareto.csv row (by default: best_config_topn.csv,
+    or pareto.csv where there is no top-N table).
+    """
+    path = Path(path)
+    importer = _Importer(str(path), runtime, include_pareto)
+    if path.is_dir():
+        importer.tree(tree_from_dir(path))
+        return importer.finish()
+    if not path.exists():
+        raise AicImportError(str(path), "no such file or folder")
+    name = path.name.lower()
+    if name.endswith(".csv"):
+        table = read_table(read_text(path, max_bytes=MAX_DOCUMENT_BYTES * 3), str(path))
+        importer.result.files.append(str(path))
+        importer.table(table, sibling_settings(path), serving_mode=path.parent.name)
+        return importer.finish()
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise AicImportError(str(path), error.strerror or str(error)) from None
+    from configlib.aiconfigurator.folders import MAX_ZIP_BYTES
+
+    if size > max(MAX_ZIP_BYTES, MAX_DOCUMENT_BYTES):
+        raise AicImportError(
+            str(path),
+            f"file is {size:,} bytes; the limit is {max(MAX_ZIP_BYTES, MAX_DOCUMENT_BYTES):,}",
+        )
+    return import_upload(
+        path.name,
+        path.read_bytes(),
+        runtime=runtime,
+        include_pareto=include_pareto,
+        label=str(path),
+    )
+
+
+def import_upload(
+    filename: str,
+    data: bytes,
+    *,
+    runtime: Runtime | str | None = None,
+    include_pareto: bool = False,
+    label: str | None = None,
+) -> ImportResult:
+    """Import browser-uploaded bytes: a .zip of a result folder, a CSV or a YAML file."""
+    label = label or filename or "upload"
+    importer = _Importer(label, runtime, include_pareto)
+    name = (filename or "").lower()
+    if name.endswith(".zip") or (
+        not name.endswith((".csv", ".yaml", ".yml")) and data.startswith(b"PK\x03\x04")
+    ):
+        importer.tree(tree_from_zip(data, label))
+        return importer.finish()
+    if looks_like_archive(data) or name.endswith((".tar", ".tgz", ".gz", ".7z", ".rar", ".xz")):
+        raise AicImportError(label, "only .zip archives are accepted (zip the result folder)")
+    text = decode(data, label, max_bytes=MAX_DOCUMENT_BYTES * 3)
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    if name.endswith(".csv") or (
+        not name.endswith((".yaml", ".yml")) and "," in first_line and ":" not in first_line
+    ):
+        importer.result.files.append(label)
+        importer.table(read_table(text, label), {None: RunSettings()})
+        return importer.finish()
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise AicImportError(
+            label, f"{len(data):,} bytes; the limit for a YAML file is {MAX_DOCUMENT_BYTES:,}"
+        )
+    importer.result.files.append(label)
+    doc = parse_yaml(text, label)
+    kind = classify(doc)
+    importer._document(doc, kind, label, filename or label, False)
+    return importer.finish()
