@@ -66,9 +66,13 @@ def _comparable(task: TaskConfig) -> dict[str, Any]:
     return data
 
 
+_FIRST = ("model", "base_runtime", "engine_version", "system_config", "slo", "benchmark")
+
+
 def _first_difference(a: Any, b: Any, path: str = "") -> str:
     if isinstance(a, dict) and isinstance(b, dict):
-        for key in sorted(set(a) | set(b)):
+        order = sorted(set(a) | set(b), key=lambda k: (_FIRST.index(k) if k in _FIRST else 99, k))
+        for key in order:
             if a.get(key) != b.get(key):
                 return _first_difference(a.get(key), b.get(key), f"{path}.{key}" if path else key)
     return f"{path} ({a!r} vs {b!r})"
@@ -110,6 +114,8 @@ def combine_candidates(candidates: Sequence[Candidate]) -> tuple[TaskConfig, lis
             value = _value(task, path)
             if value is not None and len(value) > 1:
                 raise CombineError(f"{candidate.name} already has several {path} candidates")
+            if value is None and path == "parallel_config.attention_dp":
+                value = [False]  # no attention DP, said explicitly so points compare
             point.append(None if value is None else _plain(value[0]))
         points.append(tuple(point))
     if len(set(points)) < len(points):

@@ -472,10 +472,11 @@ def _numeric(
     *,
     whole: bool,
 ) -> list[Any]:
-    if series.dtype == bool:
+    if pd.api.types.is_bool_dtype(series.dtype):
         raise _bad_cell(text, source, header, index, 0, "{value!r} is not a number")
-    if series.dtype == object:
-        converted = pd.to_numeric(series, errors="coerce")
+    if not pd.api.types.is_numeric_dtype(series.dtype):
+        # Text in a numeric column (pandas 3 reads it as its string dtype, older as object).
+        converted = pd.to_numeric(series.astype(object), errors="coerce")
         bad = converted.isna() & series.notna()
         if bad.any():
             raise _bad_cell(

@@ -168,9 +168,24 @@ def parse_script(text: str, source: str) -> list[WorkerLaunch]:
 
 
 def parse_k8s(text: str, source: str) -> list[WorkerLaunch]:
-    """Worker launches in a DynamoGraphDeployment (args from the bash ``args=(...)`` block)."""
-    doc = parse_yaml(text, source)
-    services = (doc or {}).get("spec", {}).get("services", {}) if isinstance(doc, dict) else {}
+    """Worker launches in a DynamoGraphDeployment.
+
+    SGLang and TRT-LLM workers run ``bash -c`` with the engine arguments in an ``args=(...)``
+    block; vLLM workers list ``python3 -m dynamo.vllm`` as the command and the arguments as
+    plain container args.
+    """
+    parsed = parse_yaml(text, source)
+    documents = parsed if isinstance(parsed, list) else [parsed]
+    launches: list[WorkerLaunch] = []
+    for doc in documents:
+        if isinstance(doc, dict) and doc.get("kind") == "DynamoGraphDeployment":
+            launches.extend(_graph_workers(doc, source))
+    return launches
+
+
+def _graph_workers(doc: dict[str, Any], source: str) -> list[WorkerLaunch]:
+    spec = doc.get("spec")
+    services = spec.get("services") if isinstance(spec, dict) else None
     launches: list[WorkerLaunch] = []
     if not isinstance(services, dict):
         return launches
@@ -178,22 +193,30 @@ def parse_k8s(text: str, source: str) -> list[WorkerLaunch]:
         if not isinstance(service, dict) or service.get("componentType") != "worker":
             continue
         role = str(service.get("subComponentType") or "agg")
-        container = (service.get("extraPodSpec") or {}).get("mainContainer") or {}
-        script = "\n".join(a for a in container.get("args") or [] if isinstance(a, str))
-        blocks = re.findall(r"args\+?=\(\s*(.*?)\)\s*$", script, re.MULTILINE | re.DOTALL)
-        tokens: list[str] = []
-        for block in blocks:
-            tokens.extend(_tokens(block, source))
-        module = re.search(r"python3?\s+-m\s+(\S+)", script)
-        gpu = ((service.get("resources") or {}).get("limits") or {}).get("gpu")
+        pod = service.get("extraPodSpec") if isinstance(service.get("extraPodSpec"), dict) else {}
+        container = pod.get("mainContainer") if isinstance(pod.get("mainContainer"), dict) else {}
+        command = [str(c) for c in container.get("command") or [] if isinstance(c, str | int)]
+        args = [str(a) for a in container.get("args") or [] if isinstance(a, str | int | float)]
+        module: str | None = None
+        if "-m" in command[:-1]:
+            module = command[command.index("-m") + 1]
+            tokens = args
+        else:
+            script = "\n".join(args)
+            tokens = []
+            for block in re.findall(r"args\+?=\(\s*(.*?)\)\s*$", script, re.MULTILINE | re.DOTALL):
+                tokens.extend(_tokens(block, source))
+            found = re.search(r"python3?\s+-m\s+(\S+)", script)
+            module = found.group(1) if found else None
+        limits = (service.get("resources") or {}).get("limits") or {}
+        gpu = limits.get("gpu") if isinstance(limits, dict) else None
+        replicas = service.get("replicas")
         launches.append(
             WorkerLaunch(
                 role=role if role in ("prefill", "decode") else "agg",
-                module=module.group(1) if module else None,
+                module=module,
                 flags=parse_argv(tokens),
-                workers=service.get("replicas")
-                if isinstance(service.get("replicas"), int)
-                else None,
+                workers=replicas if isinstance(replicas, int) else None,
                 gpus_per_worker=int(str(gpu)) if str(gpu or "").isdigit() else None,
                 files=[f"{source} ({name})"],
             )
@@ -202,19 +225,37 @@ def parse_k8s(text: str, source: str) -> list[WorkerLaunch]:
 
 
 def read_launch(folder: str, files: dict[str, bytes], label: str) -> AicLaunch | None:
-    """The launch in one top-N folder (files by path); None when it holds none."""
+    """The launch in one top-N folder (files by path); None when it holds none.
+
+    Flags come from the first node script that launches each role, worker counts from the k8s
+    manifest (the whole deployment) or else the sum over the node scripts.
+    """
     launch = AicLaunch(folder)
-    scripts = sorted(p for p in files if re.search(r"(^|/)(run_\d+|node_\d+_run)\.sh$", p))
+    scripts = sorted(
+        (p for p in files if re.search(r"(^|/)(run_\d+|node_\d+_run)\.sh$", p)),
+        key=lambda p: [int(n) for n in re.findall(r"\d+", p.rsplit("/", 1)[-1])],
+    )
     k8s = sorted(p for p in files if p.endswith("k8s_deploy.yaml"))
     try:
-        found: list[WorkerLaunch] = []
-        for path in scripts[:1]:
-            found = parse_script(decode(files[path], f"{label}:{path}"), f"{label}:{path}")
-        if not found:
-            for path in k8s[:1]:
-                found = parse_k8s(decode(files[path], f"{label}:{path}"), f"{label}:{path}")
+        per_node: list[list[WorkerLaunch]] = [
+            parse_script(decode(files[p], f"{label}:{p}"), f"{label}:{p}") for p in scripts
+        ]
+        manifest: list[WorkerLaunch] = []
+        for path in k8s[:1]:
+            manifest = parse_k8s(decode(files[path], f"{label}:{path}"), f"{label}:{path}")
+        # A multi-node deployment may put prefill workers on one node, decode on another.
+        found = [w for node in per_node for w in node] or manifest
         for worker in found:
             launch.roles.setdefault(worker.role, worker)
+        for worker in launch.roles.values():
+            counted = [w for w in manifest if w.role == worker.role and w.workers is not None]
+            if counted:
+                worker.workers = counted[0].workers
+            elif per_node:
+                worker.workers = (
+                    sum(w.workers or 0 for node in per_node for w in node if w.role == worker.role)
+                    or None
+                )
         for path, data in sorted(files.items()):
             role = ENGINE_YAMLS.get(path.rsplit("/", 1)[-1])
             if role is None:
