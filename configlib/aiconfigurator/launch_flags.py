@@ -183,6 +183,10 @@ def parse_k8s(text: str, source: str) -> list[WorkerLaunch]:
     return launches
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _graph_workers(doc: dict[str, Any], source: str) -> list[WorkerLaunch]:
     spec = doc.get("spec")
     services = spec.get("services") if isinstance(spec, dict) else None
@@ -193,8 +197,7 @@ def _graph_workers(doc: dict[str, Any], source: str) -> list[WorkerLaunch]:
         if not isinstance(service, dict) or service.get("componentType") != "worker":
             continue
         role = str(service.get("subComponentType") or "agg")
-        pod = service.get("extraPodSpec") if isinstance(service.get("extraPodSpec"), dict) else {}
-        container = pod.get("mainContainer") if isinstance(pod.get("mainContainer"), dict) else {}
+        container = _mapping(_mapping(service.get("extraPodSpec")).get("mainContainer"))
         command = [str(c) for c in container.get("command") or [] if isinstance(c, str | int)]
         args = [str(a) for a in container.get("args") or [] if isinstance(a, str | int | float)]
         module: str | None = None
@@ -208,8 +211,7 @@ def _graph_workers(doc: dict[str, Any], source: str) -> list[WorkerLaunch]:
                 tokens.extend(_tokens(block, source))
             found = re.search(r"python3?\s+-m\s+(\S+)", script)
             module = found.group(1) if found else None
-        limits = (service.get("resources") or {}).get("limits") or {}
-        gpu = limits.get("gpu") if isinstance(limits, dict) else None
+        gpu = _mapping(_mapping(service.get("resources")).get("limits")).get("gpu")
         replicas = service.get("replicas")
         launches.append(
             WorkerLaunch(

@@ -30,8 +30,7 @@ def test_list(capsys: pytest.CaptureFixture[str], sglang_dense: Path) -> None:
     assert lines[-1].rstrip().endswith("no")  # disagg: not runnable
 
 
-def test_list_with_flag_differences(capsys: pytest.CaptureFixture[str],
-                                    sglang_dense: Path) -> None:
+def test_list_with_flag_differences(capsys: pytest.CaptureFixture[str], sglang_dense: Path) -> None:
     code, out, _ = run(capsys, "import-aic", str(sglang_dense), "--list", "--flags", "--top", "1")
     assert code == 0
     assert "aiconfig-qwen3_32b-tp4-pp1: aiconfigurator's launch vs configlib's" in out
@@ -46,13 +45,23 @@ def test_write_task_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert len(written) == 4 and len(out.splitlines()) == 4
     assert "not runnable by the autotuner" in out
     for path in written:
-        task, notes = load_task(str(path))
+        task, _ = load_task(str(path))
         assert not [f for f in validate(task) if f.severity == "error"], path
         assert task.metadata.aiconfigurator_predictions["ttft_ms"] > 0
     code, _, err = run(capsys, "import-aic", str(folder), "--out", str(tmp_path), "--top", "1")
     assert code == 1 and "exists; pass --force" in err
-    code, _, _ = run(capsys, "import-aic", str(folder), "--out", str(tmp_path), "--top", "1",
-                     "--force", "--format", "yaml")
+    code, _, _ = run(
+        capsys,
+        "import-aic",
+        str(folder),
+        "--out",
+        str(tmp_path),
+        "--top",
+        "1",
+        "--force",
+        "--format",
+        "yaml",
+    )
     assert code == 0 and len(list(tmp_path.glob("*.yaml"))) == 2
 
 
@@ -61,8 +70,7 @@ def test_trtllm_needs_a_runtime(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     code, _, err = run(capsys, "import-aic", str(folder), "--out", str(tmp_path))
     assert code == 2 and "--runtime sglang or --runtime vllm" in err
     assert not list(tmp_path.iterdir())
-    code, _, _ = run(capsys, "import-aic", str(folder), "--out", str(tmp_path),
-                     "--runtime", "vllm")
+    code, _, _ = run(capsys, "import-aic", str(folder), "--out", str(tmp_path), "--runtime", "vllm")
     assert code == 0
     task, _ = load_task(str(tmp_path / "aiconfig-qwen3_32b-tp2-pp1.json"))
     assert task.base_runtime.value == "vllm"
@@ -73,9 +81,16 @@ def test_combine(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     zipped.write_bytes(zip_folder(DATA / "sglang-default-qwen3_32b-h200"))
     code, _, err = run(capsys, "import-aic", str(zipped), "--out", str(tmp_path), "--combine")
     assert code == 1 and "cannot be launched" in err  # the disagg rows are selected too
-    designs = [{"model_name": "Qwen/Qwen3-32B", "system_name": "h200_sxm",
-                "backend_name": "vllm", "total_gpus": 8, "worker_config": {"tp": tp}}
-               for tp in (2, 4)]
+    designs = [
+        {
+            "model_name": "Qwen/Qwen3-32B",
+            "system_name": "h200_sxm",
+            "backend_name": "vllm",
+            "total_gpus": 8,
+            "worker_config": {"tp": tp},
+        }
+        for tp in (2, 4)
+    ]
     source = tmp_path / "cands.yaml"
     source.write_text(yaml.safe_dump(designs))
     code, out, _ = run(capsys, "import-aic", str(source), "--out", str(tmp_path), "--combine")
@@ -86,8 +101,15 @@ def test_combine(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
 
 
 def test_export(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    run(capsys, "import-aic", str(DATA / "sglang-default-qwen3_30b_a3b-h200"), "--out",
-        str(tmp_path), "--top", "2")
+    run(
+        capsys,
+        "import-aic",
+        str(DATA / "sglang-default-qwen3_30b_a3b-h200"),
+        "--out",
+        str(tmp_path),
+        "--top",
+        "2",
+    )
     task_file = tmp_path / "aiconfig-qwen3_30b_a3b-tp1-pp1-dp4.json"
     code, out, _ = run(capsys, "export-aic", str(task_file))
     assert code == 0
