@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
@@ -63,6 +62,19 @@ class Namer:
 
     def __init__(self) -> None:
         self._count: dict[str, int] = {}
+
+    def many(self, names: list[str]) -> list[str]:
+        """``[self(n) for n in names]``, for a whole table at once."""
+        count = self._count
+        out: list[str] = []
+        append = out.append
+        for name in names:
+            if name in count:
+                append(self(name))
+            else:
+                count[name] = 1
+                append(name)
+        return out
 
     def __call__(self, name: str) -> str:
         seen = self._count.get(name, 0) + 1
@@ -326,17 +338,65 @@ def _layout(worker: Any) -> str:
     return " ".join(out) or "auto"
 
 
+class SpecSource(Protocol):
+    """Where candidates get their Spec and launch from (one per table, or one per document)."""
+
+    @property
+    def runtime(self) -> Runtime | str | None:
+        """Target engine for candidates predicted for TensorRT-LLM."""
+
+    def spec(self, row: int) -> Spec: ...
+
+    def launch(self, row: int) -> AicLaunch | None: ...
+
+
+class FixedSource:
+    """A SpecSource for one already-built Spec (YAML documents, generator configs)."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        runtime: Runtime | str | None = None,
+        launch: Callable[[], AicLaunch | None] | None = None,
+    ) -> None:
+        self._spec, self.runtime, self._launch = spec, runtime, launch
+
+    def spec(self, row: int) -> Spec:
+        return self._spec
+
+    def launch(self, row: int) -> AicLaunch | None:
+        return self._launch() if self._launch is not None else None
+
+
+_UNSET: Any = object()
+
+
 class Candidate:
-    """One importable candidate; the task and everything derived is built on first use."""
+    """One importable candidate; the task and everything derived is built on first use.
+
+    Slots and a shared source keep a candidate down to a few hundred bytes, so importing a
+    10,000-row pareto.csv costs little more than reading it.
+    """
+
+    __slots__ = (
+        "_built",
+        "_launch",
+        "_row",
+        "_source",
+        "_spec",
+        "name",
+        "origin",
+        "runnable",
+        "serving_mode",
+    )
 
     def __init__(
         self,
         name: str,
         serving_mode: str,
         runnable: bool,
-        spec: Spec | Callable[[], Spec],
-        runtime: Runtime | str | None = None,
-        launch: Callable[[], AicLaunch | None] | None = None,
+        source: SpecSource,
+        row: int = 0,
         origin: str | None = None,
     ) -> None:
         self.name = name
@@ -347,48 +407,59 @@ class Candidate:
         """False when the autotuner cannot launch what was predicted (disagg, cp > 1)."""
         self.origin = origin
         """The file the candidate came from (table, YAML or generator config)."""
-        self._spec = spec
-        self._runtime = runtime
-        self._launch = launch
+        self._source = source
+        self._row = row
+        self._spec: Spec | None = None
+        self._built: tuple[TaskConfig, list[Finding]] | None = None
+        self._launch: Any = _UNSET
 
     def __repr__(self) -> str:
         return f"Candidate({self.name!r}, {self.serving_mode}, runnable={self.runnable})"
 
-    @cached_property
+    @property
     def spec(self) -> Spec:
-        spec = self._spec
-        return spec if isinstance(spec, Spec) else spec()
+        """The candidate in aiconfigurator's own terms (layouts, predictions, run settings)."""
+        if self._spec is None:
+            self._spec = self._source.spec(self._row)
+        return self._spec
 
-    @cached_property
-    def _built(self) -> tuple[TaskConfig, list[Finding]]:
-        return build_task(self.spec, self.name, self._runtime)
+    def _task_and_findings(self) -> tuple[TaskConfig, list[Finding]]:
+        if self._built is None:
+            self._built = build_task(self.spec, self.name, self._source.runtime)
+        return self._built
 
     @property
     def task(self) -> TaskConfig:
         """The TaskConfig (structured, with full flat parameters)."""
-        return self._built[0]
+        return self._task_and_findings()[0]
 
     @property
     def findings(self) -> list[Finding]:
         """What the import and the conversion had to say about this candidate."""
-        return unique([*self.spec.findings, *self._built[1]])
+        return unique([*self.spec.findings, *self._task_and_findings()[1]])
 
     @property
     def label(self) -> str:
+        """One line for people: layout, backend, headline predictions, where it came from."""
         return describe(self.spec)
 
     @property
     def predictions(self) -> dict[str, Any]:
+        """Predicted metrics, names with units (metadata.aiconfigurator_predictions)."""
         return dict(self.spec.predictions)
 
     @property
     def source(self) -> dict[str, Any]:
+        """metadata.aiconfigurator_source of the task."""
         return dict(self.task.metadata.aiconfigurator_source or {})  # type: ignore[arg-type]
 
-    @cached_property
+    @property
     def aic_flags(self) -> AicLaunch | None:
         """The engine launch aiconfigurator generated for this candidate (top-N folders)."""
-        return self._launch() if self._launch is not None else None
+        if self._launch is _UNSET:
+            self._launch = self._source.launch(self._row)
+        launch: AicLaunch | None = self._launch
+        return launch
 
     def flag_differences(self, *, include_same: bool = False) -> list[FlagDifference]:
         """Where our launch differs from aiconfigurator's, flag by flag, with the reason."""

@@ -16,14 +16,13 @@ from __future__ import annotations
 import csv
 import difflib
 import io
-import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from configlib.aiconfigurator.csv_values import CellRules, data_lines, read_cells
 from configlib.findings import Finding
 from configlib.io import InputError
 
@@ -64,6 +63,13 @@ for _role in ("(p)", "(d)"):
         _INTEGER_MINIMUM[_role + _name] = _low
 for _name in ("workers", "tp", "pp", "bs"):
     _INTEGER_MINIMUM["(e)" + _name] = 0
+
+#: GPU counts and parallel sizes cannot exceed configlib's limit for one task.
+_INTEGER_MAXIMUM = {
+    prefix + name: 65_536
+    for prefix in ("", "(p)", "(d)", "(e)")
+    for name in ("tp", "pp", "dp", "moe_tp", "moe_ep", "cp", "workers", "num_total_gpus")
+}
 
 _METRICS = (
     "concurrency",
@@ -228,8 +234,10 @@ class ResultTable:
     """File name (path inside the upload) used in messages."""
     kind: str
     """agg or disagg."""
-    columns: dict[str, list[Any]]
-    """Canonical column name -> values (int, float or str; None for an empty text cell)."""
+    columns: dict[str, Any]
+    """Canonical column name -> values: a numpy int64/float64 array for numbers, an object
+    array of str (None for an empty cell) for text. Use ``get`` and ``values`` for Python
+    values; converting 10,000 rows x 43 columns up front would cost more than parsing."""
     rows: int
     header: list[str]
     """The header as written."""
@@ -237,9 +245,43 @@ class ResultTable:
     findings: list[Finding] = field(default_factory=list)
     _lines: list[int] | None = field(default=None, repr=False)
 
-    def get(self, column: str, row: int) -> Any:
+    def _column(self, column: str) -> Any:
         values = self.columns.get(column)
-        return None if values is None else values[row]
+        if isinstance(values, pd.Series):
+            values = values.to_numpy(dtype=object, na_value=None)
+            self.columns[column] = values
+        return values
+
+    def get(self, column: str, row: int) -> Any:
+        """One cell as a Python value (int, float, stripped str or None)."""
+        values = self._column(column)
+        if values is None:
+            return None
+        value = values[row]
+        if isinstance(value, str):
+            return value.strip()
+        return value.item() if isinstance(value, np.generic) else value
+
+    def array(self, column: str) -> np.ndarray[Any, Any] | None:
+        """A numeric column as its numpy array (int64 or float64), or None."""
+        values = self.columns.get(column)
+        return values if isinstance(values, np.ndarray) and values.dtype != object else None
+
+    def codes(self, column: str) -> tuple[np.ndarray[Any, Any], list[Any]]:
+        """A text column as codes into its distinct (stripped) values; -1 for empty cells."""
+        values = self.columns[column]
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return codes, [u.strip() if isinstance(u, str) else u for u in list(uniques)]
+
+    def values(self, column: str) -> list[Any] | None:
+        """A whole column as Python values, or None when the table lacks it."""
+        values = self._column(column)
+        if values is None:
+            return None
+        out: list[Any] = values.tolist()
+        if values.dtype == object:
+            out = [v.strip() if isinstance(v, str) else v for v in out]
+        return out
 
     def has(self, column: str) -> bool:
         return column in self.columns
@@ -247,14 +289,14 @@ class ResultTable:
     def line_of(self, row: int) -> int:
         """Physical line (1-based) where data row ``row`` (0-based) starts."""
         if self._lines is None:
-            self._lines = [line for line, _ in _data_lines(self.text)]
+            self._lines = [line for line, _ in data_lines(self.text)]
         return self._lines[row] if row < len(self._lines) else row + 2
 
     @property
     def version_hint(self) -> str:
         """aiconfigurator releases that write this column set (DOMAIN 2.8)."""
         cols = self.columns
-        model = next((v for v in cols.get("model", []) if v), "")
+        model = str(self.get("model", 0) or "") if "model" in cols else ""
         enum_model = bool(model) and "/" not in model and model.upper() == model
         if "(e)bs" in cols or "tokens/s/gpu_cluster" in cols:
             return ">=0.12" if self.kind == DISAGG or "cp" in cols else ">=0.11"
@@ -263,20 +305,6 @@ class ResultTable:
         if "request_latency" in cols:
             return "0.5-0.6" if enum_model else "0.5-0.9"
         return "0.4"
-
-
-def _data_lines(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(line, fields) of each non-blank data row, as pandas counts them."""
-    reader = csv.reader(io.StringIO(text))
-    first = True
-    for fields in reader:
-        start = reader.line_num - max(0, sum(f.count("\n") for f in fields))
-        if not fields or (len(fields) <= 1 and all(not f.strip() for f in fields)):
-            continue
-        if first:
-            first = False
-            continue
-        yield start, fields
 
 
 def _canonical(name: str, known: frozenset[str]) -> str | None:
@@ -372,18 +400,8 @@ def read_table(text: str, source: str) -> ResultTable:
                 "warning", source, "aic-column-unknown", f"unknown column(s) {names} not imported"
             )
         )
-    text_columns = {header[i] for i, c in mapping.items() if c in texts}
-    frame = _read_frame(text, source, header, text_columns)
-    columns: dict[str, list[Any]] = {}
-    for index, canonical in mapping.items():
-        series = frame.iloc[:, index]
-        if canonical in integers or canonical in numerics:
-            columns[canonical] = _numeric(
-                series, canonical, index, header, text, source, whole=canonical in integers
-            )
-        else:
-            columns[canonical] = _text(series, canonical, index, header, text, source)
-    rows = len(frame)
+    rules = CellRules(integers, numerics, _INTEGER_MINIMUM, _INTEGER_MAXIMUM, _MAY_BE_EMPTY)
+    columns, rows = read_cells(text, source, header, mapping, rules)
     if rows == 0:
         raise _fail(source, "header only: the table has no rows", 1)
     return ResultTable(source, kind, columns, rows, header, text, findings)
@@ -405,122 +423,3 @@ def _missing_message(
     if hints:
         text += " (" + "; ".join(hints) + ")"
     return text
-
-
-def _read_frame(text: str, source: str, header: list[str], text_columns: set[str]) -> pd.DataFrame:
-    # Text columns stay text: a perf-DB version such as 0.20 must not become the float 0.2.
-    try:
-        return pd.read_csv(
-            io.StringIO(text),
-            header=0,
-            dtype=dict.fromkeys(text_columns, str),
-            keep_default_na=True,
-            skipinitialspace=True,
-            low_memory=False,
-        )
-    except pd.errors.ParserError as error:
-        message = str(error).strip()
-        line = _line_in(message)
-        detail = message.split(". ", 1)[-1] if "C error" in message else message
-        raise _fail(
-            source, f"malformed CSV row: {detail} (the header has {len(header)} columns)", line
-        ) from None
-    except (pd.errors.EmptyDataError, ValueError, csv.Error) as error:
-        raise _fail(source, f"unreadable CSV: {error}") from None
-
-
-def _line_in(message: str) -> int | None:
-    words = message.replace(",", " ").split()
-    for before, word in itertools.pairwise(words):
-        if before == "line" and word.isdigit():
-            return int(word)
-    return None
-
-
-def _bad_cell(
-    text: str, source: str, header: list[str], index: int, row: int, problem: str
-) -> InputError:
-    """Locate data row ``row`` in the raw text for a precise error."""
-    for number, (line, fields) in enumerate(_data_lines(text)):
-        if number == row:
-            if index >= len(fields):
-                return _fail(
-                    source,
-                    f"column {header[index]!r} (column {index + 1}) has no "
-                    f"value: the row has {len(fields)} fields, the header "
-                    f"{len(header)}",
-                    line,
-                )
-            return _fail(
-                source,
-                f"column {header[index]!r} (column {index + 1}): "
-                f"{problem.format(value=fields[index])}",
-                line,
-            )
-    return _fail(
-        source, f"column {header[index]!r}: {problem.format(value='?')} (data row {row + 1})"
-    )
-
-
-def _numeric(
-    series: pd.Series,
-    name: str,
-    index: int,
-    header: list[str],
-    text: str,
-    source: str,
-    *,
-    whole: bool,
-) -> list[Any]:
-    if pd.api.types.is_bool_dtype(series.dtype):
-        raise _bad_cell(text, source, header, index, 0, "{value!r} is not a number")
-    if not pd.api.types.is_numeric_dtype(series.dtype):
-        # Text in a numeric column (pandas 3 reads it as its string dtype, older as object).
-        converted = pd.to_numeric(series.astype(object), errors="coerce")
-        bad = converted.isna() & series.notna()
-        if bad.any():
-            raise _bad_cell(
-                text, source, header, index, _first(bad.to_numpy()), "{value!r} is not a number"
-            )
-        series = converted
-    array = series.to_numpy(dtype=float)
-    checks: list[tuple[np.ndarray, str]] = [
-        (np.isnan(array), "{value!r} is not a value (empty or NaN); every row needs one"),
-        (np.isinf(array), "{value!r} is not finite"),
-    ]
-    low = _INTEGER_MINIMUM.get(name)
-    if whole:
-        with np.errstate(invalid="ignore"):
-            checks.append((np.floor(array) != array, "{value!r} is not a whole number"))
-        if low is not None:
-            checks.append((array < low, f"{{value!r}} is below the smallest allowed value {low}"))
-    else:
-        checks.append((array < 0, "{value!r} is negative"))
-    for mask, problem in checks:
-        if mask.any():
-            raise _bad_cell(text, source, header, index, _first(mask), problem)
-    if whole:
-        return array.astype(np.int64).tolist()  # type: ignore[no-any-return]
-    return array.tolist()  # type: ignore[no-any-return]
-
-
-def _first(mask: Any) -> int:
-    return int(np.flatnonzero(mask)[0])
-
-
-def _text(
-    series: pd.Series, name: str, index: int, header: list[str], text: str, source: str
-) -> list[Any]:
-    empty = series.isna().to_numpy()
-    if empty.any() and name not in _MAY_BE_EMPTY:
-        raise _bad_cell(
-            text,
-            source,
-            header,
-            index,
-            _first(empty),
-            "{value!r} is empty; every row needs a value",
-        )
-    stripped = series.astype(object).where(~empty, None)
-    values: list[Any] = [v.strip() if isinstance(v, str) else v for v in stripped.tolist()]
-    return values

@@ -11,12 +11,18 @@ and the other files are still imported (nothing importable at all raises).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from configlib.aiconfigurator.candidates import (
     Candidate,
+    FixedSource,
     Namer,
     agg_name,
     disagg_name,
@@ -37,7 +43,13 @@ from configlib.aiconfigurator.generator_config import generator_spec
 from configlib.aiconfigurator.launch_flags import AicLaunch, read_launch
 from configlib.aiconfigurator.rows import row_spec
 from configlib.aiconfigurator.runs import inclusive_of_run, sibling_settings
-from configlib.aiconfigurator.spec import BACKENDS, MODEL_ENUMS, RunSettings, Spec
+from configlib.aiconfigurator.spec import (
+    BACKENDS,
+    MODEL_ENUMS,
+    RunSettings,
+    Spec,
+    parse_yaml_fast,
+)
 from configlib.aiconfigurator.yaml_inputs import (
     classify,
     experiment_bodies,
@@ -46,7 +58,7 @@ from configlib.aiconfigurator.yaml_inputs import (
     settings_from_dirname,
 )
 from configlib.findings import Finding, errors
-from configlib.io import MAX_DOCUMENT_BYTES, InputError, decode, parse_yaml, read_text
+from configlib.io import MAX_DOCUMENT_BYTES, InputError, decode, read_text
 from configlib.vocab import Runtime
 
 _VERSION_LINE = re.compile(r"Loading AIConfigurator version:\s*(\S+)")
@@ -100,9 +112,7 @@ class _Importer:
                 self.names(name[:255]),
                 spec.serving_mode,
                 spec.runnable,
-                spec,
-                self.runtime,
-                launch,
+                FixedSource(spec, self.runtime, launch),
                 origin=spec.source.get("file"),
             )
         )
@@ -134,68 +144,69 @@ class _Importer:
         experiment: str | None = None,
     ) -> None:
         self.result.findings.extend(table.findings)
-        cols = table.columns
         is_best = table.source.endswith("best_config_topn.csv")
-        backend_col = "backend" if table.kind == AGG else "(d)backend"
-        backends = cols.get(backend_col) or cols.get("backend") or [None] * table.rows
-        bad = _bad_rows(table, backends, backend_col)
+        preferred = "backend" if table.kind == AGG else "(d)backend"
+        column = next((c for c in (preferred, "backend") if table.has(c)), None)
+        backend_codes, backends = table.codes(column) if column else (None, [])
+        bad = _bad_rows(table, backend_codes, backends, column)
         for row, message in bad.items():
             self.result.findings.append(
                 Finding("error", f"{table.source}:{table.line_of(row)}", "aic-row-skipped", message)
             )
-        models = cols.get("model")
         fallback = next((s.model for s in settings.values() if s.model), None)
-        if models is None and fallback is None:
+        if not table.has("model") and fallback is None:
             self.error(
                 InputError(table.source, "no model column and no exp_config.yaml naming the model")
             )
             return
-        for row in range(table.rows):
-            if row in bad:
-                continue
-            backend = backends[row]
-            run = (
-                settings.get(backend)
-                or settings.get(None)
-                or next(iter(settings.values()), RunSettings())
+        rows = table.rows
+        default = settings.get(None) or next(iter(settings.values()), RunSettings())
+        by_backend = [settings.get(b, default) for b in backends] if len(settings) > 1 else None
+        launches = (
+            {rank: _launch_factory(tree, top) for rank, top in tops.items()}
+            if tops and is_best and tree is not None
+            else {}
+        )
+        maker = _RowMaker(
+            table,
+            default,
+            (by_backend, backend_codes) if by_backend is not None else None,
+            serving_mode,
+            experiment,
+            tops if is_best else {},
+            self.runtime,
+            launches,
+        )
+        if table.has("model"):
+            model_codes, models = table.codes("model")
+        else:
+            model_codes, models = np.zeros(rows, dtype=np.int64), [fallback]
+        names, runnable = _names(table, model_codes, models, serving_mode)
+        concurrency = None if is_best else table.array("concurrency")
+        if concurrency is not None:
+            # pareto.csv has many rows per layout (one per batch size): name the load too.
+            levels = (
+                concurrency.astype(np.int64).tolist()
+                if np.all(np.floor(concurrency) == concurrency)
+                else concurrency.tolist()
             )
-            raw = models[row] if models is not None else fallback
-            model = MODEL_ENUMS.get(str(raw).upper(), str(raw))
-            if table.kind == AGG:
-                name = agg_name(
-                    model,
-                    cols["tp"][row],
-                    cols["pp"][row],
-                    _at(cols, "dp", row),
-                    _at(cols, "moe_ep", row),
-                    _at(cols, "cp", row),
-                )
-                runnable = (_at(cols, "cp", row) or 1) <= 1 and serving_mode != "afd"
-                mode = "afd" if serving_mode == "afd" else AGG
-            else:
-                name = disagg_name(
-                    model,
-                    _at(cols, "(p)workers", row),
-                    cols["(p)tp"][row],
-                    _at(cols, "(d)workers", row),
-                    cols["(d)tp"][row],
-                )
-                runnable, mode = False, "disagg"
-            rank = row + 1 if is_best else None
-            top = tops.get(rank) if tops and rank else None
-            extra = {"rank": rank, "experiment": experiment, "top_n_folder": top}
-            launch = _launch_factory(tree, top) if tree is not None and top else None
-            self.result.candidates.append(
-                Candidate(
-                    self.names(name[:255]),
-                    mode,
-                    runnable,
-                    _row_factory(table, row, run, serving_mode, extra),
-                    self.runtime,
-                    launch,
-                    origin=table.source,
-                )
+            names = [f"{name}-c{level}"[:255] for name, level in zip(names, levels, strict=True)]
+        mode = "disagg" if table.kind != AGG else ("afd" if serving_mode == "afd" else AGG)
+        kept = [row for row in range(rows) if row not in bad] if bad else range(rows)
+        if bad:
+            names = [names[row] for row in kept]
+            runnable = [runnable[row] for row in kept]
+        self.result.candidates.extend(
+            map(
+                Candidate,
+                self.names.many(names),
+                repeat(mode),
+                runnable,
+                repeat(maker),
+                kept,
+                repeat(table.source),
             )
+        )
 
     # ---- Trees -----------------------------------------------------------------------------
 
@@ -235,7 +246,7 @@ class _Importer:
                     )
         for path in layout.generated:
             try:
-                doc = parse_yaml(self._text(tree, path), tree.display(path))
+                doc = parse_yaml_fast(self._text(tree, path), tree.display(path))
                 spec = generator_spec(doc, tree.display(path))
             except InputError as error:
                 self.error(error)
@@ -293,7 +304,7 @@ class _Importer:
         out: dict[str | None, RunSettings] = {}
         for backend, path in result.settings.items():
             try:
-                doc = parse_yaml(self._text(tree, path), tree.display(path))
+                doc = parse_yaml_fast(self._text(tree, path), tree.display(path))
                 settings, notes = run_settings(doc, tree.display(path))
             except InputError as error:
                 self.error(error)
@@ -332,7 +343,7 @@ class _Importer:
             if text is None:
                 assert tree is not None
                 text = self._text(tree, path)
-            doc = parse_yaml(text, label)
+            doc = parse_yaml_fast(text, label)
         except InputError as error:
             self.error(error)
             return
@@ -385,29 +396,126 @@ def _at(cols: dict[str, list[Any]], name: str, row: int) -> Any:
     return None if values is None else values[row]
 
 
-def _bad_rows(table: ResultTable, backends: list[Any], column: str) -> dict[int, str]:
-    bad: dict[int, str] = {}
-    if not table.has(column) and not table.has("backend"):
-        return bad
+def _bad_rows(
+    table: ResultTable, codes: Any, backends: list[Any], column: str | None
+) -> dict[int, str]:
+    if column is None:
+        return {}
     allowed = set(BACKENDS)
-    for row, value in enumerate(backends):
-        if value is None or str(value).lower() not in allowed:
-            bad[row] = (
-                f"column {column!r}: backend {value!r} is not one of "
-                f"{', '.join(BACKENDS)}; row skipped"
-            )
-    return bad
+    wrong = [i for i, value in enumerate(backends) if str(value).lower() not in allowed]
+    empty = bool(np.any(codes < 0))
+    if not wrong and not empty:
+        return {}
+    rows = np.flatnonzero(np.isin(codes, [*wrong, -1])).tolist()
+    return {
+        row: f"column {column!r}: backend {backends[codes[row]] if codes[row] >= 0 else None!r} "
+        f"is not one of {', '.join(BACKENDS)}; row skipped"
+        for row in rows
+    }
 
 
-def _row_factory(
-    table: ResultTable, row: int, run: RunSettings, serving_mode: str | None, extra: dict[str, Any]
-) -> Any:
-    def make() -> Spec:
-        spec = row_spec(table, row, run, serving_mode)
+@lru_cache(maxsize=256)
+def _short(model: str) -> str:
+    return model_short(MODEL_ENUMS.get(model.upper(), model))
+
+
+def _names(
+    table: ResultTable, model_codes: Any, models: list[Any], serving_mode: str | None
+) -> tuple[list[str], list[bool]]:
+    """Task names and runnability of every row, column-wise (10,000 rows in milliseconds).
+
+    A table has few distinct layouts: each is named once, then the rows look theirs up.
+    """
+    ones = np.ones(table.rows, dtype=np.int64)
+
+    def col(name: str) -> np.ndarray[Any, Any]:
+        values = table.array(name)
+        return ones if values is None else values.astype(np.int64)
+
+    agg = table.kind == AGG
+    fields = (
+        ("tp", "pp", "dp", "moe_ep", "cp")
+        if agg
+        else ("(p)workers", "(p)tp", "(d)workers", "(d)tp")
+    )
+    parts = [np.asarray(model_codes, dtype=np.int64), *(col(f) for f in fields)]
+    # One integer per row (mixed radix over the columns), so finding the distinct layouts is a
+    # 1-D unique; np.unique over rows of a 2-D array sorts far slower.
+    spans = [(int(part.min()), int(part.max()) - int(part.min()) + 1) for part in parts]
+    if float(np.prod([float(span) for _, span in spans])) < 2**62:
+        code = np.zeros(table.rows, dtype=np.int64)
+        for part, (low, span) in zip(parts, spans, strict=True):
+            code = code * span + (part - low)
+        _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    else:  # absurd sizes (a hostile file): slower, but no overflow
+        rows = list(zip(*(part.tolist() for part in parts), strict=True))
+        index = {key: i for i, key in reversed(list(enumerate(rows)))}
+        order = sorted(index.values())
+        position = {rows[i]: n for n, i in enumerate(order)}
+        first = np.array(order, dtype=np.int64)
+        inverse = np.array([position[key] for key in rows], dtype=np.int64)
+    made = []
+    for key in np.stack(parts, axis=1)[first].tolist():
+        short = _short(str(models[key[0]])) if key[0] >= 0 else "model"
+        if agg:
+            made.append(_agg(short, *key[1:]))
+        else:
+            made.append(f"aiconfig-{short}-disagg-p{key[1]}xtp{key[2]}-d{key[3]}xtp{key[4]}"[:255])
+    names: list[str] = np.array(made, dtype=object)[np.ravel(inverse)].tolist()
+    if not agg or serving_mode == "afd":
+        return names, [False] * table.rows
+    runnable: list[bool] = (col("cp") <= 1).tolist()
+    return names, runnable
+
+
+def _agg(short: str, tp: int, pp: int, dp: int, ep: int, cp: int) -> str:
+    name = f"aiconfig-{short}-tp{tp}-pp{pp}"
+    if dp != 1:
+        name += f"-dp{dp}"
+    if ep != 1:
+        name += f"-ep{ep}"
+    if cp != 1:
+        name += f"-cp{cp}"
+    return name[:255]
+
+
+class _RowMaker:
+    """The SpecSource of one table: builds a row's Spec when its candidate is first used."""
+
+    def __init__(
+        self,
+        table: ResultTable,
+        run: RunSettings,
+        runs: tuple[list[RunSettings], Any] | None,
+        serving_mode: str | None,
+        experiment: str | None,
+        tops: dict[int, str] | None,
+        runtime: Runtime | None,
+        launches: dict[int, Callable[[], AicLaunch | None]],
+    ) -> None:
+        self.table, self.run, self.runs = table, run, runs
+        self.serving_mode, self.experiment, self.tops = serving_mode, experiment, tops or {}
+        self.runtime, self.launches = runtime, launches
+        self.best = table.source.endswith("best_config_topn.csv")
+
+    def spec(self, row: int) -> Spec:
+        run = self.run
+        if self.runs is not None:
+            by_backend, codes = self.runs
+            run = by_backend[codes[row]] if codes[row] >= 0 else self.run
+        spec = row_spec(self.table, row, run, self.serving_mode)
+        rank = row + 1 if self.best else None
+        extra = {
+            "rank": rank,
+            "experiment": self.experiment,
+            "top_n_folder": self.tops.get(rank) if rank else None,
+        }
         spec.source.update({k: v for k, v in extra.items() if v is not None})
         return spec
 
-    return make
+    def launch(self, row: int) -> AicLaunch | None:
+        make = self.launches.get(row + 1)
+        return make() if make is not None else None
 
 
 def _launch_factory(tree: FileTree | None, folder: str, *, whole_tree: bool = False) -> Any:
@@ -494,7 +602,7 @@ def import_upload(
             label, f"{len(data):,} bytes; the limit for a YAML file is {MAX_DOCUMENT_BYTES:,}"
         )
     importer.result.files.append(label)
-    doc = parse_yaml(text, label)
+    doc = parse_yaml_fast(text, label)
     kind = classify(doc)
     importer._document(doc, kind, label, filename or label, False)
     return importer.finish()

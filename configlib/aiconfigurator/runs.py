@@ -9,16 +9,17 @@ from typing import Any
 
 from configlib.aiconfigurator.folders import FileTree
 from configlib.aiconfigurator.generator_config import inclusive_from_generator
-from configlib.aiconfigurator.spec import BACKENDS, RunSettings
+from configlib.aiconfigurator.spec import BACKENDS, RunSettings, parse_yaml_fast
 from configlib.aiconfigurator.yaml_inputs import run_settings, settings_from_dirname
-from configlib.io import InputError, decode, parse_yaml, read_text
+from configlib.io import InputError, decode, read_text
 
 
 def inclusive_of_run(tree: FileTree, entries: list[Any]) -> tuple[bool, str] | None:
-    """--inclusive-tpot of one run, from the top-N folders' generator configs (one run, one
-    setting: a single folder with evidence decides it for all)."""
-    verdicts: set[bool] = set()
-    basis = ""
+    """--inclusive-tpot of one run, from the top-N folders' generator configs.
+
+    It is one flag for the whole run, so the first folder whose numbers decide it (the
+    inclusive and plain readings differ by more than the CSV's rounding) settles every row.
+    """
     for result, _, tables in entries:
         for table in tables:
             if not table.source.endswith("best_config_topn.csv"):
@@ -29,20 +30,15 @@ def inclusive_of_run(tree: FileTree, entries: list[Any]) -> tuple[bool, str] | N
                 if path not in tree.files or row >= table.rows:
                     continue
                 try:
-                    doc = parse_yaml(decode(tree.files[path], path), tree.display(path))
+                    doc = parse_yaml_fast(decode(tree.files[path], path), tree.display(path))
                 except InputError:
                     continue
                 verdict = inclusive_from_generator(
                     doc, table.get("ttft", row), table.get("tpot", row), table.get("osl", row)
                 )
                 if verdict is not None:
-                    verdicts.add(verdict)
-                    basis = basis or (
-                        f"{path}: SlaConfig.tpot "
-                        f"{'differs from' if verdict else 'equals'} the CSV tpot"
-                    )
-    if len(verdicts) == 1:
-        return verdicts.pop(), basis
+                    relation = "differs from" if verdict else "equals"
+                    return verdict, f"{path}: SlaConfig.tpot {relation} the CSV tpot"
     return None
 
 
@@ -61,7 +57,9 @@ def sibling_settings(path: Path) -> dict[str | None, RunSettings]:
         backend = name.split("_exp_config")[0] if "_exp_config" in name else None
         if backend is not None and backend not in BACKENDS:
             continue
-        settings, _ = run_settings(parse_yaml(read_text(candidate), str(candidate)), str(candidate))
+        settings, _ = run_settings(
+            parse_yaml_fast(read_text(candidate), str(candidate)), str(candidate)
+        )
         out[backend] = settings.merged(from_name) if from_name else settings
         if candidate.name == "config.yaml" and out:
             break

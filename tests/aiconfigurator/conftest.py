@@ -28,3 +28,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.get_closest_marker("aiconfigurator") is not None:
             item.add_marker(skip)
+
+
+@pytest.fixture(params=["csv-module", "pandas"])
+def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with each of the two table readers (small tables use the csv module)."""
+    from configlib.aiconfigurator import csv_values
+
+    if request.param == "pandas":
+        monkeypatch.setattr(csv_values, "SMALL_TABLE_CHARS", 0)
+    else:
+        monkeypatch.setattr(csv_values, "SMALL_TABLE_CHARS", 10**9)
+    return str(request.param)

@@ -181,7 +181,7 @@ def _check_disagg(candidate: Any, row: dict[str, str]) -> None:
 
 
 @pytest.mark.parametrize("folder", RESULT_FOLDERS, ids=folder_ids(RESULT_FOLDERS))
-def test_every_row_of_every_table(folder: Path) -> None:
+def test_every_row_of_every_table(folder: Path, reader: str) -> None:
     result = import_path(folder, runtime="vllm", include_pareto=True)
     tables = result_tables(folder)
     assert len(result.candidates) == sum(len(rows) for rows in tables.values())
@@ -223,6 +223,7 @@ def test_every_row_of_every_table(folder: Path) -> None:
             assert (candidate.aic_flags is not None) == top.is_dir()
         else:
             assert "rank" not in source and candidate.aic_flags is None
+            assert f"-c{int(float(row['concurrency']))}" in candidate.name
 
 
 @pytest.mark.parametrize("folder", GENERATE_FOLDERS, ids=folder_ids(GENERATE_FOLDERS))

@@ -222,28 +222,31 @@ def _edit(text: str, line: int, column: str, value: str) -> str:
         ("inf", "'inf' is not finite"),
         ("2.5", "'2.5' is not a whole number"),
         ("0", "'0' is below the smallest allowed value 1"),
+        ("70000", "'70000' is above the largest allowed value 65536"),
     ],
 )
-def test_bad_cells_name_line_and_column(sglang_dense: Path, value: str, fragment: str) -> None:
+def test_bad_cells_name_line_and_column(
+    sglang_dense: Path, value: str, fragment: str, reader: str
+) -> None:
     text = _edit(_csv(sglang_dense), 4, "tp", value)
     message = _refused("best_config_topn.csv", text.encode())
     assert message.startswith("best_config_topn.csv:4:")
     assert "column 'tp' (column 20)" in message and fragment in message
 
 
-def test_nan_in_a_metric_column(sglang_dense: Path) -> None:
+def test_nan_in_a_metric_column(sglang_dense: Path, reader: str) -> None:
     message = _refused("pareto.csv", _edit(_csv(sglang_dense), 3, "tokens/s/gpu", "nan").encode())
     assert message.startswith("pareto.csv:3:") and "'tokens/s/gpu'" in message
 
 
-def test_missing_required_column_and_renamed_column(sglang_dense: Path) -> None:
+def test_missing_required_column_and_renamed_column(sglang_dense: Path, reader: str) -> None:
     text = _csv(sglang_dense).replace(",tpot,", ",tpot_avg,", 1)
     message = _refused("best_config_topn.csv", text.encode())
     assert "best_config_topn.csv:1:" in message and "'tpot' missing" in message
     assert "may be the column named 'tpot_avg'" in message
 
 
-def test_missing_and_extra_optional_columns_are_reported(sglang_dense: Path) -> None:
+def test_missing_and_extra_optional_columns_are_reported(sglang_dense: Path, reader: str) -> None:
     text = _csv(sglang_dense).replace(",tokens/s/user,", ",tokens/s/usr,", 1)
     lines = text.splitlines()
     lines = [lines[0] + ",my_note"] + [line + ",hello" for line in lines[1:]]
@@ -265,11 +268,11 @@ def test_missing_and_extra_optional_columns_are_reported(sglang_dense: Path) -> 
         (b"model,isl\x00,osl\n", "binary data"),
     ],
 )
-def test_empty_and_foreign_csv(data: bytes, fragment: str) -> None:
+def test_empty_and_foreign_csv(data: bytes, fragment: str, reader: str) -> None:
     assert fragment in _refused("table.csv", data)
 
 
-def test_non_utf8_names_the_line(sglang_dense: Path) -> None:
+def test_non_utf8_names_the_line(sglang_dense: Path, reader: str) -> None:
     text = _csv(sglang_dense).encode()
     lines = text.split(b"\n")
     lines[2] = lines[2].replace(b"Qwen", b"Qw\xe9n", 1)
@@ -277,7 +280,7 @@ def test_non_utf8_names_the_line(sglang_dense: Path) -> None:
     assert message.startswith("best_config_topn.csv:3:") and "not UTF-8" in message
 
 
-def test_ragged_rows(sglang_dense: Path) -> None:
+def test_ragged_rows(sglang_dense: Path, reader: str) -> None:
     lines = _csv(sglang_dense).splitlines()
     long = lines[:]
     long[3] += ",extra"
@@ -288,14 +291,14 @@ def test_ragged_rows(sglang_dense: Path) -> None:
     assert message.startswith("t.csv:3:") and "the row has 42 fields, the header 43" in message
 
 
-def test_duplicate_and_unnamed_columns(sglang_dense: Path) -> None:
+def test_duplicate_and_unnamed_columns(sglang_dense: Path, reader: str) -> None:
     text = _csv(sglang_dense)
     dup = text.replace(",tp,", ",tp_size,", 1).replace(",pp,", ",tp,", 1)
     assert "both hold tp" in _refused("t.csv", dup.encode())
     assert "column 2 has no name" in _refused("t.csv", text.replace(",isl,", ",,", 1).encode())
 
 
-def test_bad_backend_row_is_skipped_not_fatal(sglang_dense: Path) -> None:
+def test_bad_backend_row_is_skipped_not_fatal(sglang_dense: Path, reader: str) -> None:
     text = _edit(_csv(sglang_dense), 3, "backend", "tensorrt")
     result = import_upload("best_config_topn.csv", text.encode())
     [problem] = [f for f in result.findings if f.severity == "error"]
@@ -331,11 +334,13 @@ def test_arbitrary_bytes_never_escape_as_other_errors(name: str, data: bytes) ->
     assert result.candidates  # an import that returns always found something
 
 
-@settings(max_examples=150, deadline=None)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     cells=st.lists(st.text(alphabet='0123456789.-eNa ,"x\n', max_size=8), min_size=43, max_size=45)
 )
-def test_arbitrary_cells_in_a_real_header_never_escape(cells: list[str]) -> None:
+def test_arbitrary_cells_in_a_real_header_never_escape(cells: list[str], reader: str) -> None:
     header = (
         "model,isl,osl,prefix,concurrency,request_rate,bs,global_bs,ttft,tpot,"
         "request_latency,encoder_latency,encoder_memory,seq/s,seq/s/gpu,tokens/s,"
