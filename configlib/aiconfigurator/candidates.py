@@ -435,8 +435,23 @@ class Candidate:
 
     @property
     def findings(self) -> list[Finding]:
-        """What the import and the conversion had to say about this candidate."""
-        return unique([*self.spec.findings, *self._task_and_findings()[1]])
+        """What the import and the conversion had to say about this candidate, plus the
+        flags of aiconfigurator's own launch that the task's engine release lacks."""
+        spec = self.spec
+        found = [*spec.findings, *self._task_and_findings()[1]]
+        if not spec.runnable and spec.not_runnable_reason:
+            found.append(Finding("warning", "", "aic-not-runnable", spec.not_runnable_reason))
+        for difference in self.flag_differences():
+            if difference.missing_in_engine:
+                found.append(
+                    Finding(
+                        "warning",
+                        f"aiconfigurator launch ({difference.role})",
+                        "aic-flag-not-in-engine",
+                        difference.reason,
+                    )
+                )
+        return unique(found)
 
     @property
     def label(self) -> str:

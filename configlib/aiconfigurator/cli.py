@@ -225,7 +225,9 @@ def register(commands: Any) -> None:
         "--top", type=_positive, metavar="N", help="at most N candidates from each table or file"
     )
     p.add_argument("--out", default=".", metavar="DIR", help="folder for the task files")
-    p.add_argument("--format", choices=["json", "yaml"], default="json")
+    p.add_argument(
+        "--format", choices=["json", "yaml"], default="json", help="task file format (json)"
+    )
     p.add_argument("--list", action="store_true", help="print a table of candidates instead")
     p.add_argument(
         "--flags",

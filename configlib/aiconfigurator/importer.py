@@ -28,7 +28,7 @@ from configlib.aiconfigurator.candidates import (
     disagg_name,
     model_short,
 )
-from configlib.aiconfigurator.csv_rows import AGG, ResultTable, read_table
+from configlib.aiconfigurator.csv_rows import AGG, MAX_CSV_BYTES, ResultTable, read_table
 from configlib.aiconfigurator.documents import design_specs
 from configlib.aiconfigurator.folders import (
     FileTree,
@@ -277,7 +277,8 @@ class _Importer:
 
     def _text(self, tree: FileTree, path: str) -> str:
         self.result.files.append(tree.display(path))
-        return decode(tree.files[path], tree.display(path), max_bytes=MAX_DOCUMENT_BYTES * 3)
+        limit = MAX_CSV_BYTES if path.lower().endswith(".csv") else MAX_DOCUMENT_BYTES
+        return decode(tree.files[path], tree.display(path), max_bytes=limit)
 
     def _version(self, tree: FileTree, logs: list[str]) -> str | None:
         found = set()
@@ -546,7 +547,7 @@ def import_path(
         raise AicImportError(str(path), "no such file or folder")
     name = path.name.lower()
     if name.endswith(".csv"):
-        table = read_table(read_text(path, max_bytes=MAX_DOCUMENT_BYTES * 3), str(path))
+        table = read_table(read_text(path, max_bytes=MAX_CSV_BYTES), str(path))
         importer.result.files.append(str(path))
         importer.table(table, sibling_settings(path), serving_mode=path.parent.name)
         return importer.finish()
@@ -589,7 +590,7 @@ def import_upload(
         return importer.finish()
     if looks_like_archive(data) or name.endswith((".tar", ".tgz", ".gz", ".7z", ".rar", ".xz")):
         raise AicImportError(label, "only .zip archives are accepted (zip the result folder)")
-    text = decode(data, label, max_bytes=MAX_DOCUMENT_BYTES * 3)
+    text = decode(data, label, max_bytes=MAX_CSV_BYTES)
     first_line = text.lstrip("\ufeff").split("\n", 1)[0]
     if name.endswith(".csv") or (
         not name.endswith((".yaml", ".yml")) and "," in first_line and ":" not in first_line

@@ -82,6 +82,8 @@ class FlagDifference:
     status: str
     """same, differs, only-aiconfigurator or only-configlib."""
     reason: str
+    missing_in_engine: bool = False
+    """True when aiconfigurator's flag does not exist in the task's engine release."""
 
 
 def parse_argv(tokens: list[str]) -> dict[str, Any]:
@@ -406,7 +408,15 @@ def compare(
                 if elsewhere and option not in _PLUMBING | _DISAGG:
                     reason += f" (it exists in {engine.spec.label} {', '.join(elsewhere)})"
                 out.append(
-                    FlagDifference(role, option, None, _show(value), "only-aiconfigurator", reason)
+                    FlagDifference(
+                        role,
+                        option,
+                        None,
+                        _show(value),
+                        "only-aiconfigurator",
+                        reason,
+                        missing_in_engine=option not in _PLUMBING | _DISAGG,
+                    )
                 )
                 continue
             name = resolved.spec.name

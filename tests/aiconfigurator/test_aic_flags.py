@@ -74,6 +74,9 @@ def test_sglang_comparison_reasons(sglang_dense: Path) -> None:
     assert "default" in rows["--expert-parallel-size"].reason
     assert rows["--model-path"].reason.startswith("launch plumbing")
     assert "(GPUs per worker)" not in rows
+    assert graphs.missing_in_engine and not rows["--model-path"].missing_in_engine
+    [missing] = [f for f in top1.findings if f.code == "aic-flag-not-in-engine"]
+    assert "--cuda-graph-bs" in missing.message
     old = top1.task.model_copy(update={"engine_version": "0.5.14"})
     assert old.engine_version == "0.5.14"
 
