@@ -465,8 +465,9 @@ class Candidate:
 
     @property
     def source(self) -> dict[str, Any]:
-        """metadata.aiconfigurator_source of the task."""
-        return dict(self.task.metadata.aiconfigurator_source or {})  # type: ignore[arg-type]
+        """metadata.aiconfigurator_source of the task (without building the task)."""
+        target, _ = choose_target(self.spec.backend, self._source.runtime)
+        return source_of(self.spec, target)
 
     @property
     def aic_flags(self) -> AicLaunch | None:

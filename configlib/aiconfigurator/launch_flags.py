@@ -57,9 +57,11 @@ class WorkerLaunch:
     workers: int | None = None
     """Workers of this role in the whole deployment (replicas x per replica)."""
     gpus_per_worker: int | None = None
+    """GPUs the generated launch gives one worker (may differ from the modelled layout)."""
     engine_config: dict[str, Any] | None = None
     """TensorRT-LLM engine YAML (--extra-engine-args)."""
     files: list[str] = field(default_factory=list)
+    """Files the launch was read from."""
 
 
 @dataclass
@@ -67,8 +69,11 @@ class AicLaunch:
     """Everything aiconfigurator generated to launch one candidate."""
 
     folder: str
+    """The top-N folder."""
     roles: dict[str, WorkerLaunch] = field(default_factory=dict)
+    """agg, prefill, decode -> that role's launch."""
     findings: list[Finding] = field(default_factory=list)
+    """Files that could not be read."""
 
 
 @dataclass(frozen=True)

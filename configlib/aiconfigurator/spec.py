@@ -154,20 +154,35 @@ class RunSettings:
     source: str | None = None
     """File the settings came from (exp_config.yaml, config.yaml or the folder name)."""
     total_gpus: int | None = None
+    """--total-gpus: the GPU budget of the whole deployment (not one replica)."""
     isl: int | None = None
+    """Input length, tokens."""
     osl: int | None = None
+    """Output length, tokens."""
     prefix: int | None = None
+    """Cached prefix tokens per request (part of isl)."""
     ttft_ms: float | None = None
+    """TTFT target, ms."""
     tpot_ms: float | None = None
+    """TPOT (inter-token latency) target, ms."""
     request_latency_ms: float | None = None
+    """End-to-end latency target, ms (optional in aiconfigurator)."""
     backend: str | None = None
+    """trtllm, sglang or vllm."""
     backend_version: str | None = None
+    """Performance-database version simulated (not the engine release the scripts target)."""
     model: str | None = None
+    """HuggingFace id or path."""
     system: str | None = None
+    """aiconfigurator system name, e.g. h200_sxm."""
     inclusive_tpot: bool | None = None
+    """True when the run's tpot includes the first token (--inclusive-tpot); None: unknown."""
     inclusive_tpot_basis: str | None = None
+    """What decided inclusive_tpot (file and reason)."""
     aiconfigurator_version: str | None = None
+    """Release that wrote the files, when a console log says."""
     quant: dict[str, str] = field(default_factory=dict)
+    """Quantization modes the run asked for (quantization_config field -> mode)."""
 
     def merged(self, fallback: RunSettings) -> RunSettings:
         """These settings, with gaps filled from ``fallback``."""
@@ -183,18 +198,25 @@ class Spec:
     """One candidate in aiconfigurator's own terms."""
 
     model: str
+    """HuggingFace id or path."""
     serving_mode: str
     """agg, disagg or afd."""
     workers: dict[str, Worker]
     """Role (agg, prefill, decode) -> layout."""
     run: RunSettings
+    """The run's targets and budget."""
     concurrency: list[int] | None = None
     """Requests in flight per replica (the benchmark load)."""
     predictions: dict[str, Any] = field(default_factory=dict)
+    """Predicted metrics, names with units (docs/architecture.md)."""
     source: dict[str, Any] = field(default_factory=dict)
+    """Where the candidate came from (file, row, line, table, rank, experiment, ...)."""
     findings: list[Finding] = field(default_factory=list)
+    """What reading it had to say."""
     runnable: bool = True
+    """False when the autotuner cannot launch what was predicted."""
     not_runnable_reason: str | None = None
+    """Why not, for people."""
     planned: bool = False
     """True for experiments from a `cli exp` input: search spaces, no predictions."""
     extra: dict[str, Any] = field(default_factory=dict)
