@@ -248,7 +248,9 @@ class _Importer:
             try:
                 doc = parse_yaml_fast(self._text(tree, path), tree.display(path))
                 spec = generator_spec(doc, tree.display(path))
-            except InputError as error:
+            except (TypeError, ValueError, KeyError, AttributeError) as error:
+                if not isinstance(error, InputError):
+                    error = _unexpected(tree.display(path), error)
                 self.error(error)
                 continue
             spec.run.aiconfigurator_version = version
@@ -307,7 +309,9 @@ class _Importer:
             try:
                 doc = parse_yaml_fast(self._text(tree, path), tree.display(path))
                 settings, notes = run_settings(doc, tree.display(path))
-            except InputError as error:
+            except (TypeError, ValueError, KeyError, AttributeError) as error:
+                if not isinstance(error, InputError):
+                    error = _unexpected(tree.display(path), error)
                 self.error(error)
                 continue
             self.result.findings.extend(notes)
@@ -353,6 +357,8 @@ class _Importer:
             self._document(doc, kind, label, path, has_results)
         except InputError as error:
             self.error(error)
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            self.error(_unexpected(label, error))
 
     def _document(self, doc: Any, kind: str, label: str, path: str, has_results: bool) -> None:
         if kind == "design":
@@ -395,6 +401,11 @@ class _Importer:
 def _at(cols: dict[str, list[Any]], name: str, row: int) -> Any:
     values = cols.get(name)
     return None if values is None else values[row]
+
+
+def _unexpected(label: str, error: Exception) -> InputError:
+    """Content of a shape no reader expected: refused with what Python said, not a traceback."""
+    return InputError(label, f"not readable as an aiconfigurator file ({error})")
 
 
 def _bad_rows(
@@ -605,5 +616,10 @@ def import_upload(
     importer.result.files.append(label)
     doc = parse_yaml_fast(text, label)
     kind = classify(doc)
-    importer._document(doc, kind, label, filename or label, False)
+    try:
+        importer._document(doc, kind, label, filename or label, False)
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        if isinstance(error, InputError):
+            raise
+        raise _unexpected(label, error) from None
     return importer.finish()

@@ -305,33 +305,33 @@ def resolve_model(name: str, where: str, findings: list[Finding]) -> str:
 def whole(value: Any, where: str, name: str, *, minimum: int = 1) -> int:
     """A YAML value that must be a whole number >= minimum; ValueError names it."""
     if isinstance(value, bool) or value is None:
-        raise ValueError(f"{where}: {name} must be a whole number, not {value!r}")
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
     if isinstance(value, float):
         if not math.isfinite(value) or value != int(value):
-            raise ValueError(f"{where}: {name} must be a whole number, not {value!r}")
+            raise ValueError(f"{name} must be a whole number, not {value!r}")
         value = int(value)
     if isinstance(value, str):
         try:
             value = int(value.strip())
         except ValueError:
-            raise ValueError(f"{where}: {name} must be a whole number, not {value!r}") from None
+            raise ValueError(f"{name} must be a whole number, not {value!r}") from None
     if not isinstance(value, int):
-        raise ValueError(f"{where}: {name} must be a whole number, not {value!r}")
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
     if value < minimum:
-        raise ValueError(f"{where}: {name} must be at least {minimum}, not {value}")
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
     return value
 
 
 def number(value: Any, where: str, name: str) -> float:
     """A finite, non-negative YAML number; ValueError names it."""
     if isinstance(value, bool) or value is None:
-        raise ValueError(f"{where}: {name} must be a number, not {value!r}")
+        raise ValueError(f"{name} must be a number, not {value!r}")
     try:
         result = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{where}: {name} must be a number, not {value!r}") from None
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
     if not math.isfinite(result) or result < 0:
-        raise ValueError(f"{where}: {name} must be a finite number >= 0, not {value!r}")
+        raise ValueError(f"{name} must be a finite number >= 0, not {value!r}")
     return result
 
 
@@ -339,7 +339,7 @@ def whole_list(value: Any, where: str, name: str) -> list[int]:
     """A candidate list (or one value) of whole numbers >= 1."""
     items = value if isinstance(value, list) else [value]
     if not items:
-        raise ValueError(f"{where}: {name} is an empty list")
+        raise ValueError(f"{name} is an empty list")
     out: list[int] = []
     for item in items:
         number_ = whole(item, where, name)

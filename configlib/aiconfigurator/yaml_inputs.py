@@ -149,7 +149,7 @@ def v1_to_v2(body: dict[str, Any], where: str, findings: list[Finding]) -> dict[
     out = {k: v for k, v in body.items() if k not in V1_MARKERS}
     config = body.get("config") or {}
     if not _mapping(config):
-        raise ValueError(f"{where}: config must be a mapping")
+        raise ValueError("config must be a mapping")
     for key in (
         "nextn",
         "moe_backend",
@@ -159,7 +159,10 @@ def v1_to_v2(body: dict[str, Any], where: str, findings: list[Finding]) -> dict[
     ):
         if key in config:
             out[key] = config[key]
-    profiles = [p for p in (body.get("profiles") or []) if p]
+    raw_profiles = body.get("profiles") or []
+    if not isinstance(raw_profiles, list):
+        raise ValueError(f"profiles must be a list of profile names, not {raw_profiles!r}")
+    profiles = [p for p in raw_profiles if p]
     quant: dict[str, str] = {}
     if profiles:
         modes = PROFILES.get(str(profiles[0]))
@@ -183,7 +186,7 @@ def v1_to_v2(body: dict[str, Any], where: str, findings: list[Finding]) -> dict[
         list_prefix = f"{role}_"
         block = config.get("worker_config" if role == "agg" else f"{role}_worker_config") or {}
         if not _mapping(block):
-            raise ValueError(f"{where}: {role} worker_config must be a mapping")
+            raise ValueError(f"{role} worker_config must be a mapping")
         for key, value in quant.items():
             out.setdefault(prefix + key, value)
         for key, value in block.items():
@@ -329,7 +332,7 @@ def experiment_bodies(
     order = doc.get("exps")
     if isinstance(order, list):
         names = [n for n in order if isinstance(n, str) and n in doc]
-        missing = [n for n in order if n not in doc]
+        missing = [n for n in order if not isinstance(n, str) or n not in doc]
         if missing:
             findings.append(
                 Finding(
@@ -367,7 +370,11 @@ def experiment_bodies(
                 )
             )
             continue
-        flat = v1_to_v2(body, where, findings) if is_v1(body) else dict(body)
+        try:
+            flat = v1_to_v2(body, where, findings) if is_v1(body) else dict(body)
+        except ValueError as error:
+            findings.append(Finding("error", where, "aic-not-an-experiment", f"{error}; skipped"))
+            continue
         unknown = [
             k
             for k in flat

@@ -362,3 +362,126 @@ def test_arbitrary_cells_in_a_real_header_never_escape(cells: list[str], reader:
             assert str(error).startswith("best_config_topn.csv")
             continue
         assert task.task_name == candidate.name
+
+
+_KEYS = st.sampled_from(
+    [
+        "model_name",
+        "model_path",
+        "serving_mode",
+        "system_name",
+        "backend_name",
+        "total_gpus",
+        "isl",
+        "osl",
+        "ttft",
+        "tpot",
+        "concurrency",
+        "worker_config",
+        "prefill_worker_config",
+        "decode_worker_config",
+        "predicted_metrics",
+        "advanced_tuning_config",
+        "tp",
+        "pp",
+        "dp",
+        "moe_tp",
+        "moe_ep",
+        "gemm_quant_mode",
+        "kvcache_quant_mode",
+        "config",
+        "mode",
+        "profiles",
+        "exps",
+        "agg_tp_candidates",
+        "params",
+        "WorkerConfig",
+        "ServiceConfig",
+        "SlaConfig",
+        "inclusive_tpot",
+        "attention_dp",
+        "tp_list",
+        "replica_config",
+    ]
+)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 70_000),
+    st.floats(allow_nan=True),
+    st.sampled_from(
+        [
+            "agg",
+            "disagg",
+            "h200_sxm",
+            "sglang",
+            "trtllm",
+            "fp8",
+            "float16",
+            "Qwen/Qwen3-32B",
+            "QWEN3_32B",
+            "x",
+            "",
+        ]
+    ),
+)
+_DOCS = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=6)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=st.dictionaries(_KEYS, _DOCS, min_size=1, max_size=8))
+def test_arbitrary_yaml_documents_never_escape(doc: dict[str, object]) -> None:
+    import yaml
+
+    text = yaml.safe_dump(doc)
+    try:
+        result = import_upload("doc.yaml", text.encode(), runtime="vllm")
+    except InputError as error:
+        assert str(error).startswith("doc.yaml")
+        assert "not readable as an aiconfigurator file" not in str(error)  # the last resort
+        return
+    for problem in result.findings:
+        assert "not readable as an aiconfigurator file" not in problem.message
+    for candidate in result.candidates:
+        try:
+            task = candidate.task
+        except InputError as error:
+            assert str(error).startswith("doc.yaml")
+            continue
+        assert task.task_name == candidate.name
+
+
+_ROLES = st.sampled_from(
+    [
+        "agg/exp_config.yaml",
+        "agg/top1/generator_config.yaml",
+        "agg/top1/k8s_deploy.yaml",
+        "agg/top1/run_0.sh",
+        "disagg/top1/generator_config.yaml",
+    ]
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(role=_ROLES, doc=st.dictionaries(_KEYS, _DOCS, max_size=6))
+def test_arbitrary_files_inside_a_result_folder(role: str, doc: dict[str, object]) -> None:
+    import yaml
+
+    folder = (
+        Path(__file__).parent.parent / "data" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
+    )
+    with zipfile.ZipFile(io.BytesIO(zip_folder(folder))) as archive:
+        members = {i.filename: archive.read(i) for i in archive.infolist()}
+    target = next(name for name in members if name.endswith(role))
+    members[target] = yaml.safe_dump(doc).encode()
+    result = import_upload("run.zip", _zip(members))
+    for problem in result.findings:
+        assert "not readable as an aiconfigurator file" not in problem.message
+    for candidate in result.candidates:
+        assert candidate.task.task_name == candidate.name
+        assert isinstance(candidate.flag_differences(), list)
+        assert isinstance(candidate.findings, list)
