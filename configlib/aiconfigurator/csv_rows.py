@@ -351,11 +351,19 @@ def read_table(text: str, source: str) -> ResultTable:
     ):
         kind = AGG
     else:
+        separator = next((sep for sep in ";\t|" if sep in stripped[0]), None)
+        if len(stripped) == 1 and separator is not None:
+            raise _fail(
+                source,
+                "not a comma-separated table: aiconfigurator writes commas, this header uses "
+                f"{separator!r} (re-save it as CSV with commas)",
+                1,
+            )
+        shown = ", ".join(name[:40] for name in stripped[:8])
         raise _fail(
             source,
             "not an aiconfigurator result table: the header has neither a tp "
-            f"nor a (d)tp column (it has {', '.join(stripped[:8])}"
-            f"{', ...' if len(stripped) > 8 else ''})",
+            f"nor a (d)tp column (it has {shown}{', ...' if len(stripped) > 8 else ''})",
             1,
         )
     integers, numerics, texts = _spec(kind)

@@ -189,3 +189,25 @@ def test_what_aiconfigurator_cannot_say() -> None:
     assert {"aic-export-dp", "aic-export-quant", "aic-export-targets"} <= codes
     with pytest.raises(ExportError, match=r"system_config\.gpu_type is required"):
         export_exp_yaml(_task(system_config=None))
+
+
+def test_design_yaml_keeps_the_other_sections() -> None:
+    task = _task(
+        parallel_config={"tp": [2, 4], "dp": 2, "attention_dp": True, "moe_ep": 2},
+        quantization_config={"kvcache_quant_mode": "fp8"},
+        memory_config={"mem_fraction_static": 0.85, "max_model_len": 8192},
+        advanced_tuning_config={"enable_prefix_caching": False, "max_prefill_batch_size": 4},
+        benchmark={"traffic_scenarios": ["D(2048,256)"], "num_concurrency": [8, 16]},
+    )
+    [back] = import_upload("d.yaml", export_design_yaml(task).encode()).candidates
+    again = back.task
+    for section in (
+        "parallel_config",
+        "quantization_config",
+        "memory_config",
+        "advanced_tuning_config",
+    ):
+        assert getattr(again, section) == getattr(task, section), section
+    assert again.benchmark.num_concurrency == [8, 16]
+    assert again.system_config == task.system_config
+    assert (again.slo.ttft, again.slo.tpot) == (task.slo.ttft, task.slo.tpot)
