@@ -48,7 +48,6 @@ from configlib.aiconfigurator.spec import (
     MODEL_ENUMS,
     RunSettings,
     Spec,
-    parse_yaml_fast,
 )
 from configlib.aiconfigurator.yaml_inputs import (
     classify,
@@ -58,7 +57,7 @@ from configlib.aiconfigurator.yaml_inputs import (
     settings_from_dirname,
 )
 from configlib.findings import Finding, errors
-from configlib.io import MAX_DOCUMENT_BYTES, InputError, decode, read_text
+from configlib.io import MAX_DOCUMENT_BYTES, InputError, decode, parse_yaml, read_text
 from configlib.vocab import Runtime
 
 _VERSION_LINE = re.compile(r"Loading AIConfigurator version:\s*(\S+)")
@@ -246,7 +245,7 @@ class _Importer:
                     )
         for path in layout.generated:
             try:
-                doc = parse_yaml_fast(self._text(tree, path), tree.display(path))
+                doc = parse_yaml(self._text(tree, path), tree.display(path))
                 spec = generator_spec(doc, tree.display(path))
             except (TypeError, ValueError, KeyError, AttributeError) as error:
                 if not isinstance(error, InputError):
@@ -307,7 +306,7 @@ class _Importer:
         out: dict[str | None, RunSettings] = {}
         for backend, path in result.settings.items():
             try:
-                doc = parse_yaml_fast(self._text(tree, path), tree.display(path))
+                doc = parse_yaml(self._text(tree, path), tree.display(path))
                 settings, notes = run_settings(doc, tree.display(path))
             except (TypeError, ValueError, KeyError, AttributeError) as error:
                 if not isinstance(error, InputError):
@@ -348,7 +347,7 @@ class _Importer:
             if text is None:
                 assert tree is not None
                 text = self._text(tree, path)
-            doc = parse_yaml_fast(text, label)
+            doc = parse_yaml(text, label)
         except InputError as error:
             self.error(error)
             return
@@ -614,7 +613,7 @@ def import_upload(
             label, f"{len(data):,} bytes; the limit for a YAML file is {MAX_DOCUMENT_BYTES:,}"
         )
     importer.result.files.append(label)
-    doc = parse_yaml_fast(text, label)
+    doc = parse_yaml(text, label)
     kind = classify(doc)
     try:
         importer._document(doc, kind, label, filename or label, False)

@@ -18,12 +18,11 @@ import shlex
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from configlib.aiconfigurator.spec import parse_yaml_fast
 from configlib.convert import engine_for, to_flat
 from configlib.engines import get_engine, supported_versions
 from configlib.engines.manifest import render_value
 from configlib.findings import Finding
-from configlib.io import InputError, decode
+from configlib.io import InputError, decode, parse_yaml
 
 if TYPE_CHECKING:
     from configlib.aiconfigurator.candidates import Candidate
@@ -182,7 +181,7 @@ def parse_k8s(text: str, source: str) -> list[WorkerLaunch]:
     block; vLLM workers list ``python3 -m dynamo.vllm`` as the command and the arguments as
     plain container args.
     """
-    parsed = parse_yaml_fast(text, source)
+    parsed = parse_yaml(text, source)
     documents = parsed if isinstance(parsed, list) else [parsed]
     launches: list[WorkerLaunch] = []
     for doc in documents:
@@ -270,7 +269,7 @@ def read_launch(folder: str, files: dict[str, bytes], label: str) -> AicLaunch |
             role = ENGINE_YAMLS.get(path.rsplit("/", 1)[-1])
             if role is None:
                 continue
-            config = parse_yaml_fast(decode(data, f"{label}:{path}"), f"{label}:{path}")
+            config = parse_yaml(decode(data, f"{label}:{path}"), f"{label}:{path}")
             if isinstance(config, dict):
                 target = launch.roles.setdefault(role, WorkerLaunch(role=role))
                 target.engine_config = config

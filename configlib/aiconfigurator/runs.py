@@ -9,9 +9,9 @@ from typing import Any
 
 from configlib.aiconfigurator.folders import FileTree
 from configlib.aiconfigurator.generator_config import inclusive_from_generator
-from configlib.aiconfigurator.spec import BACKENDS, RunSettings, parse_yaml_fast
+from configlib.aiconfigurator.spec import BACKENDS, RunSettings
 from configlib.aiconfigurator.yaml_inputs import run_settings, settings_from_dirname
-from configlib.io import InputError, decode, read_text
+from configlib.io import InputError, decode, parse_yaml, read_text
 
 
 def inclusive_of_run(tree: FileTree, entries: list[Any]) -> tuple[bool, str] | None:
@@ -30,7 +30,7 @@ def inclusive_of_run(tree: FileTree, entries: list[Any]) -> tuple[bool, str] | N
                 if path not in tree.files or row >= table.rows:
                     continue
                 try:
-                    doc = parse_yaml_fast(decode(tree.files[path], path), tree.display(path))
+                    doc = parse_yaml(decode(tree.files[path], path), tree.display(path))
                 except InputError:
                     continue
                 verdict = inclusive_from_generator(
@@ -57,9 +57,7 @@ def sibling_settings(path: Path) -> dict[str | None, RunSettings]:
         backend = name.split("_exp_config")[0] if "_exp_config" in name else None
         if backend is not None and backend not in BACKENDS:
             continue
-        settings, _ = run_settings(
-            parse_yaml_fast(read_text(candidate), str(candidate)), str(candidate)
-        )
+        settings, _ = run_settings(parse_yaml(read_text(candidate), str(candidate)), str(candidate))
         out[backend] = settings.merged(from_name) if from_name else settings
         if candidate.name == "config.yaml" and out:
             break

@@ -11,10 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from configlib.findings import Finding
-from configlib.io import _check_expansion, parse_yaml
 from configlib.vocab import (
     CommQuantMode,
     FMHAQuantMode,
@@ -346,33 +343,3 @@ def whole_list(value: Any, where: str, name: str) -> list[int]:
         if number_ not in out:
             out.append(number_)
     return out
-
-
-_CLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _FastGuardedLoader(_CLoader):  # type: ignore[misc]
-    """libyaml's safe loader with configlib.io's alias-expansion guard."""
-
-    def construct_document(self, node: yaml.Node) -> Any:
-        _check_expansion(node)
-        return super().construct_document(node)
-
-
-def parse_yaml_fast(text: str, source: str) -> Any:
-    """configlib.io.parse_yaml through libyaml: the same alias guard, the same result.
-
-    aiconfigurator's files (exp_config, generator_config, k8s manifests) are long and the
-    pure-Python parser dominated import time. Anything the fast path cannot read is parsed
-    again by parse_yaml, so errors carry its exact message and line.
-    """
-    # Without an alias ("*name") a document cannot expand beyond its own size, which the
-    # file-size limit already bounds; the expansion walk is only needed when aliases occur.
-    loader = _FastGuardedLoader if "*" in text else _CLoader
-    try:
-        documents = list(yaml.load_all(text, Loader=loader))
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return parse_yaml(text, source)
-    if not documents:
-        return parse_yaml(text, source)
-    return documents[0] if len(documents) == 1 else documents
