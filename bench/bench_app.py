@@ -32,12 +32,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from configlib.store import Store  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from configlib.store import Store  # noqa: E402
 from configlib.taskfile import load_task  # noqa: E402
 
-AIC_FOLDER = ROOT / "tests" / "data" / "app" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
+AIC_FOLDER = ROOT / "tests" / "data" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
 PAGE_TARGET_MS = 50.0
 CHART_TARGET_MS = 200.0
 COLD_TARGET_S = 3.0

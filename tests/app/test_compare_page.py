@@ -12,7 +12,7 @@ from configlib.store import Store
 from configlib.ui import keys
 from tests.app.conftest import ROOT, open_page, run_ok
 
-FOLDER = ROOT / "tests" / "data" / "app" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
+FOLDER = ROOT / "tests" / "data" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
 RESULTS = ROOT / "tests" / "data" / "app" / "docker-simple-tune_results.json"
 GENAI_BENCH = (
     ROOT / "tests" / "data" / "app" / "D100_100_text-to-text_num_concurrency_4_time_5s.json"

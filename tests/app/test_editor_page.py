@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from configlib.store import Store
 from streamlit.testing.v1 import AppTest
 
+from configlib.store import Store
 from configlib.ui import keys
 from configlib.ui.editor import EditorState
 from tests.app.conftest import (

@@ -7,13 +7,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from configlib.store import Store
 from streamlit.testing.v1 import AppTest
 
+from configlib.store import Store
 from configlib.ui import keys
 from tests.app.conftest import ROOT, button, open_page, run_ok, select_rows
 
-FOLDER = ROOT / "tests" / "data" / "app" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
+FOLDER = ROOT / "tests" / "data" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
 
 
 def _zip(folder: Path) -> bytes:
@@ -77,10 +77,13 @@ def test_select_all_runnable(uploaded: AppTest) -> None:
 
 def test_target_runtime_applies_to_trtllm_predictions(app: AppTest) -> None:
     at = open_page(app, "import_aic")
-    table = (FOLDER.parent / "trtllm-agg-best_config_topn.csv").read_bytes()
+    table = next(
+        (FOLDER.parent / "trtllm-default-qwen3_32b-h200").rglob("agg/best_config_topn.csv")
+    )
+    table_bytes = table.read_bytes()
     run_ok(
         at.file_uploader(key=keys.IMPORT_UPLOAD).set_value(
-            ("best_config_topn.csv", table, "text/csv")
+            ("best_config_topn.csv", table_bytes, "text/csv")
         )
     )
     frame = at.dataframe[0].value

@@ -243,7 +243,7 @@ def cell(table: Locator, text: str) -> Locator:
     ).first
 
 
-AIC_FOLDER = ROOT / "tests" / "data" / "app" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
+AIC_FOLDER = ROOT / "tests" / "data" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
 
 
 def zip_folder(folder: Path, target: Path) -> Path:
