@@ -56,9 +56,9 @@ def test_create_in_advanced_tab_check_flags_save_reload(app_server: AppServer, p
     expect(page.get_by_role("heading", name="e2e-qwen-sweep")).to_be_visible()
     # A closed section says what it holds, right below it.
     expect(page.get_by_test_id("stCaptionContainer").filter(has_text="tp 2, 4")).to_be_visible()
+    screenshot(page, "editor", for_docs=True)
     expand(page, "Parallel")
     expect(page.get_by_label("tp", exact=True)).to_have_value("2, 4")
-    screenshot(page, "editor", for_docs=True)
 
     nav(page, "Tasks")
     expect(cell(page.get_by_test_id("stDataFrame"), "e2e-qwen-sweep")).to_be_attached()
