@@ -8,7 +8,7 @@ import streamlit as st
 
 from configlib.ui import drafts, tasklist
 from configlib.ui.resources import store
-from configlib.ui.widgets import flash
+from configlib.ui.widgets import flash, lazy_popover
 
 EDITOR = "views/editor.py"
 SORTS = {
@@ -33,8 +33,13 @@ if left.button("New task", type="primary", icon=":material/add:", width="stretch
     drafts.open_new()
     st.switch_page(EDITOR)
 if everything:
-    with middle.popover("Start from an example", icon=":material/auto_awesome:", width="stretch"):
-        tasklist.examples_menu(db, EDITOR)
+    box = lazy_popover(
+        middle, "Start from an example", "tasks.popover:examples", ":material/auto_awesome:",
+        width="stretch",
+    )  # fmt: skip
+    if box is not None:
+        with box:
+            tasklist.examples_menu(db, EDITOR)
 with right.expander("Upload task files (autotuner JSON/YAML or structured form)"):
     tasklist.upload_tasks(db)
 if not everything:

@@ -49,6 +49,9 @@ def test_paging_search_and_sort_run_on_the_server(app: AppTest, db: Store) -> No
     run_ok(at.selectbox(key="tasks.sort").set_value("name"))
     run_ok(at.toggle(key="tasks.desc").set_value(False))
     assert at.dataframe[0].value["name"].tolist()[0] == "task-10"
+    for sort in at.selectbox(key="tasks.sort").options:  # every offered order is one the store has
+        run_ok(at.selectbox(key="tasks.sort").set_value(sort))
+        assert len(at.dataframe[0].value) == 10
 
 
 def test_duplicate_and_delete_the_selected_task(app: AppTest, db: Store) -> None:
