@@ -37,12 +37,7 @@ runtime = runtime_col.selectbox(
     help="sglang or vllm also lists presets usable with any engine",
 )  # fmt: skip
 origin = origin_col.selectbox("Origin", ["all", "system", "user"], key="presets.origin")
-shown = db.list_presets(
-    category=None if category == "any" else category,
-    runtime=None if runtime == "any" else runtime,
-    system=None if origin == "all" else origin == "system",
-    search=search,
-)
+shown = presetpage.matching(summaries, search, category, runtime, origin)
 st.caption(f"{len(shown)} of {len(summaries)} preset(s).")
 picked = st.dataframe(
     pd.DataFrame(presetpage.rows(shown), columns=presetpage.COLUMNS),

@@ -48,6 +48,22 @@ def rows(items: Sequence[PresetSummary]) -> list[dict[str, Any]]:
     ]
 
 
+def matching(
+    items: Sequence[PresetSummary], search: str, category: str, runtime: str, origin: str
+) -> list[PresetSummary]:
+    """The listed presets that pass the page's filters (one database read serves both the
+    category list and the table; a runtime also keeps presets for any runtime)."""
+    needle = search.strip().lower()
+    return [
+        item
+        for item in items
+        if (category == "any" or item.category == category)
+        and (runtime == "any" or item.runtime in (None, runtime))
+        and (origin == "all" or item.is_system == (origin == "system"))
+        and (not needle or needle in item.name.lower() or needle in item.description.lower())
+    ]
+
+
 def start_new() -> None:
     st.session_state[keys.PRESET_DRAFT] = PresetDraft.new()
 

@@ -91,3 +91,27 @@ def test_export_is_offered_for_the_selected_preset(app: AppTest) -> None:
     at = open_page(app, "presets")
     select_rows(at, at.dataframe[0].key or "", [0])
     assert any(d.label == "Export JSON" for d in at.download_button)
+
+
+def test_filters_match_the_store_listing(app: AppTest, db: Store) -> None:
+    from configlib.ui.presetpage import matching
+
+    at = open_page(app, "presets")
+    run_ok(button(at, "New preset").click())
+    run_ok(at.text_input(key="preset.name").set_value("vllm-only"))
+    run_ok(at.segmented_control(key="preset.runtime").set_value("vllm"))
+    set_field(at, "parallel_config.tp", "2", scope="preset")
+    run_ok(button(at, "Save preset").click())
+    everything = db.list_presets()
+    for runtime in ("any", "sglang", "vllm"):
+        for origin in ("all", "system", "user"):
+            expected = db.list_presets(
+                runtime=None if runtime == "any" else runtime,
+                system=None if origin == "all" else origin == "system",
+                search="a",
+            )
+            assert matching(everything, "a", "any", runtime, origin) == expected
+    run_ok(at.selectbox(key="presets.runtime").set_value("vllm"))
+    assert at.dataframe[0].value["name"].tolist() == ["vllm-only"] + [
+        p.name for p in everything if p.runtime is None
+    ]
