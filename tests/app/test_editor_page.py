@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from configlib.store import Store
 from configlib.ui import keys
 from configlib.ui.editor import EditorState
 from tests.app.conftest import (
+    ROOT,
     button,
     edit_table,
     field_value,
@@ -228,3 +231,21 @@ def test_flags_are_added_from_the_release_manifest(app: AppTest) -> None:
     run_ok(button(at, "Add").click())
     assert _table(at) == {"enable-mixed-chunk": "true"}
     assert _draft(at).task.parameters == {"enable-mixed-chunk": [True]}
+
+
+AUTOTUNER_TASKS = sorted((ROOT / "tests" / "data" / "autotuner").glob("examples*/**/*.json"))
+
+
+@pytest.mark.parametrize("path", AUTOTUNER_TASKS, ids=lambda p: p.name)
+def test_every_autotuner_example_opens_in_both_tabs(app: AppTest, db: Store, path: Path) -> None:
+    from configlib.taskfile import load_task
+
+    task, _ = load_task(str(path))
+    db.save_task(task, expected_version=None)
+    at = open_page(app, "editor", task=task.task_name)
+    assert at.title[0].value == task.task_name
+    for group in ("parallel_config", "benchmark", "slo", "optimization"):
+        open_section(at, group)
+    open_tab(at, "Expert mode")
+    shown = dict(zip(at.data_editor[0].value["flag"], at.data_editor[0].value["from"], strict=True))
+    assert set(shown) == set(db.get_task(task.task_name).task.parameters)
