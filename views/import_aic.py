@@ -87,7 +87,7 @@ picked = st.dataframe(
         **{
             title: st.column_config.NumberColumn(format="%.1f")
             for _, title in PREDICTED_COLUMNS
-            if title != "concurrency"
+            if title not in ("concurrency", "replicas")
         },
         "runnable": st.column_config.CheckboxColumn(
             help="False: the autotuner cannot launch this layout (disaggregated, cp > 1); the "
