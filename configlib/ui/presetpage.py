@@ -15,6 +15,7 @@ from configlib.io import InputError, decode, dump_document
 from configlib.model import STRUCTURED_SECTIONS
 from configlib.ui import keys, widgets
 from configlib.ui.editor import EditorState
+from configlib.ui.fields import render_value
 from configlib.ui.presetting import ANY_RUNTIME, PresetDraft, build_preset, preset_findings
 from configlib.ui.widgets import set_flash
 
@@ -309,7 +310,7 @@ def apply_panel(db: Store, state: EditorState) -> None:
         result = db.apply_presets(state.task, chosen, strategy)
         if result.conflicts:
             st.markdown(f"**{len(result.conflicts)} conflict(s)**")
-            st.dataframe(pd.DataFrame([c.as_dict() for c in result.conflicts]), hide_index=True)
+            st.markdown("\n".join(conflict_line(c) for c in result.conflicts))
         else:
             st.caption("No conflicts.")
         for finding in result.findings:
@@ -321,6 +322,20 @@ def apply_panel(db: Store, state: EditorState) -> None:
             on_click=_apply,
             args=(state, result, strategy),
         )
+
+
+def _values(values: Sequence[Any]) -> str:
+    return ", ".join(render_value(v) for v in values) if values else "nothing"
+
+
+def conflict_line(conflict: Any) -> str:
+    """One conflict as a list item: what it was, what came in, what it is now and who won."""
+    winner = f", **{conflict.won_by}** wins" if conflict.won_by else ""
+    return (
+        f"- `{conflict.parameter}`: {_values(conflict.before)} ({conflict.before_from}) + "
+        f"{_values(conflict.incoming)} ({conflict.incoming_from}) → "
+        f"**{_values(conflict.after)}**{winner}. {conflict.reason}"
+    )
 
 
 def _apply(state: EditorState, result: Any, strategy: str) -> None:

@@ -193,8 +193,12 @@ def test_apply_presets_shows_conflicts_before_applying(app: AppTest, db: Store) 
     at = open_page(app, "editor", task=name)
     open_popover(at, "apply")
     run_ok(at.multiselect(key="editor.apply_names").set_value(["Low Latency", "Balanced"]))
-    frames = [d.value for d in at.dataframe if "parameter" in d.value.columns]
-    assert frames and "parallel_config.tp" in frames[0]["parameter"].tolist()
+    listed = "\n".join(m.value for m in at.markdown)
+    assert "conflict(s)" in listed
+    tp_line = next(
+        line for line in listed.splitlines() if line.startswith("- `parallel_config.tp`")
+    )
+    assert "2, 4 (task qwen3-32b-h200-sglang)" in tp_line and "Low Latency" in tp_line
     before = db.get_task(name).task
     run_ok(at.radio(key="editor.apply_strategy").set_value("last_wins"))
     run_ok(button(at, "Apply to this task").click())
