@@ -37,12 +37,17 @@ class MetricDef:
     """One aligned metric: what is compared, in which unit, and for what scope."""
 
     key: str
+    """Name of the aligned metric, ending in its unit (ttft_ms)."""
     label: str
+    """What people call it (TTFT)."""
     unit: str
+    """Unit every value of it is converted to before comparing."""
     scope: str
     """request, replica (one server), gpu or user."""
     higher_is_better: bool
+    """True for throughputs, False for latencies."""
     doc: str
+    """One sentence: what is measured."""
 
 
 #: The metrics compared, in display order.
@@ -150,10 +155,15 @@ class Value:
     """One number, aligned to a METRICS definition, with where it came from."""
 
     metric: str
+    """The aligned metric (a METRICS key)."""
     value: float
+    """In the metric's unit."""
     kind: Kind
+    """prediction or measurement."""
     source: str
+    """The file (and row or run) it came from."""
     note: str = ""
+    """How it was aligned (unit conversion, TPOT definition), when it was."""
 
 
 def _number(value: Any) -> float | None:
@@ -366,14 +376,23 @@ class ComparisonRow:
     """One metric, predicted and measured, in one definition."""
 
     metric: str
+    """The aligned metric (a METRICS key)."""
     label: str
+    """What people call it (TTFT)."""
     unit: str
+    """Unit of both values (ms, tokens/s ...)."""
     predicted: float | None
+    """aiconfigurator's value in ``unit``; None when it predicted none."""
     measured: float | None
+    """The measured value in ``unit``; None when nothing was measured."""
     error_pct: float | None
+    """(predicted - measured) / measured x 100, in percent."""
     prediction_source: str
+    """File and row of the prediction."""
     measurement_source: str
+    """File (and run) of the measurement."""
     notes: list[str] = field(default_factory=list)
+    """How either value was aligned."""
 
 
 def error_pct(predicted: float | None, measured: float | None) -> float | None:
@@ -432,7 +451,9 @@ class SLOLine:
     """A target drawn on the Pareto chart: a minimum tokens/s/user from a TPOT target."""
 
     tokens_per_s_per_user: float
+    """The least output tokens/s one request may see (1000 / TPOT target in ms)."""
     label: str
+    """The target as people state it: TPOT <= 30 ms."""
     origins: tuple[str, ...] = ()
     """Where the target comes from (aiconfigurator's run, a task's SLO)."""
 

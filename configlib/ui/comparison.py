@@ -35,14 +35,19 @@ class Measurement:
     """One measured configuration of a task."""
 
     label: str
+    """How the table names it: experiment, scenario, concurrency."""
     parameters: Mapping[str, Any]
     """The grid point that ran (flag -> value)."""
     metrics: Mapping[str, Any]
+    """The measured values, named with their units."""
     source: str
     """The results file it was imported from."""
     concurrency: int | None = None
+    """Requests in flight during the run."""
     scenario: str | None = None
+    """genai-bench traffic scenario, e.g. D(4000,1000)."""
     time_unit: str = "s"
+    """Unit of raw genai-bench latencies (s unless the file says ms)."""
 
 
 @dataclass
@@ -50,8 +55,11 @@ class Subject:
     """A task or an imported candidate, with its measured results."""
 
     name: str
+    """How the comparison names it."""
     task: TaskConfig
+    """The task (its metadata carries the predictions and their source)."""
     measurements: list[Measurement] = field(default_factory=list)
+    """Its measured results."""
 
     @property
     def source(self) -> Mapping[str, Any]:

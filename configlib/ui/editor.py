@@ -35,7 +35,9 @@ class StoredRef:
     """The stored task a draft was loaded from: saving needs its version."""
 
     name: str
+    """The stored task's name."""
     version: int
+    """The version loaded: saving expects it."""
 
 
 @dataclass
@@ -43,6 +45,7 @@ class EditorState:
     """One draft in the task editor."""
 
     task: TaskConfig
+    """The draft: always a valid task, with its full regenerated flags."""
     raw: dict[str, fields.Raw]
     """Form widget values by field path, as typed."""
     errors: dict[str, str] = field(default_factory=dict)
@@ -52,12 +55,15 @@ class EditorState:
     notes: list[Finding] = field(default_factory=list)
     """What the last sync between the tabs had to say (a flag that could not be lifted ...)."""
     stored: StoredRef | None = None
+    """The stored task the draft came from; None for a new task."""
     revision: int = 0
     """Bumps on every change of the draft (the expert table restarts from the new flags)."""
     form_revision: int = 0
     """Bumps when the form values were replaced from outside the form (push them to widgets)."""
     dirty: bool = False
+    """True once anything changed since it was loaded or saved."""
     _engine: tuple[tuple[int, int], Engine] | None = field(default=None, repr=False, compare=False)
+    """The draft's engine release, worked out once per revision."""
 
     # ---- construction ------------------------------------------------------------------------
 
@@ -245,19 +251,27 @@ class Summary:
     """What the editor's side panel shows for one draft."""
 
     engine: str
+    """The release the flags were generated for (SGLang 0.5.23)."""
     findings: dict[str, list[Finding]]
     """Findings grouped by the field they are about, errors first."""
     error_count: int
+    """Findings that block saving."""
     warning_count: int
+    """Findings that do not."""
     parameters: list[dict[str, str]]
+    """Every flag with its values and the field it comes from."""
     grid_size: int
+    """Combinations in the flag grid."""
     runs: int
     """Experiments the autotuner runs: the grid, cut to max_iterations for grid search."""
     truncated: bool
+    """True when grid search stops before the end of the grid."""
     skipped: tuple[str, ...]
     """Flags left out of the grid (bayesian/random ranges, empty lists)."""
     commands: list[str]
+    """The first grid points as launch commands."""
     predictions: list[dict[str, Any]]
+    """aiconfigurator's predictions, labelled with their units."""
 
 
 def field_of(path: str) -> str:

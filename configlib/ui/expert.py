@@ -37,10 +37,15 @@ class FlagInfo:
     base: str | None
     """Value type: int, float, str, json, ... (None: a switch or untyped)."""
     switch: bool
+    """True when the flag takes no value (true passes it, false leaves it out)."""
     choices: tuple[str, ...] | None
+    """Values the release accepts, when it limits them."""
     default: Any
+    """The parser's default."""
     deprecated: bool
+    """True when the release marks the flag deprecated."""
     aliases: tuple[str, ...]
+    """Other spellings the parser accepts, without dashes."""
 
     def describe(self) -> str:
         """One line: type, choices and default."""
@@ -242,7 +247,9 @@ class ParsedRows:
     """Parameters read from rows, and the rows that could not be read (kept as typed)."""
 
     parameters: dict[str, Any]
+    """Flag -> candidate values, from every readable row."""
     bad: list[dict[str, str]]
+    """Rows that could not be read, as typed, each with an ``error``."""
 
 
 def parameters_from_rows(rows: Iterable[Mapping[str, Any]], engine: Engine) -> ParsedRows:

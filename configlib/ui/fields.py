@@ -40,14 +40,21 @@ class FieldSpec:
     path: str
     """Dotted path in TaskConfig, e.g. parallel_config.tp or slo.ttft.threshold."""
     label: str
+    """The field name, with its unit: max_model_len (tokens)."""
     help: str
+    """The field's docstring."""
     kind: Kind
+    """How the widget value is read: int, float, bool, choice, text, texts or json."""
     multiple: bool
     """True for candidate lists (several values become several grid points)."""
     choices: tuple[str, ...] = ()
+    """Allowed values (vocabulary members, system names), when closed."""
     unit: str | None = None
+    """From the field's json_schema_extra."""
     required: bool = False
+    """True when the model requires a value."""
     default: Any = None
+    """The model's default (shown as a placeholder)."""
 
     @property
     def name(self) -> str:
@@ -86,9 +93,13 @@ class FieldGroup:
     """One form section: a structured section, model, optimization, benchmark or SLO."""
 
     key: str
+    """Where the section sits in TaskConfig (parallel_config, slo ...); task for the header."""
     title: str
+    """Shown on the section."""
     help: str
+    """The section model's docstring."""
     fields: tuple[FieldSpec, ...]
+    """The section's fields, in declaration order."""
 
 
 # ---- Describing model fields -----------------------------------------------------------------

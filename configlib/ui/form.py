@@ -164,7 +164,9 @@ class FormResult:
     """The task the form describes, and an error per field that was not applied."""
 
     task: TaskConfig
+    """The task with every section the form describes."""
     errors: dict[str, str]
+    """Field path -> why its typed value was not applied."""
 
 
 def _set(data: dict[str, Any], parts: list[str], value: Any) -> None:

@@ -34,8 +34,11 @@ class Created:
     """What happened to one task of a creation run."""
 
     name: str
+    """The task name used (made unique against the store)."""
     ok: bool
+    """True when the task was saved."""
     message: str
+    """What happened."""
 
 
 @dataclass
@@ -43,14 +46,21 @@ class ImportSession:
     """One uploaded file and what was read from it."""
 
     filename: str
+    """The uploaded file's name."""
     data: bytes = field(repr=False)
+    """Its bytes, kept to read it again for another target runtime."""
     digest: str
+    """SHA-256 of the bytes: the same upload is read once."""
     runtime: str | None = None
     """Target runtime for candidates whose backend the autotuner cannot run (trtllm)."""
     include_pareto: bool = False
+    """Also list every pareto.csv row, not only the top N."""
     result: ImportResult | None = None
+    """What the importer found; None when it refused the file."""
     error: str | None = None
+    """Why the file was refused."""
     created: list[Created] = field(default_factory=list)
+    """The outcome of the last creation run, task by task."""
 
     @classmethod
     def read(

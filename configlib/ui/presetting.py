@@ -83,14 +83,23 @@ class PresetDraft:
     """A preset being created or edited."""
 
     editor: EditorState
+    """The preset's sections and flags, edited as a carrier task."""
     name: str
+    """Preset name (fixed once stored: duplicate to rename)."""
     description: str = ""
+    """Free text."""
     category: str = ""
+    """Grouping shown in lists (memory, performance ...)."""
     runtime: str = ANY_RUNTIME
+    """sglang, vllm or any."""
     metadata: dict[str, Any] = field(default_factory=dict)
+    """Kept as loaded (author, tags, where it was imported from)."""
     stored_name: str | None = None
+    """The stored preset being edited; None for a new one."""
     version: int | None = None
+    """Its stored version, for the stale-save check."""
     is_system: bool = False
+    """True for shipped, read-only presets."""
 
     @classmethod
     def new(cls) -> PresetDraft:

@@ -60,9 +60,13 @@ class Example:
     """One example task file: its task, or why it could not be read."""
 
     path: Path
+    """The example file."""
     task: TaskConfig | None
+    """Its task, or None when it could not be read."""
     problem: str = ""
+    """Why it could not be read."""
     notes: tuple[Finding, ...] = ()
+    """What reading it had to say (renamed keys ...)."""
 
 
 @st.cache_data(show_spinner=False)
