@@ -92,7 +92,7 @@ class MeasuredResult(BaseModel):
     """failed: the experiment produced no measurements (``error_message`` says why)."""
     experiment_id: int | None = None
     """The autotuner's 1-based experiment number within its task."""
-    scenario: str | None = None
+    scenario: str | None = Field(None, max_length=255)
     """genai-bench traffic scenario, e.g. D(100,100)."""
     concurrency: int | None = Field(None, ge=1)
     """Requests in flight during the run (genai-bench --num-concurrency)."""
@@ -239,10 +239,23 @@ def run_record(
     if run.get("iteration_type") in (None, "num_concurrency"):
         concurrency = positive_int(run.get("num_concurrency"))
     scenario = run.get("scenario")
+    if scenario is not None:
+        scenario = str(scenario)
+        if len(scenario) > 255:
+            findings.append(
+                Finding(
+                    "warning",
+                    f"{where}.scenario",
+                    "too-long",
+                    "scenario is longer than 255 characters; kept in context only",
+                )
+            )
+            run_context["scenario"] = scenario
+            scenario = None
     return MeasuredResult(
         **base,
         metrics=run_metrics(run, where, findings, time_unit=time_unit, gpus=gpus),
-        scenario=str(scenario) if scenario is not None else None,
+        scenario=scenario,
         concurrency=concurrency,
         context=run_context,
     )

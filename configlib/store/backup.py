@@ -233,11 +233,8 @@ def import_all(db: Database, data: Any, *, replace: bool = False) -> BackupRepor
         wanted = sorted({owner for owner, _, _ in results})
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            ids.update(
-                session.execute(select(TaskRow.name, TaskRow.id).where(TaskRow.name.in_(chunk)))
-                .tuples()
-                .all()
-            )
+            found = session.execute(select(TaskRow.name, TaskRow.id).where(TaskRow.name.in_(chunk)))
+            ids.update((name, task_id) for name, task_id in found)
         result_rows = [
             {**result_columns(record), "task_id": ids[owner], "imported_at": stamp}
             for owner, record, stamp in results

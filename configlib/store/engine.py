@@ -22,10 +22,18 @@ from typing import Any, cast
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, CursorResult, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DataError,
+    DBAPIError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+)
 from sqlalchemy.orm import Session
 
-from configlib.store.errors import StoreUnavailable
+from configlib.store.errors import InvalidData, StoreUnavailable
 
 #: Seconds a write waits for a lock, or a connection attempt for the server, before failing.
 DEFAULT_TIMEOUT_S = 10.0
@@ -178,10 +186,14 @@ class Database:
         """Turn a locked, refused or broken connection into ``StoreUnavailable``."""
         try:
             yield
-        except OperationalError as error:
+        except (OperationalError, InterfaceError) as error:
             raise StoreUnavailable(self.describe(error)) from None
+        except DataError as error:
+            raise InvalidData(f"the database refused a value: {self.describe(error)}") from None
         except DBAPIError as error:
-            if error.connection_invalidated:
+            # The bare DatabaseError class is what SQLite raises for a file that is not a
+            # database or is damaged; its subclasses (integrity, programming) are ours to handle.
+            if error.connection_invalidated or type(error) is DatabaseError:
                 raise StoreUnavailable(self.describe(error)) from None
             raise
 

@@ -52,6 +52,8 @@ SUMMARY_COLUMNS = (
     "config_format",
     "search_text",
 )
+#: Longest values of the task's string columns.
+_TASK_LIMITS = {"runtime_image_tag": 255, "engine_version": 64, "serving_runtime_name": 255}
 PRESET_FIELDS: tuple[tuple[str, str], ...] = (
     ("description", "description"),
     ("category", "category"),
@@ -137,6 +139,13 @@ def prepare_task(task: TaskConfig, *, regenerate: bool = True) -> PreparedTask:
         columns[column] = data.get(name)
     columns["description"] = task.description
     columns["autotuner_fields"] = data.get("autotuner_fields", {})
+    for column, limit in _TASK_LIMITS.items():
+        value = columns.get(column)
+        if isinstance(value, str) and len(value) > limit:
+            raise InvalidData(
+                f"task {task.task_name!r}: {column} is {len(value)} characters; "
+                f"the limit is {limit}"
+            )
     columns.update(task_summary(task, engine))
     return PreparedTask(task, findings, columns)
 
