@@ -185,7 +185,7 @@ def preset_settings(
     as_task = _as_task(preset, task)
     if preset.runtime is not None and preset.runtime != task.base_runtime:
         moved, notes = retarget(as_task, task.base_runtime, task.engine_version)
-        findings.extend(notes)
+        findings.extend(f for f in notes if f.code != "default-image")
         leftovers = [k for k in moved.parameters if engine.manifest.lookup_lenient(k) is None]
         if leftovers:
             findings.append(
