@@ -39,9 +39,9 @@ NAMING_CONVENTION = {
 #: The largest grid size stored; bigger grids are stored as this (BIGINT's maximum).
 MAX_STORED_GRID = 2**63 - 1
 #: Characters of the model name kept in the summary column (an index entry has a size limit).
-MODEL_SUMMARY_CHARS = 512
+MODEL_SUMMARY_CHARS = 256
 #: Characters of the lower-cased name + model kept for searching.
-SEARCH_TEXT_CHARS = 1024
+SEARCH_TEXT_CHARS = 320
 #: Columns ``list_tasks`` sorts by; each has an index that also covers the filters.
 SORT_COLUMNS = (
     "name",
@@ -89,7 +89,7 @@ class TaskRow(Base):
     """The task's task_name."""
     # Summary, computed from the task when it is saved (listing never parses JSON).
     model_name: Mapped[str] = mapped_column(String(MODEL_SUMMARY_CHARS))
-    """model.id_or_path, cut to 512 characters."""
+    """model.id_or_path, cut to 256 characters (an index entry has a size limit)."""
     base_runtime: Mapped[str] = mapped_column(String(16))
     """sglang or vllm."""
     engine_release: Mapped[str] = mapped_column(String(32))
@@ -133,13 +133,16 @@ class TaskRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     """1 on creation, +1 on every save; saves name the version they started from."""
 
-    # One index per sort order, each covering the filters (runtime, search), so a page is read
-    # from the index alone and stops after the page's rows.
+    # One index per sort order, each covering the filters (runtime, search) and the id, so a
+    # page is read from the index alone and stops after the page's rows (PostgreSQL needs id
+    # in the index for that; SQLite has it anyway). Ties sort by search_text, which starts
+    # with the lower-cased name: name order ignores case.
     __table_args__ = tuple(
         Index(
             f"ix_tasks_list_{column}",
-            column,
-            *(c for c in ("name", "base_runtime", "search_text") if c != column),
+            *dict.fromkeys(
+                [column if column != "name" else "search_text", "search_text", "base_runtime", "id"]
+            ),
         )
         for column in SORT_COLUMNS
     )

@@ -23,9 +23,9 @@ T = TypeVar("T")
 MAX_PAGE_SIZE = 1000
 #: Sort names accepted besides the column names.
 SORT_ALIASES = {"model": "model_name", "runtime": "base_runtime"}
-#: With at most this many matches, SQLite finds them through the runtime index and sorts;
-#: with more, it walks the sort order's index and stops after the page.
-_FEW_MATCHES = 500
+#: Up to this many matching tasks are found in one pass and sorted by id lookups; beyond it,
+#: the page is read in order from the sort column's covering index.
+_FEW_MATCHES = 1000
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class TaskSummary:
 
     name: str
     model: str
-    """model.id_or_path (cut to 512 characters)."""
+    """model.id_or_path (cut to 256 characters)."""
     runtime: str
     engine_release: str
     """Engine release the parameters were generated for."""
@@ -148,24 +148,39 @@ def list_tasks(
         search_filter.append(TaskRow.search_text.like(_like_pattern(search.strip()), escape="\\"))
     exact_runtime = [TaskRow.base_runtime == runtime_value] if runtime_value else []
     sort_column = getattr(TaskRow, column_name)
-    order = [sort_column.desc(), TaskRow.name.desc()] if descending else [sort_column, TaskRow.name]
+    # search_text starts with the lower-cased name, so it orders names ignoring case; with
+    # base_runtime and id the order is total and exactly that of the covering index.
+    ties = [TaskRow.search_text, TaskRow.base_runtime, TaskRow.id]
+    order = ties if column_name == "name" else [sort_column, *ties]
+    order = list({column.key: column for column in order}.values())
+    if descending:
+        order = [column.desc() for column in order]
+    offset = page * page_size
     with db.read() as session:
-        count = select(func.count()).select_from(TaskRow).where(*exact_runtime, *search_filter)
-        total = session.execute(count).scalar_one()
-        offset = page * page_size
+        # One pass that stops after _FEW_MATCHES + 1 matches: when the filters match few tasks
+        # it finds them all (and the page is sorted from those rows alone); when they match
+        # many it stops early, and the count and the page each walk one covering index.
+        probe = select(TaskRow.id).where(*exact_runtime, *search_filter).limit(_FEW_MATCHES + 1)
+        if db.dialect == "postgresql":
+            # An order the name index gives keeps PostgreSQL on an index-only scan; unordered,
+            # it expects to stop early and reads the whole table instead.
+            probe = probe.order_by(*ties)
+        found = list(session.execute(probe).scalars())
+        if len(found) <= _FEW_MATCHES:
+            total = len(found)
+            candidates: list[ColumnElement[bool]] = [TaskRow.id.in_(found)]
+        else:
+            count = select(func.count()).select_from(TaskRow).where(*exact_runtime, *search_filter)
+            total = session.execute(count).scalar_one()
+            candidates = [*exact_runtime, *search_filter]
+            if runtime_value and db.dialect == "sqlite":
+                # An expression hides base_runtime from SQLite's planner, which then walks the
+                # sort order's covering index instead of sorting every task of that runtime.
+                candidates = [TaskRow.base_runtime.concat("") == runtime_value, *search_filter]
         if offset >= total:
             return Page([], total, page, page_size)
-        runtime_filter: list[ColumnElement[bool]] = list(exact_runtime)
-        if runtime_value and db.dialect == "sqlite" and total > _FEW_MATCHES:
-            # An expression hides base_runtime from SQLite's planner, which then walks the
-            # sort order's covering index instead of sorting every row of that runtime.
-            runtime_filter = [TaskRow.base_runtime.concat("") == runtime_value]
         ids_query = (
-            select(TaskRow.id)
-            .where(*runtime_filter, *search_filter)
-            .order_by(*order)
-            .limit(page_size)
-            .offset(offset)
+            select(TaskRow.id).where(*candidates).order_by(*order).limit(page_size).offset(offset)
         )
         ids = list(session.execute(ids_query).scalars())
         rows = session.execute(select(TaskRow.id, *_SUMMARY_COLUMNS).where(TaskRow.id.in_(ids)))

@@ -147,12 +147,20 @@ def test_runtime_filter_and_search_combine(listed: Store) -> None:
     ["name", "model", "runtime", "gpus_needed", "grid_size", "source", "created_at", "updated_at"],
 )
 @pytest.mark.parametrize("descending", [False, True])
-def test_sorting_orders_by_the_column_then_name(listed: Store, sort: str, descending: bool) -> None:
+def test_sorting_orders_by_the_column_then_name_ignoring_case(
+    listed: Store, sort: str, descending: bool
+) -> None:
     items = listed.list_tasks(sort=sort, descending=descending).items
-    attribute = {"model": "model", "runtime": "runtime"}.get(sort, sort)
-    keys = [(getattr(item, attribute), item.name) for item in items]
+    keys = [(getattr(item, sort) if sort != "name" else "", item.name.lower()) for item in items]
     assert keys == sorted(keys, reverse=descending)
     assert len(items) == 5
+
+
+def test_name_order_ignores_case(store: Store, make_task) -> None:
+    for name in ("beta", "Alpha", "alpha2", "Zeta"):
+        store.save_task(make_task(name), expected_version=None)
+    ordered = [s.name for s in store.list_tasks(sort="name", descending=False).items]
+    assert ordered == ["Alpha", "alpha2", "beta", "Zeta"]
 
 
 def test_paging_returns_every_item_once(listed: Store) -> None:

@@ -50,14 +50,14 @@ def upgrade() -> None:
         "tasks",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
-        sa.Column("model_name", sa.String(length=512), nullable=False),
+        sa.Column("model_name", sa.String(length=256), nullable=False),
         sa.Column("base_runtime", sa.String(length=16), nullable=False),
         sa.Column("engine_release", sa.String(length=32), nullable=False),
         sa.Column("gpus_needed", sa.Integer(), nullable=True),
         sa.Column("grid_size", sa.BigInteger(), nullable=False),
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column("config_format", sa.String(length=16), nullable=False),
-        sa.Column("search_text", sa.String(length=1024), nullable=False),
+        sa.Column("search_text", sa.String(length=320), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("deployment_mode", sa.String(length=16), nullable=False),
         sa.Column("runtime_image_tag", sa.String(length=255), nullable=True),
@@ -86,37 +86,37 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("tasks", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_tasks_list_base_runtime", ["base_runtime", "name", "search_text"], unique=False
+            "ix_tasks_list_base_runtime", ["base_runtime", "search_text", "id"], unique=False
         )
         batch_op.create_index(
             "ix_tasks_list_created_at",
-            ["created_at", "name", "base_runtime", "search_text"],
+            ["created_at", "search_text", "base_runtime", "id"],
             unique=False,
         )
         batch_op.create_index(
             "ix_tasks_list_gpus_needed",
-            ["gpus_needed", "name", "base_runtime", "search_text"],
+            ["gpus_needed", "search_text", "base_runtime", "id"],
             unique=False,
         )
         batch_op.create_index(
             "ix_tasks_list_grid_size",
-            ["grid_size", "name", "base_runtime", "search_text"],
+            ["grid_size", "search_text", "base_runtime", "id"],
             unique=False,
         )
         batch_op.create_index(
             "ix_tasks_list_model_name",
-            ["model_name", "name", "base_runtime", "search_text"],
+            ["model_name", "search_text", "base_runtime", "id"],
             unique=False,
         )
         batch_op.create_index(
-            "ix_tasks_list_name", ["name", "base_runtime", "search_text"], unique=False
+            "ix_tasks_list_name", ["search_text", "base_runtime", "id"], unique=False
         )
         batch_op.create_index(
-            "ix_tasks_list_source", ["source", "name", "base_runtime", "search_text"], unique=False
+            "ix_tasks_list_source", ["source", "search_text", "base_runtime", "id"], unique=False
         )
         batch_op.create_index(
             "ix_tasks_list_updated_at",
-            ["updated_at", "name", "base_runtime", "search_text"],
+            ["updated_at", "search_text", "base_runtime", "id"],
             unique=False,
         )
 
