@@ -190,18 +190,28 @@ def measure(
         with store.db.read() as session:
             session.execute(text("SELECT 1")).scalar_one()
 
-    searches = [f"{rng.choice(FAMILIES)}-{rng.choice(SIZES)}b" for _ in range(20)]
-    searches += [rng.choice(names)[-6:-2] for _ in range(10)]  # digits: few matches
+    # A substring matching ~10% of the tasks, one matching ~1%, one matching a few dozen.
+    searches = {
+        "common": [rng.choice(FAMILIES) for _ in range(20)],
+        "family and size": [f"{rng.choice(FAMILIES)}-{rng.choice(SIZES)}b" for _ in range(20)],
+        "rare": [rng.choice(names)[-6:-2] for _ in range(20)],
+    }
+
+    def lister(kind: str) -> Callable[[], None]:
+        def page() -> None:
+            store.list_tasks(
+                search=rng.choice(searches[kind]),
+                runtime=rng.choice(["sglang", "vllm"]),
+                sort=rng.choice(SORTS),
+                descending=rng.random() < 0.5,
+                page=rng.randrange(3),
+                page_size=50,
+            )
+
+        return page
 
     def page() -> None:
-        store.list_tasks(
-            search=rng.choice(searches),
-            runtime=rng.choice(["sglang", "vllm"]),
-            sort=rng.choice(SORTS),
-            descending=rng.random() < 0.5,
-            page=rng.randrange(3),
-            page_size=50,
-        )
+        lister(rng.choice(list(searches)))()
 
     def get() -> None:
         store.get_task(rng.choice(names))
@@ -223,6 +233,7 @@ def measure(
     results = {
         "baseline SELECT 1": percentiles(timed(baseline, repeat)),
         "list one page": percentiles(timed(page, repeat)),
+        **{f"  search: {kind}": percentiles(timed(lister(kind), repeat // 3)) for kind in searches},
         "get one task": percentiles(timed(get, repeat)),
     }
     timed(save, repeat)

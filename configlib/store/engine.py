@@ -104,7 +104,12 @@ def _sqlite_engine(url: URL, timeout: float) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # synchronous stays FULL (the default): a commit is on disk before save returns,
+        # which costs an fsync (~4 ms here) and is worth it for a shared database.
+        # Listing scans covering indexes of ~10 MB per 100k tasks: read them from a memory map
+        # and a page cache that holds them, instead of a read() call per 4 KiB page.
+        cursor.execute(f"PRAGMA mmap_size={256 * 1024 * 1024}")
+        cursor.execute(f"PRAGMA cache_size=-{16 * 1024}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
