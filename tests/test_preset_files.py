@@ -20,7 +20,7 @@ from configlib.preset_files import (
 )
 from configlib.presets import Preset, system_presets
 
-DATA = Path(__file__).parent / "data" / "autotuner"
+DATA = Path(__file__).parent / "data" / "autotuner-presets"
 
 
 def test_the_autotuners_one_line_export_gets_its_runtime_back() -> None:

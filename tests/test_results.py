@@ -20,7 +20,7 @@ from configlib.results import (
 )
 
 DATA = Path(__file__).parent / "data"
-RUN_A = DATA / "autotuner/results/docker-simple-tune_results.json"
+RUN_A = DATA / "autotuner-results/docker-simple-tune_results.json"
 PINNED = DATA / "genai-bench/pinned-a11575b"
 RELEASE = DATA / "genai-bench/release-0.0.5"
 
@@ -65,7 +65,7 @@ def test_every_metric_name_is_documented_with_a_unit() -> None:
 
 
 def test_a_failed_experiment_is_a_failed_record() -> None:
-    read = read_results(DATA / "autotuner/results/simple-tune_results.json")
+    read = read_results(DATA / "autotuner-results/simple-tune_results.json")
     (record,) = read.records
     assert (record.status, record.metrics) == ("failed", {})
     assert record.error_message == "InferenceService did not become ready in time"

@@ -14,7 +14,7 @@ from configlib.cli import main
 from configlib.io import InputError
 from configlib.store import Store
 
-DATA = Path(__file__).parent.parent / "data" / "autotuner"
+DATA = Path(__file__).parent.parent / "data"
 
 TASKS_DDL = """
 CREATE TABLE tasks (
@@ -102,6 +102,13 @@ def _json(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
+def _mode(task: dict[str, Any]) -> str:
+    """The mode the autotuner's API would have stored: docker unless the task is an OME one."""
+    if task.get("deployment_mode"):
+        return str(task["deployment_mode"])
+    return "docker" if task["base_runtime"] in {"sglang", "vllm"} else "ome"
+
+
 def build_autotuner_db(path: Path, *, runtime_column: bool = True) -> Path:
     """An autotuner database holding its example tasks, the run of docker_task.json, its four
     seed presets and two user presets."""
@@ -111,7 +118,7 @@ def build_autotuner_db(path: Path, *, runtime_column: bool = True) -> Path:
         PRESETS_DDL.format(runtime="runtime VARCHAR(50)," if runtime_column else "")
     )
     for number, name in enumerate(EXAMPLES, start=1):
-        task = json.loads((DATA / "examples" / name).read_text())
+        task = json.loads((DATA / "autotuner" / "examples" / name).read_text())
         connection.execute(
             "INSERT INTO tasks (id, task_name, description, status, model_config, base_runtime,"
             " runtime_image_tag, parameters, optimization_config, benchmark_config, slo_config,"
@@ -131,12 +138,12 @@ def build_autotuner_db(path: Path, *, runtime_column: bool = True) -> Path:
                 _json(task.get("slo")),
                 _json(task.get("quant_config")),
                 _json(task.get("parallel_config")),
-                task.get("deployment_mode", "docker"),
+                _mode(task),
                 _json({"checkpoint": {"iteration": 2}}),
                 "2025-10-24 10:00:00",
             ),
         )
-    run = json.loads((DATA / "results" / "docker-simple-tune_results.json").read_text())
+    run = json.loads((DATA / "autotuner-results" / "docker-simple-tune_results.json").read_text())
     for row_id, experiment in enumerate(run["all_results"], start=1):
         connection.execute(
             "INSERT INTO experiments (id, task_id, experiment_id, parameters, status, metrics,"
@@ -162,7 +169,8 @@ def build_autotuner_db(path: Path, *, runtime_column: bool = True) -> Path:
         " VALUES (4, 1, 4, '{}', 'DEPLOYING')"
     )
     presets = [
-        (item["preset"], True) for item in json.loads((DATA / "seed_presets.json").read_text())
+        (item["preset"], True)
+        for item in json.loads((DATA / "autotuner-presets" / "seed_presets.json").read_text())
     ]
     presets.append(
         (

@@ -33,7 +33,7 @@ def _fill(store: Store, make_task) -> None:
         expected_version=None,
         user="carol",
     )
-    records = read_results(DATA / "autotuner/results/docker-simple-tune_results.json").records
+    records = read_results(DATA / "autotuner-results/docker-simple-tune_results.json").records
     store.add_results("a", records)
     store.add_results("b", read_results(DATA / "genai-bench/release-0.0.5").records)
 
@@ -121,7 +121,7 @@ def test_a_bad_backup_is_refused_and_changes_nothing(
 
 def test_results_are_replaced_per_source_file_and_kept_per_task(store: Store, make_task) -> None:
     _fill(store, make_task)
-    source = str(DATA / "autotuner/results/docker-simple-tune_results.json")
+    source = str(DATA / "autotuner-results/docker-simple-tune_results.json")
     again = read_results(source).records
     assert store.add_results("a", again) == 4
     assert len(store.list_results("a")) == 4
