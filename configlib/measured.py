@@ -22,7 +22,9 @@ class MetricInfo:
     """What a metric name means."""
 
     unit: str
+    """Unit of the values, e.g. ms, tokens/s."""
     description: str
+    """What is measured."""
     prediction: str | None = None
     """The aiconfigurator prediction with the same definition, when there is one."""
 
@@ -115,8 +117,11 @@ class ResultsImport:
     """Records read from one file or folder, and what the reader had to say."""
 
     records: list[MeasuredResult]
+    """One per measured configuration, in file order."""
     findings: list[Finding] = field(default_factory=list)
+    """Values skipped and why, naming the field."""
     format: str = ""
+    """autotuner-results, autotuner-export or genai-bench."""
 
 
 # ---- Numbers -----------------------------------------------------------------------------------

@@ -77,6 +77,7 @@ class StructureReport:
     engine: str = ""
     """The engine release the flags were read with, e.g. SGLang 0.5.23."""
     findings: list[Finding] = field(default_factory=list)
+    """What the conversion had to say (conflicts, flags renamed)."""
 
 
 @dataclass
@@ -84,7 +85,9 @@ class PresetImport:
     """Presets read from one document."""
 
     presets: list[Preset]
+    """The presets, in file order."""
     findings: list[Finding]
+    """Warnings: runtime inferred, flags fixed, missing wrapper."""
     reports: dict[str, StructureReport] = field(default_factory=dict)
     """Preset name -> what structuring moved (only for presets that were converted)."""
 

@@ -81,10 +81,13 @@ class MergeResult:
     """Presets merged with each other, before anything touches a task."""
 
     settings: Settings
+    """Parameter key -> merged values."""
     origins: dict[str, list[str]]
     """Parameter key -> presets whose values it holds."""
     conflicts: list[Conflict]
+    """Every disagreement between presets, in the order met."""
     applied: list[str]
+    """Preset names, in the order merged."""
 
 
 def _plain(value: Any) -> Any:

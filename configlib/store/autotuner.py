@@ -69,6 +69,7 @@ class TaskImport:
     """What happened to one autotuner task."""
 
     source_id: int
+    """The task's id in the autotuner's database."""
     name: str
     """The name it was stored under ('' when skipped)."""
     moved: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -85,11 +86,13 @@ class AutotunerReport:
     """What an import did, task by task and preset by preset."""
 
     tasks: list[TaskImport] = field(default_factory=list)
+    """One entry per autotuner task, imported or skipped."""
     presets: dict[str, StructureReport] = field(default_factory=dict)
     """Stored preset name -> what structuring moved."""
     presets_skipped: dict[str, str] = field(default_factory=dict)
     """Autotuner preset name -> why it was not imported."""
     findings: list[Finding] = field(default_factory=list)
+    """Notes and problems, each naming the autotuner row (e.g. tasks[id=3].parameters)."""
 
     @property
     def imported_tasks(self) -> list[str]:

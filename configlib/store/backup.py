@@ -52,11 +52,15 @@ class BackupReport:
     """What an import wrote."""
 
     tasks: int = 0
+    """Tasks written."""
     presets: int = 0
+    """Presets written (system presets included)."""
     results: int = 0
+    """Measured results written."""
     replaced: bool = False
     """True when everything stored before was deleted first."""
     system_presets_overwritten: list[str] = field(default_factory=list)
+    """System presets replaced by the backup's copies."""
 
 
 def _bookkeeping(row: TaskRow | PresetRow) -> dict[str, Any]:

@@ -32,7 +32,9 @@ class UpgradeReport:
     """Revisions before and after an upgrade."""
 
     before: str | None
+    """Revision before (None: the database had no configlib schema)."""
     after: str
+    """Revision after."""
 
     @property
     def changed(self) -> bool:
@@ -80,13 +82,19 @@ def _check_foreign(connection: Connection, revision: str | None) -> None:
 
 
 def upgrade(db: Database, revision: str = "head") -> UpgradeReport:
-    """Bring the database to ``revision`` (default: the newest); a no-op when already there."""
+    """Bring the database to ``revision`` (default: the newest); a no-op when already there.
+
+    A database already there is only read, so opening it never waits for another writer.
+    """
+    target = head_revision() if revision == "head" else revision
+    current = current_revision(db)
+    if current == target:
+        return UpgradeReport(current, target)
     with db.connect_for_write() as connection:
         if db.dialect == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
         before = MigrationContext.configure(connection).get_current_revision()
         _check_foreign(connection, before)
-        target = head_revision() if revision == "head" else revision
         if before != target:
             try:
                 command.upgrade(_config(connection), revision)

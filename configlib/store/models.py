@@ -85,6 +85,7 @@ class TaskRow(Base):
     __tablename__ = "tasks"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """Row id; tasks are addressed by name, the id only links results."""
     name: Mapped[str] = mapped_column(String(255), unique=True)
     """The task's task_name."""
     # Summary, computed from the task when it is saved (listing never parses JSON).
@@ -104,32 +105,51 @@ class TaskRow(Base):
     """structured or flat."""
     search_text: Mapped[str] = mapped_column(String(SEARCH_TEXT_CHARS))
     """Lower-cased name and model, what the list's search matches (plain LIKE is fast)."""
-    # The definition: TaskConfig's fields.
+    # The definition: TaskConfig's fields, as TaskConfig dumps them.
     description: Mapped[str] = mapped_column(Text)
+    """Free text."""
     deployment_mode: Mapped[str] = mapped_column(String(16))
+    """docker or ome."""
     runtime_image_tag: Mapped[str | None] = mapped_column(String(255))
+    """Container image tag, e.g. v0.5.2-cu126."""
     engine_version: Mapped[str | None] = mapped_column(String(64))
     """The engine version the task itself asks for (NULL: from the image tag, else newest)."""
     serving_runtime_name: Mapped[str | None] = mapped_column(String(255))
+    """OME only: the ClusterServingRuntime name."""
     model: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
+    """The model to serve: {id_or_path, namespace, ...}."""
     system_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Hardware section; NULL when the task has none."""
     parallel_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Parallel layout section; NULL when the task has none."""
     quantization_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Precision section; NULL when the task has none."""
     memory_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Memory section; NULL when the task has none."""
     scheduling_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Scheduling section; NULL when the task has none."""
     advanced_tuning_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Further engine knobs; NULL when the task has none."""
     parameters: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
-    """The full flat flags for the runtime and release (regenerated on save)."""
+    """The full flat flags for the runtime and release (regenerated on save), grid order."""
     optimization: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
+    """Search strategy and budget (timeout_per_iteration in seconds)."""
     benchmark: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
+    """genai-bench settings (max_time_per_iteration in minutes)."""
     slo: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Service-level objectives (thresholds in seconds); NULL when none."""
     task_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON(none_as_null=True))
     """Predictions and provenance (metadata.aiconfigurator_predictions, metadata.source)."""
     autotuner_fields: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
+    """Autotuner-only top-level keys kept verbatim (OME resources, storage, quant_config)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    """When the task was created (UTC)."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    """When it was last saved (UTC)."""
     created_by: Mapped[str | None] = mapped_column(String(255))
+    """Who created it (the user passed to save), if known."""
     updated_by: Mapped[str | None] = mapped_column(String(255))
+    """Who saved it last, if known."""
     version: Mapped[int] = mapped_column(Integer)
     """1 on creation, +1 on every save; saves name the version they started from."""
 
@@ -154,43 +174,73 @@ class PresetRow(Base):
     __tablename__ = "presets"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """Row id; presets are addressed by name."""
     name: Mapped[str] = mapped_column(String(255), unique=True)
+    """Unique name."""
     description: Mapped[str] = mapped_column(Text)
+    """Free text."""
     category: Mapped[str | None] = mapped_column(String(100), index=True)
+    """Grouping such as memory, performance, general."""
     runtime: Mapped[str | None] = mapped_column(String(16), index=True)
     """sglang, vllm, or NULL for any engine."""
     is_system: Mapped[bool] = mapped_column(Boolean, index=True)
     """Shipped with configlib; read-only."""
     system_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Hardware section; NULL when not set."""
     parallel_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Parallel layout section; NULL when not set."""
     quantization_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Precision section; NULL when not set."""
     memory_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Memory section; NULL when not set."""
     scheduling_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Scheduling section; NULL when not set."""
     advanced_tuning_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Further engine knobs; NULL when not set."""
     parameters: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
+    """Flags no section covers: {flag: [values]}."""
     preset_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON(none_as_null=True))
+    """Free-form: author, tags, recommended_for, provenance."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    """When the preset was created (UTC)."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    """When it was last saved (UTC)."""
     created_by: Mapped[str | None] = mapped_column(String(255))
+    """Who created it, if known (configlib for system presets)."""
     updated_by: Mapped[str | None] = mapped_column(String(255))
+    """Who saved it last, if known."""
     version: Mapped[int] = mapped_column(Integer)
+    """1 on creation, +1 on every save."""
 
 
 class ResultRow(Base):
-    """One measured configuration of one task."""
+    """One measured configuration of one task (configlib.results.MeasuredResult)."""
 
     __tablename__ = "measured_results"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """Row id; results are listed in this (import) order."""
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    """The task measured."""
     experiment_id: Mapped[int | None] = mapped_column(Integer)
+    """The autotuner's 1-based experiment number within its task."""
     status: Mapped[str] = mapped_column(String(16))
+    """success or failed."""
     scenario: Mapped[str | None] = mapped_column(String(255))
+    """genai-bench traffic scenario, e.g. D(100,100)."""
     concurrency: Mapped[int | None] = mapped_column(Integer)
+    """Requests in flight during the run."""
     parameters: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
+    """The configuration measured: flag -> value."""
     metrics: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
+    """Metric name (ending in its unit, e.g. ttft_ms) -> number."""
     source_file: Mapped[str] = mapped_column(Text)
+    """The file the result came from, or <database>#experiments."""
     source_format: Mapped[str] = mapped_column(String(32))
+    """autotuner-results, autotuner-export, autotuner-db or genai-bench."""
     error_message: Mapped[str | None] = mapped_column(Text)
+    """Why a failed experiment failed."""
     context: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
+    """Everything else: objective_score, batch_size, GPU count, versions, task name."""
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    """When it was stored (UTC)."""

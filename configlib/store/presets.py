@@ -26,13 +26,21 @@ class PresetSummary:
     """What the preset list shows."""
 
     name: str
+    """The preset's name."""
     description: str
+    """Free text."""
     category: str | None
+    """Grouping such as memory, performance, general."""
     runtime: str | None
+    """sglang, vllm, or None for any engine."""
     is_system: bool
+    """Shipped with configlib; read-only."""
     updated_at: datetime
+    """When it was last saved (UTC)."""
     updated_by: str | None
+    """Who saved it last, if known."""
     version: int
+    """Its current version."""
 
 
 @dataclass(frozen=True)
@@ -40,11 +48,17 @@ class StoredPreset:
     """A preset as stored, with what optimistic locking needs."""
 
     preset: Preset
+    """The preset."""
     version: int
+    """Pass this back as ``expected_version`` when saving an edited copy."""
     created_at: datetime
+    """When it was created (UTC)."""
     updated_at: datetime
+    """When it was last saved (UTC)."""
     created_by: str | None
+    """Who created it, if known."""
     updated_by: str | None
+    """Who saved it last, if known."""
 
     @property
     def name(self) -> str:

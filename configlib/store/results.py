@@ -39,7 +39,9 @@ class StoredResult:
     id: int
     """Row id (stable; results are listed in import order)."""
     result: MeasuredResult
+    """The measured configuration."""
     imported_at: datetime
+    """When it was stored (UTC)."""
 
 
 def result_columns(record: MeasuredResult) -> dict[str, Any]:

@@ -33,11 +33,13 @@ class Page(Generic[T]):
     """One page of a listing."""
 
     items: list[T]
+    """This page's items, in the order asked for."""
     total: int
     """Matching items on all pages."""
     page: int
     """0-based page number."""
     page_size: int
+    """Items per page (the last page may hold fewer)."""
 
     @property
     def pages(self) -> int:
@@ -49,20 +51,29 @@ class TaskSummary:
     """What the task list shows, read from summary columns (no JSON is parsed)."""
 
     name: str
+    """The task's name."""
     model: str
     """model.id_or_path (cut to 256 characters)."""
     runtime: str
+    """sglang or vllm."""
     engine_release: str
     """Engine release the parameters were generated for."""
     gpus_needed: int | None
     """Most GPUs one server of the grid needs; None when it cannot be computed."""
     grid_size: int
+    """Points in the parameter grid."""
     source: str
+    """Where the task came from ('' when unknown)."""
     config_format: str
+    """structured or flat."""
     created_at: datetime
+    """When it was created (UTC)."""
     updated_at: datetime
+    """When it was last saved (UTC)."""
     updated_by: str | None
+    """Who saved it last, if known."""
     version: int
+    """Its current version."""
 
 
 @dataclass(frozen=True)
@@ -70,12 +81,17 @@ class StoredTask:
     """A task as stored, with what optimistic locking needs."""
 
     task: TaskConfig
+    """The task, with ``parameters`` as stored (the full flags for its engine release)."""
     version: int
     """Pass this back as ``expected_version`` when saving an edited copy."""
     created_at: datetime
+    """When it was created (UTC)."""
     updated_at: datetime
+    """When it was last saved (UTC)."""
     created_by: str | None
+    """Who created it, if known."""
     updated_by: str | None
+    """Who saved it last, if known."""
     findings: list[Finding] = field(default_factory=list)
     """Conversion notes from regenerating ``parameters`` (on save only)."""
 
