@@ -304,6 +304,8 @@ def rename_task(
 ) -> StoredTask:
     """Give a task another name (its results follow it)."""
     current = get_task(db, name)
+    if new_name == name and current.version == expected_version:
+        return current
     if current.version != expected_version:
         with db.read() as session:
             raise conflict_or_missing(session, TaskRow, "task", name, expected_version)
