@@ -104,6 +104,7 @@ def _contains(values: list[Any], value: Any) -> bool:
 
 
 def same_list(a: list[Any], b: list[Any]) -> bool:
+    """The same values, with the same types, in the same order."""
     return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
 
 
@@ -120,6 +121,7 @@ def _dedupe(values: list[Any]) -> list[Any]:
 
 
 def section_settings(holder: Any) -> Settings:
+    """The structured fields a task or preset sets, one setting per field (system_config whole)."""
     settings: Settings = {}
     for name in STRUCTURED_SECTIONS:
         section = getattr(holder, name)
@@ -138,6 +140,7 @@ def section_settings(holder: Any) -> Settings:
 
 
 def flag_settings(parameters: dict[str, Any], engine: Engine) -> Settings:
+    """Flat flags keyed by their canonical name in ``engine`` (unknown flags by spelling)."""
     settings: Settings = {}
     for key, values in parameters.items():
         resolved = engine.manifest.lookup_lenient(key)
@@ -195,7 +198,7 @@ def merge_settings(named: list[tuple[str, Settings]], strategy: MergeStrategy | 
                     )
                 )
                 if last:
-                    merged[key] = Setting(current.label, list(incoming.values), incoming.opaque)
+                    merged[key] = Setting(current.label, _dedupe(incoming.values), incoming.opaque)
                     origins[key] = [name]
                 continue
             combined = _dedupe([*current.values, *incoming.values])

@@ -34,7 +34,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from configlib.candidates import as_candidate_list
 from configlib.convert import engine_for, extra_parameters, lift, retarget, to_flat, with_parameters
-from configlib.engines import Engine, get_engine
+from configlib.engines import Engine
 from configlib.findings import Finding, unique
 from configlib.model import (
     STRUCTURED_SECTIONS,
@@ -348,8 +348,3 @@ def _system_preset_data() -> tuple[dict[str, Any], ...]:
 def system_presets() -> list[Preset]:
     """The read-only presets configlib ships (the autotuner's four seeds, with real flags)."""
     return [Preset.model_validate({**data, "is_system": True}) for data in _system_preset_data()]
-
-
-def engine_of(preset: Preset, version: str | None = None) -> Engine:
-    """The engine release a preset's flags are read with (SGLang for a universal preset)."""
-    return get_engine(preset.runtime or Runtime.SGLANG, version)
