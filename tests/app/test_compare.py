@@ -19,10 +19,10 @@ from configlib.compare import (
 )
 from configlib.engines import get_engine
 
-DATA = Path(__file__).parents[1] / "data" / "app"
-AUTOTUNER = json.loads((DATA / "docker-simple-tune_results.json").read_text())
+DATA = Path(__file__).parents[1] / "data"
+AUTOTUNER = json.loads((DATA / "autotuner-results" / "docker-simple-tune_results.json").read_text())
 GENAI_BENCH = json.loads(
-    (DATA / "D100_100_text-to-text_num_concurrency_4_time_5s.json").read_text()
+    next((DATA / "genai-bench" / "release-0.0.5").glob("D100_*.json")).read_text()
 )
 
 

@@ -13,10 +13,8 @@ from configlib.ui import keys
 from tests.app.conftest import ROOT, open_page, run_ok
 
 FOLDER = ROOT / "tests" / "data" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
-RESULTS = ROOT / "tests" / "data" / "app" / "docker-simple-tune_results.json"
-GENAI_BENCH = (
-    ROOT / "tests" / "data" / "app" / "D100_100_text-to-text_num_concurrency_4_time_5s.json"
-)
+RESULTS = ROOT / "tests" / "data" / "autotuner-results" / "docker-simple-tune_results.json"
+GENAI_BENCH = next((ROOT / "tests" / "data" / "genai-bench" / "release-0.0.5").glob("D100_*.json"))
 
 
 @pytest.fixture
