@@ -27,13 +27,15 @@ def file_stem(name: str) -> str:
 
 
 def _save(state: EditorState, draft: str, name: str | None = None) -> None:
-    from configlib.store import ConflictError, NameTaken
+    # A button callback: it runs before the page, so every store error is turned into a
+    # message here (the page's own handler never sees it).
+    from configlib.store import ConflictError, InvalidData, NameTaken, StoreError
 
     task = state.task if name is None else state.task.model_copy(update={"task_name": name})
     same_task = state.stored is not None and state.stored.name == task.task_name
     expected = state.stored.version if same_task and state.stored else None
     try:
-        store().save_task(task, expected_version=expected)
+        saved = store().save_task(task, expected_version=expected)
     except ConflictError as error:
         st.session_state[keys.CONFLICT] = (draft, str(error))
         return
@@ -44,18 +46,28 @@ def _save(state: EditorState, draft: str, name: str | None = None) -> None:
             "save this one under another name.",
         )
         return
-    version = store().get_task(task.task_name).version
-    if name is not None:
-        state.task = task
-        state.raw["task_name"] = name
-        state.form_revision += 1
-    drafts.saved_as(draft, state, task.task_name, version)
+    except InvalidData as error:
+        details = "; ".join(str(f) for f in error.findings[:5])
+        set_flash("error", f"Not saved: {error}" + (f" ({details})" if details else ""))
+        return
+    except StoreError as error:
+        set_flash("error", f"Not saved: {error}")
+        return
+    if saved.task != state.task:
+        state.replace(saved.task)  # the store's copy (a rename, regenerated flags) is the truth
+    drafts.saved_as(draft, state, saved.name, saved.version)
     st.session_state.pop(keys.CONFLICT, None)
-    set_flash("success", f"Saved {task.task_name} (version {version}).")
+    set_flash("success", f"Saved {saved.name} (version {saved.version}).")
 
 
 def _reload(state: EditorState, draft: str) -> None:
-    fresh = drafts.load_stored(state.stored.name) if state.stored else None
+    from configlib.store import StoreError
+
+    try:
+        fresh = drafts.load_stored(state.stored.name) if state.stored else None
+    except StoreError as error:
+        set_flash("error", f"Not reloaded: {error}")
+        return
     st.session_state.pop(keys.CONFLICT, None)
     if fresh is None:
         set_flash("error", "The stored task is gone; save this draft under a new name.")

@@ -253,3 +253,19 @@ def test_every_autotuner_example_opens_in_both_tabs(app: AppTest, db: Store, pat
     open_tab(at, "Expert mode")
     shown = dict(zip(at.data_editor[0].value["flag"], at.data_editor[0].value["from"], strict=True))
     assert set(shown) == set(db.get_task(task.task_name).task.parameters)
+
+
+def test_a_save_the_database_refuses_is_a_message(
+    app: AppTest, db: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from configlib.store import StoreUnavailable
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise StoreUnavailable("app.db: the database is busy; try again")
+
+    at = open_page(app, "editor")
+    _fill(at, task_name="refused", model__id_or_path="Qwen/Qwen3-8B")
+    monkeypatch.setattr(Store, "save_task", refuse)
+    run_ok(_save_button(at).click())
+    assert any("Not saved" in e.value and "busy" in e.value for e in at.error)
+    assert _draft(at).stored is None and "refused" not in db.task_names()
