@@ -43,9 +43,19 @@ def _with_format(task: TaskConfig) -> TaskConfig:
     return task.model_copy(update={"metadata": metadata})
 
 
+def _prune_empty(task: TaskConfig) -> TaskConfig:
+    """A section whose every field was cleared is no section at all."""
+    update = {}
+    for name in STRUCTURED_SECTIONS:
+        holder = getattr(task, name)
+        if holder is not None and all(v is None for v in holder.model_dump().values()):
+            update[name] = None
+    return task.model_copy(update=update) if update else task
+
+
 def regenerate(task: TaskConfig) -> tuple[TaskConfig, list[Finding]]:
     """The task with ``parameters`` = the sections' flags plus its own other flags."""
-    full, findings = with_parameters(task)
+    full, findings = with_parameters(_prune_empty(task))
     return _with_format(full), findings
 
 
