@@ -45,7 +45,7 @@ def _with_format(task: TaskConfig) -> TaskConfig:
 
 def _prune_empty(task: TaskConfig) -> TaskConfig:
     """A section whose every field was cleared is no section at all."""
-    update = {}
+    update: dict[str, None] = {}
     for name in STRUCTURED_SECTIONS:
         holder = getattr(task, name)
         if holder is not None and all(v is None for v in holder.model_dump().values()):
