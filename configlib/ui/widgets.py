@@ -217,9 +217,13 @@ def advanced_tab(
 def _section(
     group: FieldGroup, state: EditorState, scope: str, notes: Mapping[str, list[Finding]]
 ) -> None:
-    errors_here = any(
-        f.severity == "error" for spec in group.fields for f in notes.get(spec.path, ())
-    ) or any(spec.path in state.errors for spec in group.fields)
+    # Findings about the whole section (parallel_config: too many GPUs) sit at its top.
+    about_section = [f for f in notes.get(group.key, ()) if f.severity == "error"]
+    errors_here = (
+        bool(about_section)
+        or any(f.severity == "error" for spec in group.fields for f in notes.get(spec.path, ()))
+        or any(spec.path in state.errors for spec in group.fields)
+    )
     # The title and default stay fixed: Streamlit forgets whether an expander is open when
     # either changes. A closed section says what it holds, and what is wrong, below it.
     section = st.expander(
@@ -230,6 +234,8 @@ def _section(
         with section:
             if group.help:
                 st.caption(group.help)
+            for finding in about_section:
+                st.caption(f":red[:material/error: {_escape(finding.message)}]")
             render_group(group, state, scope, notes)
         return
     summary = _escape(section_summary(group, state))

@@ -269,3 +269,12 @@ def test_a_save_the_database_refuses_is_a_message(
     run_ok(_save_button(at).click())
     assert any("Not saved" in e.value and "busy" in e.value for e in at.error)
     assert _draft(at).stored is None and "refused" not in db.task_names()
+
+
+def test_a_problem_with_a_whole_section_is_shown_at_its_top(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    set_field(at, "system_config.gpu_type", "h200_sxm")
+    _fill(at, system_config__total_gpus="2", parallel_config__tp="4")
+    open_section(at, "parallel_config")
+    captions = [c.value for c in at.caption]
+    assert any("needs up to 4 GPUs" in c for c in captions), captions
