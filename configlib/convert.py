@@ -252,15 +252,14 @@ class _Plan:
     """An engine's table prepared for fast conversion."""
 
     groups: tuple[_Group, ...]
-    scan: tuple[tuple[str, str, int, _Shortcut | None, tuple[str, ...]], ...]
-    """In rule order: (section, field, group, shortcut, paths) for every field that triggers a
-    rule; the shortcut handles a one-field rule's plain single value without the general path."""
-    memo: dict[tuple[Any, ...], tuple[dict[str, list[Any]], tuple[Finding, ...]]] = field(
-        default_factory=dict
-    )
+    runs: tuple[tuple[str, tuple[tuple[str, int, _Shortcut | None, tuple[str, ...]], ...]], ...]
+    """In rule order, runs of one section: (field, group, shortcut, paths) for every field that
+    triggers a rule; the shortcut handles a one-field rule's plain single value directly."""
+    memo: dict[
+        tuple[Any, ...], tuple[dict[str, list[Any]], tuple[Finding, ...], tuple[str, ...]]
+    ] = field(default_factory=dict)
 
 
-@cache
 def _plan(engine: Engine) -> _Plan:
     groups: list[_Group] = []
     scan: list[tuple[str, str, int, _Shortcut | None, tuple[str, ...]]] = []
@@ -281,7 +280,14 @@ def _plan(engine: Engine) -> _Plan:
                 if source is not None:
                     section, _, name = source.partition(".")
                     scan.append((section, name, index, shortcut, (path,)))
-    return _Plan(tuple(groups), tuple(scan))
+    runs: list[tuple[str, list[tuple[str, int, _Shortcut | None, tuple[str, ...]]]]] = []
+    for section, name, index, shortcut, paths in scan:
+        if not runs or runs[-1][0] != section:
+            runs.append((section, []))
+        runs[-1][1].append((name, index, shortcut, paths))
+    plan = _Plan(tuple(groups), tuple((section, tuple(entries)) for section, entries in runs))
+    engine.__dict__["_conversion_plan"] = plan
+    return plan
 
 
 def _is_switch_key(engine: Engine) -> Callable[[str], bool]:
@@ -340,43 +346,46 @@ def generate(task: TaskConfig, engine: Engine) -> FlatResult:
     parameters: FlatParameters = {}
     sources: dict[str, tuple[str, ...]] = {}
     findings: list[Finding] = []
-    plan = _plan(engine)
+    plan = engine.__dict__.get("_conversion_plan") or _plan(engine)
     state = task.__dict__
     if state["advanced_tuning_config"] is not None:
         findings.extend(_precedence_findings(task))
     memo = plan.memo
     done: set[int] = set()
-    for section_name, name, index, shortcut, path in plan.scan:
+    for section_name, entries in plan.runs:
         section = state[section_name]
         if section is None:
             continue
-        value = section.__dict__[name]
-        if value is None:
-            continue
-        if shortcut is not None:
-            emitted = shortcut(value)
-            if emitted is not None:
-                parameters[emitted[0]] = [emitted[1]]
-                sources[emitted[0]] = path
+        values = section.__dict__
+        for name, index, shortcut, path in entries:
+            value = values[name]
+            if value is None:
                 continue
-        if index in done:
-            continue
-        done.add(index)
-        group = plan.groups[index]
-        lists = [get(task) for get in group.getters]
-        key = (index, *[None if v is None else tuple(v) for v in lists])
-        cached = memo.get(key)
-        if cached is None:
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            cached = memo[key] = _convert_group(group, lists, engine)
-        flags, group_findings = cached
-        if group_findings:
-            findings.extend(group_findings)
-        paths = tuple(p for p, v in zip(group.paths, lists, strict=True) if v is not None)
-        for flag_key, flag_values in flags.items():
-            parameters[flag_key] = list(flag_values)
-            sources[flag_key] = paths
+            if shortcut is not None:
+                emitted = shortcut(value)
+                if emitted is not None:
+                    parameters[emitted[0]] = [emitted[1]]
+                    sources[emitted[0]] = path
+                    continue
+            if index in done:
+                continue
+            done.add(index)
+            group = plan.groups[index]
+            lists = [get(task) for get in group.getters]
+            key = (index, *[None if v is None else tuple(v) for v in lists])
+            cached = memo.get(key)
+            if cached is None:
+                if len(memo) >= _MEMO_LIMIT:
+                    memo.clear()
+                flags, group_findings = _convert_group(group, lists, engine)
+                paths = tuple(p for p, v in zip(group.paths, lists, strict=True) if v is not None)
+                cached = memo[key] = (flags, group_findings, paths)
+            flags, group_findings, paths = cached
+            if group_findings:
+                findings.extend(group_findings)
+            for flag_key, flag_values in flags.items():
+                parameters[flag_key] = list(flag_values)
+                sources[flag_key] = paths
     if len(findings) > 1:
         findings = unique(findings)
     return FlatResult(parameters, findings, engine, sources)
