@@ -331,10 +331,12 @@ def _values(values: Sequence[Any]) -> str:
 def conflict_line(conflict: Any) -> str:
     """One conflict as a list item: what it was, what came in, what it is now and who won."""
     winner = f", **{conflict.won_by}** wins" if conflict.won_by else ""
+    reason = str(conflict.reason)
+    reason = reason[:1].upper() + reason[1:]
     return (
         f"- `{conflict.parameter}`: {_values(conflict.before)} ({conflict.before_from}) + "
         f"{_values(conflict.incoming)} ({conflict.incoming_from}) → "
-        f"**{_values(conflict.after)}**{winner}. {conflict.reason}"
+        f"**{_values(conflict.after)}**{winner}. {reason}"
     )
 
 
