@@ -149,11 +149,15 @@ def open_app(page: Page, server: AppServer, path: str = "") -> None:
 
 
 def screenshot(page: Page, name: str, *, for_docs: bool = False, full_page: bool = False) -> Path:
-    """Save a screenshot under artifacts/ (and docs/images/ when it illustrates the README)."""
+    """Save a screenshot under artifacts/.
+
+    The README's pictures (``for_docs``) are refreshed in docs/images/ only when
+    CONFIGLIB_UPDATE_SCREENSHOTS=1, so an ordinary test run leaves the checkout unchanged.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     target = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(target), full_page=full_page)
-    if for_docs:
+    if for_docs and os.environ.get("CONFIGLIB_UPDATE_SCREENSHOTS") == "1":
         DOC_IMAGES.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(target, DOC_IMAGES / f"{name}.png")
     return target
