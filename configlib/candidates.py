@@ -24,7 +24,8 @@ def as_candidate_list(value: Any) -> list[Any]:
             value = value["values"]
         else:
             raise ValueError(
-                'expected a value, a list of candidate values or {"type": "choice", "values": [...]}'
+                "expected a value, a list of candidate values or "
+                '{"type": "choice", "values": [...]}'
             )
     if isinstance(value, list | tuple):
         return list(value)

@@ -83,14 +83,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
     findings = [*notes, *moved, *validate(task)]
     engine, _ = engine_for(task)
     if args.json:
-        print(json.dumps({"file": args.file, "engine": engine.label,
-                          "findings": [f.as_dict() for f in findings]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "file": args.file,
+                    "engine": engine.label,
+                    "findings": [f.as_dict() for f in findings],
+                },
+                indent=2,
+            )
+        )
     else:
         _print_findings(findings, sys.stdout)
         count = len(errors(findings))
         status = "invalid" if count else "valid"
-        print(f"{args.file}: {status} for {engine.label} "
-              f"({count} errors, {len(findings) - count} warnings)")
+        print(
+            f"{args.file}: {status} for {engine.label} "
+            f"({count} errors, {len(findings) - count} warnings)"
+        )
     return INVALID if errors(findings) else OK
 
 
@@ -101,8 +111,10 @@ def cmd_params(args: argparse.Namespace) -> int:
     flat = to_flat(task, engine)
     findings = [*notes, *moved, *validate(task, engine=engine)]
     if args.format == "json":
-        data = {k: v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v
-                for k, v in flat.parameters.items()}
+        data = {
+            k: v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v
+            for k, v in flat.parameters.items()
+        }
         print(json.dumps(data, indent=2))
     else:
         grid = grid_of(flat.parameters)
@@ -149,6 +161,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_reference(args: argparse.Namespace) -> int:
+    from configlib.reference import render
+
+    sys.stdout.write(render())
+    return OK
+
+
 def cmd_engines(args: argparse.Namespace) -> int:
     for runtime in Runtime:
         versions = supported_versions(runtime)
@@ -178,20 +197,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print findings as JSON")
     p.set_defaults(handler=cmd_validate)
 
-    p = commands.add_parser("params", help="flat engine flags, or one launch command per grid point")
+    p = commands.add_parser(
+        "params", help="flat engine flags, or one launch command per grid point"
+    )
     p.add_argument("file", help="task file")
     _engine_args(p, "engine to generate flags for (default: the task's base_runtime)")
-    p.add_argument("--format", choices=["json", "args"], default="json",
-                   help="json: the flat parameters; args: shell-quoted launch commands")
-    p.add_argument("--limit", type=_positive_int, metavar="N",
-                   help="with --format args, print at most N commands (default: what the "
-                   "autotuner would run, max_iterations for grid search)")
+    p.add_argument(
+        "--format",
+        choices=["json", "args"],
+        default="json",
+        help="json: the flat parameters; args: shell-quoted launch commands",
+    )
+    p.add_argument(
+        "--limit",
+        type=_positive_int,
+        metavar="N",
+        help="with --format args, print at most N commands (default: what the "
+        "autotuner would run, max_iterations for grid search)",
+    )
     p.set_defaults(handler=cmd_params)
 
     p = commands.add_parser("convert", help="write the task as autotuner JSON or structured form")
     p.add_argument("file", help="task file")
-    p.add_argument("--to", choices=["structured", "autotuner"], required=True,
-                   help="autotuner: flat flags the autotuner runs; structured: configlib's sections")
+    p.add_argument(
+        "--to",
+        choices=["structured", "autotuner"],
+        required=True,
+        help="autotuner: flat flags the autotuner runs; structured: configlib's sections",
+    )
     p.add_argument("--format", choices=["json", "yaml"], default="json")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     _engine_args(p, "engine to convert for (default: the task's base_runtime)")
@@ -202,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("engines", help="list the supported engine releases")
     p.set_defaults(handler=cmd_engines)
+
+    p = commands.add_parser("reference", help="print docs/reference.md (fields, flags, CLI, API)")
+    p.set_defaults(handler=cmd_reference)
 
     for module_name in FEATURE_MODULES:
         try:

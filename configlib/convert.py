@@ -23,13 +23,13 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ValidationError
 
 from configlib.engines import Engine, get_engine, resolve_engine
 from configlib.engines.manifest import FlagSpec, Resolved
-from configlib.engines.rules import ENGINE_LABELS, Bound, Note
+from configlib.engines.rules import ENGINE_LABELS, Bound, Flag, Note
 from configlib.findings import Finding, unique
 from configlib.model import STRUCTURED_SECTIONS, RangeSpec, TaskConfig
 from configlib.vocab import ConfigFormat, Runtime
@@ -122,11 +122,15 @@ def _precedence_findings(task: TaskConfig) -> list[Finding]:
     for winner, loser in PRECEDENCE:
         won, lost = _getter(winner)(task), _getter(loser)(task)
         if won is not None and lost is not None and won != lost:
-            found.append(Finding(
-                "warning", loser, "precedence-conflict",
-                f"{loser} {_show(lost)} conflicts with {winner} {_show(won)}; "
-                f"{winner} wins (both set the same flag)",
-            ))
+            found.append(
+                Finding(
+                    "warning",
+                    loser,
+                    "precedence-conflict",
+                    f"{loser} {_show(lost)} conflicts with {winner} {_show(won)}; "
+                    f"{winner} wins (both set the same flag)",
+                )
+            )
     return found
 
 
@@ -181,7 +185,9 @@ def _emit(
                 value = False
             else:
                 return _Emission(
-                    {}, notes, False,
+                    {},
+                    notes,
+                    False,
                     f"some candidates write --{key} and others leave it out, which one flag "
                     "list cannot say",
                 )
@@ -192,7 +198,9 @@ def _emit(
     distinct = set(tuples)
     if len(distinct) != math.prod(len(v) for v in columns.values()):
         return _Emission(
-            columns, notes, False,
+            columns,
+            notes,
+            False,
             "the flags would vary independently, adding combinations that the candidates do "
             "not contain",
         )
@@ -200,14 +208,19 @@ def _emit(
     asked = {tuple(combo[i] for i in triggers) for combo in itertools.product(*axes)}
     if len(distinct) < len(asked):
         varied = [
-            path for path, values in zip(bound.fields, lists, strict=True)
+            path
+            for path, values in zip(bound.fields, lists, strict=True)
             if path in bound.trigger and values is not None and len(values) > 1
         ]
-        notes.append(Note(
-            "warning", varied[0] if varied else bound.fields[0], "redundant-candidates",
-            f"{ENGINE_LABELS.get(bound.manifest.engine)} writes the same flags for several "
-            f"candidates of {', '.join(varied)}; the autotuner runs each distinct launch once",
-        ))
+        notes.append(
+            Note(
+                "warning",
+                varied[0] if varied else bound.fields[0],
+                "redundant-candidates",
+                f"{ENGINE_LABELS.get(bound.manifest.engine)} writes the same flags for several "
+                f"candidates of {', '.join(varied)}; the autotuner runs each distinct launch once",
+            )
+        )
     return _Emission(columns, notes, True)
 
 
@@ -218,23 +231,57 @@ def _same_type_in(value: Any, values: list[Any]) -> bool:
 # ---- Structured -> flat --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+#: Memoised group results per engine; cleared when it grows past this many entries.
+_MEMO_LIMIT = 50_000
+
+
+@dataclass
+class _Group:
+    """One rule of an engine's table with its variants and field getters."""
+
+    variants: tuple[Bound, ...]
+    getters: tuple[Callable[[TaskConfig], list[Any] | None], ...]
+    paths: tuple[str, ...]
+
+
+_Shortcut = Callable[[list[Any]], tuple[str, Any] | None]
+
+
+@dataclass
 class _Plan:
-    groups: tuple[tuple[tuple[Bound, ...], tuple[Callable[[TaskConfig], list[Any] | None], ...],
-                        tuple[Callable[[TaskConfig], list[Any] | None], ...]], ...]
+    """An engine's table prepared for fast conversion."""
+
+    groups: tuple[_Group, ...]
+    scan: tuple[tuple[str, str, int, _Shortcut | None, tuple[str, ...]], ...]
+    """In rule order: (section, field, group, shortcut, paths) for every field that triggers a
+    rule; the shortcut handles a one-field rule's plain single value without the general path."""
+    memo: dict[tuple[Any, ...], tuple[dict[str, list[Any]], tuple[Finding, ...]]] = field(
+        default_factory=dict
+    )
 
 
 @cache
 def _plan(engine: Engine) -> _Plan:
-    groups = []
+    groups: list[_Group] = []
+    scan: list[tuple[str, str, int, _Shortcut | None, tuple[str, ...]]] = []
     for variants in engine.bindings:
         if not variants:
             continue
         first = variants[0]
-        getters = tuple(_effective_getter(path) for path in first.fields)
-        triggers = tuple(_effective_getter(path) for path in first.trigger)
-        groups.append((variants, getters, triggers))
-    return _Plan(tuple(groups))
+        index = len(groups)
+        groups.append(
+            _Group(variants, tuple(_effective_getter(p) for p in first.fields), first.fields)
+        )
+        shortcut = None
+        only = first.rule
+        if len(variants) == 1 and isinstance(only, Flag) and only.field_path not in _LOSER_OF:
+            shortcut = only.fast(first)
+        for path in first.trigger:
+            for source in (path, _LOSER_OF.get(path)):
+                if source is not None:
+                    section, _, name = source.partition(".")
+                    scan.append((section, name, index, shortcut, (path,)))
+    return _Plan(tuple(groups), tuple(scan))
 
 
 def _is_switch_key(engine: Engine) -> Callable[[str], bool]:
@@ -245,51 +292,94 @@ def _is_switch_key(engine: Engine) -> Callable[[str], bool]:
     return is_switch
 
 
+def _convert_group(
+    group: _Group, lists: list[list[Any] | None], engine: Engine
+) -> tuple[dict[str, list[Any]], tuple[Finding, ...]]:
+    """One rule over candidate lists: the first variant that can express them."""
+    variants = group.variants
+    is_switch = _is_switch_key(engine)
+    notes: list[Note] = []
+    chosen: _Emission | None = None
+    first_failure: _Emission | None = None
+    for position, bound in enumerate(variants):
+        emission = _emit(bound, lists, is_switch)
+        if emission.ok:
+            chosen = emission
+            if position and bound.deprecated and not variants[0].deprecated:
+                keys = ", ".join(f"--{k}" for k in emission.flags)
+                notes.append(
+                    Note(
+                        "warning",
+                        bound.fields[0],
+                        "deprecated-flag",
+                        f"uses deprecated {keys} because the preferred flags cannot express "
+                        f"these candidates in {engine.label}",
+                    )
+                )
+            break
+        first_failure = first_failure or emission
+    if chosen is None:
+        assert first_failure is not None
+        varied = [p for p, v in zip(group.paths, lists, strict=True) if v is not None]
+        notes.append(
+            Note(
+                "error",
+                varied[0],
+                "not-expressible",
+                f"{engine.label} cannot run the candidates of {', '.join(varied)} as independent "
+                f"flags: {first_failure.reason}; use one value or split the task",
+            )
+        )
+        chosen = first_failure
+    notes.extend(chosen.notes)
+    return chosen.flags, tuple(_finding(n) for n in notes)
+
+
 def generate(task: TaskConfig, engine: Engine) -> FlatResult:
     """Flags for the structured sections only (``parameters`` not consulted)."""
     parameters: FlatParameters = {}
     sources: dict[str, tuple[str, ...]] = {}
-    notes: list[Note] = []
     findings: list[Finding] = []
-    if not task.has_structured():
-        return FlatResult(parameters, findings, engine, sources)
-    findings.extend(_precedence_findings(task))
-    is_switch = _is_switch_key(engine)
-    for variants, getters, triggers in _plan(engine).groups:
-        if all(get(task) is None for get in triggers):
+    plan = _plan(engine)
+    state = task.__dict__
+    if state["advanced_tuning_config"] is not None:
+        findings.extend(_precedence_findings(task))
+    memo = plan.memo
+    done: set[int] = set()
+    for section_name, name, index, shortcut, path in plan.scan:
+        section = state[section_name]
+        if section is None:
             continue
-        lists = [get(task) for get in getters]
-        chosen: _Emission | None = None
-        first_failure: _Emission | None = None
-        for position, bound in enumerate(variants):
-            emission = _emit(bound, lists, is_switch)
-            if emission.ok:
-                chosen = emission
-                if position and bound.deprecated and variants[0].deprecated is False:
-                    keys = ", ".join(f"--{k}" for k in emission.flags)
-                    notes.append(Note(
-                        "warning", bound.fields[0], "deprecated-flag",
-                        f"uses deprecated {keys} because the preferred flags cannot express "
-                        f"these candidates in {engine.label}",
-                    ))
-                break
-            first_failure = first_failure or emission
-        if chosen is None:
-            assert first_failure is not None
-            varied = [p for p, v in zip(variants[0].fields, lists, strict=True) if v is not None]
-            notes.append(Note(
-                "error", varied[0], "not-expressible",
-                f"{engine.label} cannot run the candidates of {', '.join(varied)} as independent "
-                f"flags: {first_failure.reason}; use one value or split the task",
-            ))
-            chosen = first_failure
-        notes.extend(chosen.notes)
-        paths = tuple(p for p, v in zip(variants[0].fields, lists, strict=True) if v is not None)
-        for key, values in chosen.flags.items():
-            parameters[key] = values
-            sources[key] = paths
-    findings.extend(_finding(n) for n in notes)
-    return FlatResult(parameters, unique(findings), engine, sources)
+        value = section.__dict__[name]
+        if value is None:
+            continue
+        if shortcut is not None:
+            emitted = shortcut(value)
+            if emitted is not None:
+                parameters[emitted[0]] = [emitted[1]]
+                sources[emitted[0]] = path
+                continue
+        if index in done:
+            continue
+        done.add(index)
+        group = plan.groups[index]
+        lists = [get(task) for get in group.getters]
+        key = (index, *[None if v is None else tuple(v) for v in lists])
+        cached = memo.get(key)
+        if cached is None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            cached = memo[key] = _convert_group(group, lists, engine)
+        flags, group_findings = cached
+        if group_findings:
+            findings.extend(group_findings)
+        paths = tuple(p for p, v in zip(group.paths, lists, strict=True) if v is not None)
+        for flag_key, flag_values in flags.items():
+            parameters[flag_key] = list(flag_values)
+            sources[flag_key] = paths
+    if len(findings) > 1:
+        findings = unique(findings)
+    return FlatResult(parameters, findings, engine, sources)
 
 
 def to_flat(task: TaskConfig, engine: Engine | None = None) -> FlatResult:
@@ -321,11 +411,15 @@ def to_flat(task: TaskConfig, engine: Engine | None = None) -> FlatResult:
         if _effective_list(found, values) == _effective_list(own_found, own_values):
             continue
         origin = ", ".join(result.sources.get(own_key, ())) or "a structured field"
-        result.findings.append(Finding(
-            "warning", f"parameters.{key}", "overridden-by-structured",
-            f"{key} {_show(values)} conflicts with {origin} (--{own_key} {_show(own_values)}); "
-            "the structured value is used",
-        ))
+        result.findings.append(
+            Finding(
+                "warning",
+                f"parameters.{key}",
+                "overridden-by-structured",
+                f"{key} {_show(values)} conflicts with {origin} (--{own_key} {_show(own_values)}); "
+                "the structured value is used",
+            )
+        )
     return result
 
 
@@ -380,6 +474,11 @@ def _render(value: Any) -> Any:
 # ---- Flat -> structured --------------------------------------------------------------------
 
 
+_LiftPlan = tuple[dict[str, dict[str, list[Any]]], dict[str, tuple[str, ...]], list[Finding]]
+#: Lift plans of tasks without structured sections, by engine and parameters.
+_PLAN_MEMO: dict[tuple[Any, ...], _LiftPlan] = {}
+
+
 def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
     """Move every mapped flag of ``task.parameters`` into its structured field.
 
@@ -390,20 +489,71 @@ def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
         engine, findings = engine_for(task)
     else:
         findings = []
+    if not task.parameters:
+        return LiftResult(task, findings, engine)
+    plan: _LiftPlan | None = None
+    memo_key = None if task.has_structured() else _parameters_key(engine, task.parameters)
+    if memo_key is not None:
+        try:
+            plan = _PLAN_MEMO.get(memo_key)
+        except TypeError:  # an unhashable value
+            memo_key = None
+    if plan is None:
+        plan = _plan_lift(task, engine)
+        if memo_key is not None:
+            if len(_PLAN_MEMO) >= _MEMO_LIMIT:
+                _PLAN_MEMO.clear()
+            _PLAN_MEMO[memo_key] = plan
+    updates, consumed, notes = plan
+    findings.extend(notes)
+    if not consumed:
+        return LiftResult(task, findings, engine)
+    new_sections = {}
+    for section, fields in updates.items():
+        current = getattr(task, section)
+        base = current.model_dump(exclude_none=True) if current is not None else {}
+        new_sections[section] = _section_model(section).model_validate({**base, **fields})
+    leftovers = {k: v for k, v in task.parameters.items() if k not in consumed}
+    metadata = task.metadata.model_copy(update={"config_format": ConfigFormat.STRUCTURED})
+    lifted_task = task.model_copy(
+        update={**new_sections, "parameters": leftovers, "metadata": metadata}
+    )
+    return LiftResult(lifted_task, unique(findings), engine, dict(consumed))
+
+
+def _parameters_key(engine: Engine, parameters: FlatParameters) -> tuple[Any, ...] | None:
+    items: list[Any] = [id(engine)]
+    for key, values in parameters.items():
+        if not isinstance(values, list):
+            return None
+        items.append(key)
+        # The type is part of the key: True == 1 and 1 == 1.0 are different flag values.
+        items.append(tuple([(v.__class__, v) for v in values]))
+    return tuple(items)
+
+
+def _plan_lift(task: TaskConfig, engine: Engine) -> _LiftPlan:
+    """Which fields each mapped flag becomes, which keys that consumes, and any conflicts."""
+    findings: list[Finding] = []
     occurrences: dict[str, list[tuple[str, Resolved]]] = {}
     for key in task.parameters:
         resolved = engine.manifest.lookup_lenient(key)
         if resolved is not None:
             occurrences.setdefault(resolved.spec.name, []).append((key, resolved))
-    if not occurrences:
-        return LiftResult(task, findings, engine)
-    context = _single_values(task, occurrences)
-    sections = {name: getattr(task, name) for name in STRUCTURED_SECTIONS}
-    updates: dict[str, dict[str, Any]] = {}
+    updates: dict[str, dict[str, list[Any]]] = {}
     consumed: dict[str, tuple[str, ...]] = {}
+    if not occurrences:
+        return updates, consumed, findings
+    rules = _lift_candidates(engine, occurrences)
+    needs_context = any(bound.read_specs for variants in rules for bound in variants)
+    context = _single_values(task, occurrences) if needs_context else {}
+    sections = {name: getattr(task, name) for name in STRUCTURED_SECTIONS}
     is_switch = _is_switch_key(engine)
-    for variants in engine.bindings:
+    for variants in rules:
+        present = {name for bound in variants for name in bound.owned if name in occurrences}
         for bound in variants:
+            if not present <= bound.owned:
+                continue  # another spelling of this rule covers flags this one would ignore
             outcome = _lift_rule(bound, task, occurrences, context, is_switch)
             if outcome is None:
                 continue
@@ -411,32 +561,43 @@ def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
             conflict = _conflicting(values, sections, updates)
             if conflict:
                 path, current = conflict
-                findings.append(Finding(
-                    "warning", f"parameters.{keys[0]}", "conflicts-with-structured",
-                    f"{', '.join(keys)} says {path} {_show(values[path])} but the task already "
-                    f"has {_show(current)}; the flag stays in parameters",
-                ))
+                findings.append(
+                    Finding(
+                        "warning",
+                        f"parameters.{keys[0]}",
+                        "conflicts-with-structured",
+                        f"{', '.join(keys)} says {path} {_show(values[path])} but the task "
+                        f"already has {_show(current)}; the flag stays in parameters",
+                    )
+                )
                 break
-            for path, candidates in values.items():
+            for path, field_values in values.items():
                 section, _, name = path.partition(".")
-                updates.setdefault(section, {})[name] = candidates
+                updates.setdefault(section, {})[name] = field_values
             for key in keys:
                 consumed[key] = tuple(values)
             break
-    if not consumed:
-        return LiftResult(task, findings, engine)
-    new_sections = {}
-    for section, fields in updates.items():
-        current = sections[section]
-        base = current.model_dump() if current is not None else {}
-        model = type(current) if current is not None else _section_model(section)
-        new_sections[section] = model.model_validate({**base, **fields})
-    leftovers = {k: v for k, v in task.parameters.items() if k not in consumed}
-    lifted_task = task.model_copy(update={**new_sections, "parameters": leftovers})
-    lifted_task.metadata = lifted_task.metadata.model_copy(
-        update={"config_format": ConfigFormat.STRUCTURED}
-    )
-    return LiftResult(lifted_task, unique(findings), engine, consumed)
+    return updates, consumed, findings
+
+
+@cache
+def _flag_owners(engine: Engine) -> dict[str, tuple[int, ...]]:
+    """Canonical flag name -> indexes of the rules (engine.bindings) that own it."""
+    owners: dict[str, list[int]] = {}
+    for index, variants in enumerate(engine.bindings):
+        for bound in variants:
+            for name in bound.owned:
+                if index not in owners.setdefault(name, []):
+                    owners[name].append(index)
+    return {name: tuple(indexes) for name, indexes in owners.items()}
+
+
+def _lift_candidates(
+    engine: Engine, occurrences: dict[str, list[tuple[str, Resolved]]]
+) -> list[tuple[Bound, ...]]:
+    owners = _flag_owners(engine)
+    indexes = sorted({i for name in occurrences for i in owners.get(name, ())})
+    return [engine.bindings[i] for i in indexes]
 
 
 @cache
@@ -462,6 +623,11 @@ def _single_values(
     return context
 
 
+_MISSING = object()
+#: Lifting results per (rule, effective flag values, consulted values); cleared when large.
+_LIFT_MEMO: dict[tuple[Any, ...], dict[str, list[Any]] | None] = {}
+
+
 def _lift_rule(
     bound: Bound,
     task: TaskConfig,
@@ -472,7 +638,7 @@ def _lift_rule(
     present = [name for name in bound.owned if name in occurrences]
     if not present:
         return None
-    axes: list[list[tuple[str, Any]]] = []
+    axes: list[tuple[str, tuple[Any, ...]]] = []
     keys: list[str] = []
     for name in present:
         if len(occurrences[name]) != 1:
@@ -481,17 +647,43 @@ def _lift_rule(
         values = task.parameters[key]
         if isinstance(values, RangeSpec) or not values:
             return None
-        effective = [effective_value(resolved, v) for v in values]
+        effective = tuple(effective_value(resolved, v) for v in values)
         if any(v is _UNSET for v in effective):
             return None
-        axes.append([(name, v) for v in effective])
+        axes.append((name, effective))
         keys.append(key)
-    if math.prod(len(a) for a in axes) > MAX_LIFT_COMBINATIONS:
+    reads = (
+        tuple((spec.name, context.get(spec.name)) for spec in bound.read_specs.values())
+        if bound.read_specs
+        else ()
+    )
+    memo_key = (id(bound), tuple(axes), reads)
+    try:
+        cached = _LIFT_MEMO.get(memo_key, _MISSING)
+    except TypeError:  # an unhashable value: work it out without the memo
+        cached = _lift_values(bound, axes, context, is_switch)
+    if cached is _MISSING:
+        if len(_LIFT_MEMO) >= _MEMO_LIMIT:
+            _LIFT_MEMO.clear()
+        cached = _LIFT_MEMO[memo_key] = _lift_values(bound, axes, context, is_switch)
+    outcome = cast(dict[str, list[Any]] | None, cached)
+    if outcome is None:
+        return None
+    return keys, {path: list(values) for path, values in outcome.items()}
+
+
+def _lift_values(
+    bound: Bound,
+    axes: list[tuple[str, tuple[Any, ...]]],
+    context: dict[str, Any],
+    is_switch: Callable[[str], bool],
+) -> dict[str, list[Any]] | None:
+    """Structured candidates for one rule's flag values, or None when they do not map back."""
+    if math.prod(len(values) for _, values in axes) > MAX_LIFT_COMBINATIONS:
         return None
     combos: list[tuple[tuple[str, Any], ...]] = []
-    for combo in itertools.product(*axes):
-        flags = dict(combo)
-        lifted = bound.lift(_with_context(flags, context, bound))
+    for combo in itertools.product(*[[(name, v) for v in values] for name, values in axes]):
+        lifted = bound.lift(_with_context(dict(combo), context, bound))
         if lifted is None:
             return None
         combos.append(tuple(sorted(lifted.items())))
@@ -509,14 +701,12 @@ def _lift_rule(
         return None
     ordered = {path: columns[path] for path in bound.fields if path in columns}
     parsed = _parse_fields(ordered)
-    if parsed is None or not _reemits_same(bound, parsed, keys, task, is_switch):
+    if parsed is None or not _reemits_same(bound, parsed, axes, is_switch):
         return None
-    return keys, parsed
+    return parsed
 
 
-def _with_context(
-    flags: dict[str, Any], context: dict[str, Any], bound: Bound
-) -> dict[str, Any]:
+def _with_context(flags: dict[str, Any], context: dict[str, Any], bound: Bound) -> dict[str, Any]:
     if not bound.read_specs:
         return flags
     merged = dict(flags)
@@ -552,23 +742,18 @@ def _parse_fields(values: dict[str, list[Any]]) -> dict[str, list[Any]] | None:
 def _reemits_same(
     bound: Bound,
     values: dict[str, list[Any]],
-    keys: list[str],
-    task: TaskConfig,
+    axes: list[tuple[str, tuple[Any, ...]]],
     is_switch: Callable[[str], bool],
 ) -> bool:
+    """Emitting the lifted values gives back exactly the flags they came from."""
     lists = [values.get(path) for path in bound.fields]
     emission = _emit(bound, lists, is_switch)
     if not emission.ok:
         return False
-    manifest = bound.manifest
-    original = {}
-    for key in keys:
-        resolved = manifest.lookup_lenient(key)
-        assert resolved is not None
-        original[resolved.spec.name] = _effective_list(resolved, task.parameters[key])
+    original = {name: [_render(v) for v in effective] for name, effective in axes}
     again = {}
     for key, flag_values in emission.flags.items():
-        resolved = manifest.lookup_key(key)
+        resolved = bound.manifest.lookup_key(key)
         assert resolved is not None
         again[resolved.spec.name] = _effective_list(resolved, flag_values)
     return again == original
@@ -613,15 +798,18 @@ def canonical(task: TaskConfig) -> TaskConfig:
         l_section, _, l_name = loser.partition(".")
         if _getter(winner)(task) is None:
             current = update.get(w_section) or getattr(task, w_section)
-            base = current.model_dump() if current is not None else {}
-            update[w_section] = _section_model(w_section).model_validate({**base, w_name: lost})
+            if current is None:
+                current = _section_model(w_section)()
+            update[w_section] = current.model_copy(update={w_name: lost})
         current_loser = update.get(l_section) or getattr(task, l_section)
         assert current_loser is not None
         update[l_section] = current_loser.model_copy(update={l_name: None})
     return task.model_copy(update=update) if update else task
 
 
-def to_structured(task: TaskConfig, engine: Engine | None = None) -> tuple[TaskConfig, list[Finding]]:
+def to_structured(
+    task: TaskConfig, engine: Engine | None = None
+) -> tuple[TaskConfig, list[Finding]]:
     """Lift mapped flags into structured fields; ``parameters`` is then regenerated in full."""
     lifted = lift(task, engine)
     flat = to_flat(lifted.task, lifted.engine)
@@ -642,7 +830,9 @@ def extra_parameters(task: TaskConfig, engine: Engine | None = None) -> FlatPara
     return extras
 
 
-def with_parameters(task: TaskConfig, engine: Engine | None = None) -> tuple[TaskConfig, list[Finding]]:
+def with_parameters(
+    task: TaskConfig, engine: Engine | None = None
+) -> tuple[TaskConfig, list[Finding]]:
     """The task with ``parameters`` regenerated from its structured sections plus its own flags."""
     flat = to_flat(task, engine)
     return task.model_copy(update={"parameters": flat.parameters}), flat.findings
@@ -658,7 +848,9 @@ def retarget(
         return task, []
     source, findings = engine_for(task)
     lifted = lift(task, source)
-    moved = lifted.task.model_copy(update={"base_runtime": target, "engine_version": engine_version})
+    moved = lifted.task.model_copy(
+        update={"base_runtime": target, "engine_version": engine_version}
+    )
     if target != task.base_runtime:
         moved = moved.model_copy(update={"runtime_image_tag": None})
     return moved, unique([*findings, *lifted.findings])

@@ -83,8 +83,9 @@ def parse_json(text: str, source: str = "<input>") -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise InputError(source, f"invalid JSON: {error.msg} (column {error.colno})",
-                         error.lineno) from None
+        raise InputError(
+            source, f"invalid JSON: {error.msg} (column {error.colno})", error.lineno
+        ) from None
     except RecursionError:
         raise InputError(source, "JSON nested too deeply") from None
     except ValueError as error:  # e.g. an integer with more digits than Python allows

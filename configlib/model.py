@@ -56,9 +56,7 @@ def unit(name: str) -> dict[str, Any]:
 class Section(BaseModel):
     """Base of the structured sections: unknown keys are errors, docstrings become help."""
 
-    model_config = ConfigDict(
-        extra="forbid", use_attribute_docstrings=True, validate_default=False
-    )
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_default=False)
 
 
 def _canonical_system(value: str) -> str:
@@ -116,7 +114,7 @@ class ParallelConfig(Section):
     dp: Candidates[GpuCount] | None = None
     """Data parallel size: replicas inside one server, or attention-DP ranks with attention_dp."""
     attention_dp: Candidates[bool] | None = None
-    """Data parallel attention (MoE models): dp ranks split attention, the worker uses tp x dp GPUs."""
+    """Data-parallel attention (MoE): dp ranks split attention; a worker uses tp x dp GPUs."""
     moe_tp: Candidates[GpuCount] | None = None
     """Tensor parallel size of the MoE expert layers (engines derive it; kept for predictions)."""
     moe_ep: Candidates[GpuCount] | None = None
@@ -164,16 +162,16 @@ class SchedulingConfig(Section):
         None, json_schema_extra=unit("tokens")
     )
     """Token budget of one batch (SGLang: prefill tokens per batch)."""
-    max_num_seqs: Candidates[RequestCount] | None = Field(
-        None, json_schema_extra=unit("requests")
-    )
+    max_num_seqs: Candidates[RequestCount] | None = Field(None, json_schema_extra=unit("requests"))
     """Maximum requests running at once; wins over advanced_tuning_config.max_batch_size."""
     chunked_prefill_enabled: Candidates[bool] | None = None
     """Split long prompts into chunks; wins over advanced_tuning_config.enable_chunked_prefill."""
 
     @field_validator("schedule_policy")
     @classmethod
-    def _policy_words(cls, values: list[str]) -> list[str]:
+    def _policy_words(cls, values: list[str] | None) -> list[str] | None:
+        if values is None:
+            return None
         cleaned = [v.strip() for v in values]
         if any(not v or any(c.isspace() for c in v) for v in cleaned):
             raise ValueError("a schedule policy is one word such as fcfs or lpm")
@@ -441,7 +439,9 @@ class TaskConfig(BaseModel):
         for name in parameters:
             stripped = name.lstrip("-")
             if not stripped or any(c.isspace() for c in name) or "=" in name:
-                raise ValueError(f"{name!r} is not a flag name (write it without values, e.g. tp-size)")
+                raise ValueError(
+                    f"{name!r} is not a flag name (write it without values, e.g. tp-size)"
+                )
         return parameters
 
     @model_validator(mode="after")

@@ -28,25 +28,56 @@ class ScenarioForm:
 TEXT_TASKS = frozenset({"text-to-text", "image-text-to-text", "text-to-image"})
 
 FORMS: tuple[ScenarioForm, ...] = (
-    ScenarioForm("D", re.compile(rf"D\({_N},{_N}\)"), "fixed input and output tokens",
-                 TEXT_TASKS),
-    ScenarioForm("N", re.compile(rf"N\({_N},{_N}\)/\({_N},{_N}\)"),
-                 "normal input (mean,std) and output (mean,std) tokens", TEXT_TASKS),
-    ScenarioForm("U", re.compile(rf"U\({_N},{_N}\)/\({_N},{_N}\)"),
-                 "uniform input (min,max) and output (min,max) tokens", TEXT_TASKS),
-    ScenarioForm("U", re.compile(rf"U\({_N},{_N}\)"),
-                 "uniform input and output tokens up to these maxima", TEXT_TASKS),
-    ScenarioForm("E", re.compile(rf"E\({_N}\)"), "embedding documents of this many tokens",
-                 frozenset({"text-to-embeddings"})),
-    ScenarioForm("R", re.compile(rf"R\({_N},{_N}\)"), "rerank: tokens per document, per query",
-                 frozenset({"text-to-rerank"})),
-    ScenarioForm("I", re.compile(rf"I\({_N},{_N}(?:,{_N})?\)"),
-                 "images of width x height (and count)",
-                 frozenset({"image-text-to-text", "image-to-embeddings"})),
-    ScenarioForm("A", re.compile(rf"A\({_N}\)"), "text-to-speech input characters",
-                 frozenset({"text-to-speech"}), since="0.0.5"),
-    ScenarioForm("dataset", re.compile(r"dataset"), "rows of a dataset (--dataset-path)",
-                 TEXT_TASKS | frozenset({"text-to-embeddings", "image-text-to-text"})),
+    ScenarioForm("D", re.compile(rf"D\({_N},{_N}\)"), "fixed input and output tokens", TEXT_TASKS),
+    ScenarioForm(
+        "N",
+        re.compile(rf"N\({_N},{_N}\)/\({_N},{_N}\)"),
+        "normal input (mean,std) and output (mean,std) tokens",
+        TEXT_TASKS,
+    ),
+    ScenarioForm(
+        "U",
+        re.compile(rf"U\({_N},{_N}\)/\({_N},{_N}\)"),
+        "uniform input (min,max) and output (min,max) tokens",
+        TEXT_TASKS,
+    ),
+    ScenarioForm(
+        "U",
+        re.compile(rf"U\({_N},{_N}\)"),
+        "uniform input and output tokens up to these maxima",
+        TEXT_TASKS,
+    ),
+    ScenarioForm(
+        "E",
+        re.compile(rf"E\({_N}\)"),
+        "embedding documents of this many tokens",
+        frozenset({"text-to-embeddings"}),
+    ),
+    ScenarioForm(
+        "R",
+        re.compile(rf"R\({_N},{_N}\)"),
+        "rerank: tokens per document, per query",
+        frozenset({"text-to-rerank"}),
+    ),
+    ScenarioForm(
+        "I",
+        re.compile(rf"I\({_N},{_N}(?:,{_N})?\)"),
+        "images of width x height (and count)",
+        frozenset({"image-text-to-text", "image-to-embeddings"}),
+    ),
+    ScenarioForm(
+        "A",
+        re.compile(rf"A\({_N}\)"),
+        "text-to-speech input characters",
+        frozenset({"text-to-speech"}),
+        since="0.0.5",
+    ),
+    ScenarioForm(
+        "dataset",
+        re.compile(r"dataset"),
+        "rows of a dataset (--dataset-path)",
+        TEXT_TASKS | frozenset({"text-to-embeddings", "image-text-to-text"}),
+    ),
 )
 
 #: genai-bench tasks (0.0.5; text-to-image and text-to-speech are newer than the autotuner's pin).
@@ -85,8 +116,10 @@ def parse_scenario(text: str) -> Scenario:
         raise ValueError(f"{text!r}: token counts are integers")
     if text.startswith("N(") and "/" not in text:
         raise ValueError(f"{text!r}: N needs both halves, N(mean,std)/(mean,std)")
-    forms = "D(in,out), N(mean,std)/(mean,std), U(min,max)/(min,max), U(max_in,max_out), " \
-            "E(tokens), R(doc,query), I(w,h[,n]), A(chars), dataset"
+    forms = (
+        "D(in,out), N(mean,std)/(mean,std), U(min,max)/(min,max), U(max_in,max_out), "
+        "E(tokens), R(doc,query), I(w,h[,n]), A(chars), dataset"
+    )
     raise ValueError(f"{text!r} is not a genai-bench traffic scenario; forms: {forms}")
 
 

@@ -17,23 +17,38 @@ from configlib.convert import to_flat, with_parameters
 from configlib.engines import Engine
 from configlib.findings import Finding, from_validation_error
 from configlib.io import parse_document, read_text
-from configlib.model import TaskConfig
+from configlib.model import ParallelConfig, TaskConfig
 from configlib.vocab import ConfigFormat, DeploymentMode, Runtime
 
 #: Top-level keys only the autotuner knows; kept verbatim in ``autotuner_fields``.
-AUTOTUNER_ONLY_KEYS = ("quant_config", "clusterbasemodel_config", "clusterservingruntime_config",
-                       "storage")
-#: Keys of the autotuner's parallel_config that are fields of ours.
-_PARALLEL_FIELDS = ("tp", "pp", "dp", "moe_tp", "moe_ep")
+AUTOTUNER_ONLY_KEYS = (
+    "quant_config",
+    "clusterbasemodel_config",
+    "clusterservingruntime_config",
+    "storage",
+)
+#: Keys of a parallel_config that are fields of ours (the autotuner's shares tp..moe_ep).
+_PARALLEL_FIELDS = tuple(ParallelConfig.model_fields)
 #: Keys of the autotuner's parallel_config that are plain flags, per runtime.
 _PARALLEL_FLAGS = {
     "sglang": {"moe_dense_tp": "moe-dense-tp-size"},
-    "vllm": {"dcp": "decode-context-parallel-size", "enable_expert_parallel":
-             "enable-expert-parallel"},
+    "vllm": {
+        "dcp": "decode-context-parallel-size",
+        "enable_expert_parallel": "enable-expert-parallel",
+    },
 }
 #: Keys the autotuner writes for a task that are not part of a task definition.
-_RUN_STATE_KEYS = ("id", "status", "created_at", "started_at", "completed_at", "elapsed_time",
-                   "total_experiments", "successful_experiments", "best_experiment_id")
+_RUN_STATE_KEYS = (
+    "id",
+    "status",
+    "created_at",
+    "started_at",
+    "completed_at",
+    "elapsed_time",
+    "total_experiments",
+    "successful_experiments",
+    "best_experiment_id",
+)
 
 
 class TaskFormatError(ValueError):
@@ -48,15 +63,20 @@ def normalize(data: Any) -> tuple[dict[str, Any], list[Finding]]:
     """Map the autotuner's spellings onto configlib's model; report what was moved or dropped."""
     if not isinstance(data, dict):
         kind = type(data).__name__
-        raise TaskFormatError([Finding("error", "", "not-a-task", f"a task is a mapping, not a {kind}")])
+        raise TaskFormatError(
+            [Finding("error", "", "not-a-task", f"a task is a mapping, not a {kind}")]
+        )
     out = dict(data)
     notes: list[Finding] = []
     for key in _RUN_STATE_KEYS:
         out.pop(key, None)
     if "model_config" in out and "model" not in out:
         out["model"] = out.pop("model_config")
-    for ours, theirs in (("optimization", "optimization_config"), ("benchmark", "benchmark_config"),
-                         ("slo", "slo_config")):
+    for ours, theirs in (
+        ("optimization", "optimization_config"),
+        ("benchmark", "benchmark_config"),
+        ("slo", "slo_config"),
+    ):
         if theirs in out and ours not in out:
             out[ours] = out.pop(theirs)
     extras = dict(out.get("autotuner_fields") or {})
@@ -66,10 +86,14 @@ def normalize(data: Any) -> tuple[dict[str, Any], list[Finding]]:
     _normalize_runtime(out, extras, notes)
     if out.get("deployment_mode") == "local":
         out["deployment_mode"] = DeploymentMode.DOCKER.value
-        notes.append(Finding(
-            "warning", "deployment_mode", "mode-not-supported",
-            "deployment_mode local exists only on an autotuner feature branch; read as docker",
-        ))
+        notes.append(
+            Finding(
+                "warning",
+                "deployment_mode",
+                "mode-not-supported",
+                "deployment_mode local exists only on an autotuner feature branch; read as docker",
+            )
+        )
     runtime = str(out.get("base_runtime", "")).lower()
     parallel = out.get("parallel_config")
     if isinstance(parallel, dict):
@@ -78,23 +102,44 @@ def normalize(data: Any) -> tuple[dict[str, Any], list[Finding]]:
             extras["parallel_config"] = leftover
     quant = extras.get("quant_config")
     if isinstance(quant, dict) and ("presets" in quant or "preset" in quant):
-        notes.append(Finding(
-            "warning", "autotuner_fields.quant_config", "quant-preset-not-expanded",
-            "the autotuner resolves quant_config presets to auto at run time (its 'preset' key is "
-            "ignored altogether); set quantization_config or explicit flags instead",
-        ))
+        notes.append(
+            Finding(
+                "warning",
+                "autotuner_fields.quant_config",
+                "quant-preset-not-expanded",
+                "the autotuner resolves quant_config presets to auto at run time (its 'preset' "
+                "key is "
+                "ignored altogether); set quantization_config or explicit flags instead",
+            )
+        )
     if extras:
         out["autotuner_fields"] = extras
-    if isinstance(out.get("optimization"), dict) and out["optimization"].get("strategy") == "random_search":
-        notes.append(Finding("warning", "optimization.strategy", "strategy-renamed",
-                             "random_search is not an autotuner strategy; read as random"))
+    if (
+        isinstance(out.get("optimization"), dict)
+        and out["optimization"].get("strategy") == "random_search"
+    ):
+        notes.append(
+            Finding(
+                "warning",
+                "optimization.strategy",
+                "strategy-renamed",
+                "random_search is not an autotuner strategy; read as random",
+            )
+        )
     return out, notes
 
 
 def _normalize_runtime(out: dict[str, Any], extras: dict[str, Any], notes: list[Finding]) -> None:
+    """An OME ClusterServingRuntime name in base_runtime: keep it, and find the engine.
+
+    The autotuner's CLI runs in OME mode unless told otherwise, so a task without a
+    deployment_mode whose base_runtime names no engine is an OME task.
+    """
     raw = out.get("base_runtime")
     if not isinstance(raw, str) or raw.lower() in {r.value for r in Runtime}:
         return
+    if out.get("deployment_mode", DeploymentMode.OME.value) != DeploymentMode.OME.value:
+        return  # Docker mode needs an engine name: leave it for the model to reject
     lowered = raw.lower()
     engine = next((r.value for r in Runtime if lowered.startswith(r.value)), None)
     if engine is None:
@@ -106,11 +151,15 @@ def _normalize_runtime(out: dict[str, Any], extras: dict[str, Any], notes: list[
         out["deployment_mode"] = DeploymentMode.OME.value
     if engine is None:
         engine = Runtime.SGLANG.value
-        notes.append(Finding(
-            "warning", "base_runtime", "runtime-guessed",
-            f"base_runtime {raw!r} is an OME serving runtime that names no engine; assumed "
-            "sglang (set base_runtime to sglang or vllm)",
-        ))
+        notes.append(
+            Finding(
+                "warning",
+                "base_runtime",
+                "runtime-guessed",
+                f"base_runtime {raw!r} is an OME serving runtime that names no engine; assumed "
+                "sglang (set base_runtime to sglang or vllm)",
+            )
+        )
     out["base_runtime"] = engine
 
 
@@ -131,11 +180,16 @@ def _split_parallel(
             parameters.setdefault(flags[key], values)
             continue
         leftover[key] = value
-        notes.append(Finding(
-            "warning", f"parallel_config.{key}", "not-translated",
-            f"the autotuner's parallel_config.{key} has no configlib field or {runtime or 'engine'} "
-            "flag; kept in autotuner_fields and left out of the autotuner export",
-        ))
+        notes.append(
+            Finding(
+                "warning",
+                f"parallel_config.{key}",
+                "not-translated",
+                f"the autotuner's parallel_config.{key} has no configlib field or "
+                f"{runtime or 'engine'} "
+                "flag; kept in autotuner_fields and left out of the autotuner export",
+            )
+        )
     if parameters:
         out["parameters"] = parameters
     return (ours or None), leftover
@@ -151,7 +205,9 @@ def parse_task(data: Any) -> tuple[TaskConfig, list[Finding]]:
     return task, notes
 
 
-def to_autotuner(task: TaskConfig, engine: Engine | None = None) -> tuple[dict[str, Any], list[Finding]]:
+def to_autotuner(
+    task: TaskConfig, engine: Engine | None = None
+) -> tuple[dict[str, Any], list[Finding]]:
     """The JSON the autotuner runs: every setting as flags in ``parameters``.
 
     Structured sections are left out (the autotuner would map its own ``parallel_config`` a
@@ -174,7 +230,8 @@ def to_autotuner(task: TaskConfig, engine: Engine | None = None) -> tuple[dict[s
     if task.runtime_image_tag:
         out["runtime_image_tag"] = task.runtime_image_tag
     out["parameters"] = {
-        key: values.model_dump(mode="json", exclude_none=True) if hasattr(values, "model_dump")
+        key: values.model_dump(mode="json", exclude_none=True)
+        if hasattr(values, "model_dump")
         else list(values)
         for key, values in flat.parameters.items()
     }
@@ -185,20 +242,28 @@ def to_autotuner(task: TaskConfig, engine: Engine | None = None) -> tuple[dict[s
     for key, value in task.autotuner_fields.items():
         if key == "parallel_config":
             continue
-        if key == "quant_config" and isinstance(value, dict) and (
-            "presets" in value or "preset" in value
+        if (
+            key == "quant_config"
+            and isinstance(value, dict)
+            and ("presets" in value or "preset" in value)
         ):
-            findings.append(Finding(
-                "warning", "autotuner_fields.quant_config", "quant-preset-dropped",
-                "quant_config presets left out of the export: the autotuner would resolve them "
-                "to auto",
-            ))
+            findings.append(
+                Finding(
+                    "warning",
+                    "autotuner_fields.quant_config",
+                    "quant-preset-dropped",
+                    "quant_config presets left out of the export: the autotuner would resolve them "
+                    "to auto",
+                )
+            )
             continue
         out[key] = value
     return out, findings
 
 
-def to_structured_form(task: TaskConfig, engine: Engine | None = None) -> tuple[dict[str, Any], list[Finding]]:
+def to_structured_form(
+    task: TaskConfig, engine: Engine | None = None
+) -> tuple[dict[str, Any], list[Finding]]:
     """configlib's structured form: sections plus the full regenerated ``parameters``."""
     full, findings = with_parameters(task, engine)
     data = full.dump()
@@ -211,7 +276,9 @@ def to_structured_form(task: TaskConfig, engine: Engine | None = None) -> tuple[
     return data, findings
 
 
-def task_from_text(text: str, source: str = "<input>", fmt: str | None = None) -> tuple[TaskConfig, list[Finding]]:
+def task_from_text(
+    text: str, source: str = "<input>", fmt: str | None = None
+) -> tuple[TaskConfig, list[Finding]]:
     """Parse a task document (JSON or YAML, either format)."""
     return parse_task(parse_document(text, source, fmt))
 

@@ -96,29 +96,45 @@ def check_flags(flat: FlatResult, task: TaskConfig) -> list[Finding]:
             continue
         spec = resolved.spec
         if spec.name in seen:
-            found.append(Finding(
-                "error", _path(flat, key), "duplicate-flag",
-                f"{key} and {seen[spec.name]} both set {spec.name}; keep one",
-            ))
+            found.append(
+                Finding(
+                    "error",
+                    _path(flat, key),
+                    "duplicate-flag",
+                    f"{key} and {seen[spec.name]} both set {spec.name}; keep one",
+                )
+            )
         seen.setdefault(spec.name, key)
         if spec.deprecated:
             instead = f"; use {spec.replacement}" if spec.replacement else ""
-            found.append(Finding(
-                "warning", _path(flat, key), "deprecated-flag",
-                f"{option_for_key(key)} is deprecated in {engine.label}{instead}",
-            ))
+            found.append(
+                Finding(
+                    "warning",
+                    _path(flat, key),
+                    "deprecated-flag",
+                    f"{option_for_key(key)} is deprecated in {engine.label}{instead}",
+                )
+            )
         if isinstance(values, RangeSpec):
             if task.optimization.strategy == Strategy.GRID_SEARCH:
-                found.append(Finding(
-                    "error", _path(flat, key), "range-in-grid",
-                    f"grid search needs a list of values for {key}, not a {values.type} range",
-                ))
+                found.append(
+                    Finding(
+                        "error",
+                        _path(flat, key),
+                        "range-in-grid",
+                        f"grid search needs a list of values for {key}, not a {values.type} range",
+                    )
+                )
             continue
         if not values:
-            found.append(Finding(
-                "warning", _path(flat, key), "empty-values",
-                f"{key} has no values; the autotuner skips it",
-            ))
+            found.append(
+                Finding(
+                    "warning",
+                    _path(flat, key),
+                    "empty-values",
+                    f"{key} has no values; the autotuner skips it",
+                )
+            )
             continue
         found.extend(_check_values(flat, key, resolved, values))
     return found
@@ -130,25 +146,33 @@ def _unknown_flag(engine: Engine, key: str, path: str) -> Finding:
     label = engine.label
     if key.startswith("-") and not key.startswith("--"):
         return Finding(
-            "error", path, "unknown-flag",
+            "error",
+            path,
+            "unknown-flag",
             f"{key}: the autotuner writes --{key}; short options cannot be used, write the long "
             "flag name",
         )
     matches = manifest.prefix_matches(option)
     if len(matches) == 1:
         return Finding(
-            "warning", path, "abbreviated-flag",
+            "warning",
+            path,
+            "abbreviated-flag",
             f"{option} works only as an abbreviation of {matches[0]} (the autotuner counts GPUs "
             f"from full names, and a new flag can make it ambiguous); write {matches[0][2:]}",
         )
     if len(matches) > 1:
         return Finding(
-            "error", path, "ambiguous-flag",
+            "error",
+            path,
+            "ambiguous-flag",
             f"{option} is ambiguous in {label}: it could be {', '.join(matches[:5])}",
         )
     if "_" in key and manifest.lookup(option.replace("_", "-")) is not None:
         return Finding(
-            "error", path, "snake-case-flag",
+            "error",
+            path,
+            "snake-case-flag",
             f"{engine.spec.label} does not accept snake_case flags; write {key.replace('_', '-')}",
         )
     elsewhere = _versions_with(engine, option)
@@ -188,25 +212,42 @@ def _check_values(
         else:
             problem = check_value(spec, value, None if resolved.negated else allowed)
         if problem:
-            found.append(Finding("error", path, "invalid-flag-value",
-                                 f"--{bare} in {engine.label}: {problem}"))
+            found.append(
+                Finding(
+                    "error", path, "invalid-flag-value", f"--{bare} in {engine.label}: {problem}"
+                )
+            )
             continue
         needs = engine.requires.get(spec.name, {}).get(str(value))
         if needs and not _is_set(flat, engine, needs):
-            found.append(Finding(
-                "error", path, "needs-flag",
-                f"--{bare} {value} is refused by {engine.label} unless {needs} is also set",
-            ))
+            found.append(
+                Finding(
+                    "error",
+                    path,
+                    "needs-flag",
+                    f"--{bare} {value} is refused by {engine.label} unless {needs} is also set",
+                )
+            )
         number = _number(value)
         if number is not None and bare in table.FRACTION_FLAGS and not 0 < number <= 1:
-            found.append(Finding("error", path, "out-of-range",
-                                 f"--{bare} is a fraction in (0, 1], not {value}"))
+            found.append(
+                Finding(
+                    "error", path, "out-of-range", f"--{bare} is a fraction in (0, 1], not {value}"
+                )
+            )
         if number is not None and bare in table.COUNT_FLAGS and number < 1:
-            found.append(Finding("error", path, "out-of-range",
-                                 f"--{bare} must be at least 1, not {value}"))
+            found.append(
+                Finding("error", path, "out-of-range", f"--{bare} must be at least 1, not {value}")
+            )
     if _has_duplicates(values):
-        found.append(Finding("warning", _path(flat, key), "duplicate-values",
-                             f"{key} lists a value twice; the autotuner would run it twice"))
+        found.append(
+            Finding(
+                "warning",
+                _path(flat, key),
+                "duplicate-values",
+                f"{key} lists a value twice; the autotuner would run it twice",
+            )
+        )
     return found
 
 
@@ -285,7 +326,7 @@ def _combinations(
         return []
     names, axes, _ = prepared
     manifest = flat.engine.manifest
-    combos = []
+    combos: list[tuple[Callable[[str], Any], dict[str, Any]]] = []
     for combo in itertools.product(*axes):
         values = dict(zip(names, combo, strict=True))
 
@@ -317,16 +358,26 @@ def check_gpus(flat: FlatResult, task: TaskConfig) -> list[Finding]:
     if over:
         path = "parallel_config" if task.parallel_config is not None else "parameters"
         listed = "; ".join(over[:5]) + (f"; and {len(over) - 5} more" if len(over) > 5 else "")
-        found.append(Finding(
-            "error", path, "too-many-gpus",
-            f"{engine.spec.label} needs up to {worst} GPUs but system_config.total_gpus is "
-            f"{system.total_gpus if system else '?'}: {listed}",
-        ))
+        found.append(
+            Finding(
+                "error",
+                path,
+                "too-many-gpus",
+                f"{engine.spec.label} needs up to {worst} GPUs but system_config.total_gpus is "
+                f"{system.total_gpus if system else '?'}: {listed}",
+            )
+        )
     for get, _ in _combinations(flat, table.COMBINATION_FLAGS):
         for flag, reason in table.combination_problems(get):
             key = _flat_key(flat, flag)
-            found.append(Finding("error", _path(flat, key) if key else "parameters",
-                                 "invalid-combination", reason))
+            found.append(
+                Finding(
+                    "error",
+                    _path(flat, key) if key else "parameters",
+                    "invalid-combination",
+                    reason,
+                )
+            )
     return unique(found)
 
 
@@ -352,11 +403,23 @@ def check_benchmark(task: TaskConfig) -> list[Finding]:
     bench = task.benchmark
     found: list[Finding] = []
     if bench.task not in TASKS:
-        found.append(Finding("error", "benchmark.task", "unknown-benchmark-task",
-                             f"genai-bench has no task {bench.task!r}; tasks: {', '.join(TASKS)}"))
+        found.append(
+            Finding(
+                "error",
+                "benchmark.task",
+                "unknown-benchmark-task",
+                f"genai-bench has no task {bench.task!r}; tasks: {', '.join(TASKS)}",
+            )
+        )
     if not bench.traffic_scenarios:
-        found.append(Finding("error", "benchmark.traffic_scenarios", "no-scenarios",
-                             "give at least one traffic scenario, e.g. D(2048,512)"))
+        found.append(
+            Finding(
+                "error",
+                "benchmark.traffic_scenarios",
+                "no-scenarios",
+                "give at least one traffic scenario, e.g. D(2048,512)",
+            )
+        )
     for index, text in enumerate(bench.traffic_scenarios):
         path = f"benchmark.traffic_scenarios[{index}]"
         try:
@@ -366,56 +429,108 @@ def check_benchmark(task: TaskConfig) -> list[Finding]:
             continue
         form = scenario.form
         if bench.task in TASKS and bench.task not in form.tasks:
-            found.append(Finding("warning", path, "scenario-task-mismatch",
-                                 f"{text} ({form.meaning}) does not fit task {bench.task}"))
+            found.append(
+                Finding(
+                    "warning",
+                    path,
+                    "scenario-task-mismatch",
+                    f"{text} ({form.meaning}) does not fit task {bench.task}",
+                )
+            )
         if form.since:
-            found.append(Finding("warning", path, "scenario-too-new",
-                                 f"{text}: genai-bench added this form in {form.since}; the "
-                                 "autotuner's pinned genai-bench rejects it"))
+            found.append(
+                Finding(
+                    "warning",
+                    path,
+                    "scenario-too-new",
+                    f"{text}: genai-bench added this form in {form.since}; the "
+                    "autotuner's pinned genai-bench rejects it",
+                )
+            )
         if form.kind != "D" and task.deployment_mode == DeploymentMode.DOCKER:
-            found.append(Finding("warning", path, "scenario-ignored",
-                                 f"{text}: the autotuner reads only D(...) result files in Docker "
-                                 "mode, so this scenario's results are ignored"))
+            found.append(
+                Finding(
+                    "warning",
+                    path,
+                    "scenario-ignored",
+                    f"{text}: the autotuner reads only D(...) result files in Docker "
+                    "mode, so this scenario's results are ignored",
+                )
+            )
     if not bench.num_concurrency:
-        found.append(Finding("error", "benchmark.num_concurrency", "no-concurrency",
-                             "give at least one concurrency level"))
+        found.append(
+            Finding(
+                "error",
+                "benchmark.num_concurrency",
+                "no-concurrency",
+                "give at least one concurrency level",
+            )
+        )
     minutes = bench.max_time_per_iteration
     if minutes >= MINUTES_THAT_LOOK_LIKE_SECONDS:
-        found.append(Finding(
-            "warning", "benchmark.max_time_per_iteration", "minutes-look-like-seconds",
-            f"max_time_per_iteration is in minutes: {minutes} means {minutes / 60:g} hours per "
-            "run; did you mean seconds?",
-        ))
+        found.append(
+            Finding(
+                "warning",
+                "benchmark.max_time_per_iteration",
+                "minutes-look-like-seconds",
+                f"max_time_per_iteration is in minutes: {minutes} means {minutes / 60:g} hours per "
+                "run; did you mean seconds?",
+            )
+        )
     budget = task.optimization.timeout_per_iteration
     if minutes * 60 > budget:
-        found.append(Finding(
-            "warning", "optimization.timeout_per_iteration", "benchmark-outlasts-timeout",
-            f"one benchmark run may take {minutes} min (max_time_per_iteration), longer than the "
-            f"whole experiment may take (timeout_per_iteration {budget} s)",
-        ))
+        found.append(
+            Finding(
+                "warning",
+                "optimization.timeout_per_iteration",
+                "benchmark-outlasts-timeout",
+                f"one benchmark run may take {minutes} min (max_time_per_iteration), longer "
+                "than the "
+                f"whole experiment may take (timeout_per_iteration {budget} s)",
+            )
+        )
     for name, value in bench.additional_params.items():
         if isinstance(value, str) and _number(value) is not None:
-            found.append(Finding(
-                "warning", f"benchmark.additional_params.{name}", "string-number",
-                f"{name} is the string {value!r}; genai-bench sends it as text, write {value}",
-            ))
+            found.append(
+                Finding(
+                    "warning",
+                    f"benchmark.additional_params.{name}",
+                    "string-number",
+                    f"{name} is the string {value!r}; genai-bench sends it as text, write {value}",
+                )
+            )
     if task.base_runtime == Runtime.VLLM and not bench.model_name:
-        found.append(Finding(
-            "warning", "benchmark.model_name", "missing-model-name",
-            "vLLM checks the model name in requests; without benchmark.model_name the autotuner "
-            "sends 'unknown' and the warm-up fails",
-        ))
+        found.append(
+            Finding(
+                "warning",
+                "benchmark.model_name",
+                "missing-model-name",
+                "vLLM checks the model name in requests; without benchmark.model_name the "
+                "autotuner "
+                "sends 'unknown' and the warm-up fails",
+            )
+        )
     if not bench.model_tokenizer:
-        found.append(Finding(
-            "warning", "benchmark.model_tokenizer", "missing-tokenizer",
-            "without benchmark.model_tokenizer genai-bench counts tokens with gpt2",
-        ))
+        found.append(
+            Finding(
+                "warning",
+                "benchmark.model_tokenizer",
+                "missing-tokenizer",
+                "without benchmark.model_tokenizer genai-bench counts tokens with gpt2",
+            )
+        )
     for section in ("benchmark", "optimization", "model"):
         extras = getattr(task, section).model_extra or {}
         for name in extras:
             if name not in KNOWN_EXTRA_KEYS[section]:
-                found.append(Finding("warning", f"{section}.{name}", "unknown-key",
-                                     f"{section}.{name} is not a known setting; kept as given"))
+                found.append(
+                    Finding(
+                        "warning",
+                        f"{section}.{name}",
+                        "unknown-key",
+                        f"{section}.{name} is not a known setting; kept as given",
+                    )
+                )
     return found
 
 
@@ -429,11 +544,15 @@ def check_slo(task: TaskConfig) -> list[Finding]:
     for name, limit in limits.items():
         metric = getattr(slo, name)
         if metric is not None and metric.threshold >= limit:
-            found.append(Finding(
-                "warning", f"slo.{name}.threshold", "threshold-looks-like-ms",
-                f"SLO thresholds are seconds: {name} {metric.threshold:g} s is "
-                f"{metric.threshold / 60:.1f} minutes; did you mean milliseconds?",
-            ))
+            found.append(
+                Finding(
+                    "warning",
+                    f"slo.{name}.threshold",
+                    "threshold-looks-like-ms",
+                    f"SLO thresholds are seconds: {name} {metric.threshold:g} s is "
+                    f"{metric.threshold / 60:.1f} minutes; did you mean milliseconds?",
+                )
+            )
     return found
 
 
@@ -446,11 +565,15 @@ def check_grid(flat: FlatResult, task: TaskConfig) -> list[Finding]:
     if size <= limit:
         return []
     share = limit / size * 100
-    return [Finding(
-        "warning", "optimization.max_iterations", "grid-truncated",
-        f"the grid has {size:,} combinations; grid search runs only the first {limit:,} "
-        f"({share:.3g}%), dropping {size - limit:,}",
-    )]
+    return [
+        Finding(
+            "warning",
+            "optimization.max_iterations",
+            "grid-truncated",
+            f"the grid has {size:,} combinations; grid search runs only the first {limit:,} "
+            f"({share:.3g}%), dropping {size - limit:,}",
+        )
+    ]
 
 
 def check_deployment(flat: FlatResult, task: TaskConfig) -> list[Finding]:
@@ -460,14 +583,20 @@ def check_deployment(flat: FlatResult, task: TaskConfig) -> list[Finding]:
     engine = flat.engine
     tp = engine.manifest.lookup_key(engine.spec.table.GPU_FLAGS[0])
     ignored = [
-        key for key in flat.parameters
-        if (found := engine.manifest.lookup_key(key)) is None or tp is None
+        key
+        for key in flat.parameters
+        if (found := engine.manifest.lookup_key(key)) is None
+        or tp is None
         or found.spec.name != tp.spec.name
     ]
     if not ignored:
         return []
-    return [Finding(
-        "warning", "parameters", "ignored-in-ome",
-        f"in OME mode the autotuner passes only the tensor-parallel size to the engine; "
-        f"{', '.join(ignored)} have no effect",
-    )]
+    return [
+        Finding(
+            "warning",
+            "parameters",
+            "ignored-in-ome",
+            f"in OME mode the autotuner passes only the tensor-parallel size to the engine; "
+            f"{', '.join(ignored)} have no effect",
+        )
+    ]

@@ -11,7 +11,7 @@ import enum
 from typing import Any, ClassVar
 
 
-class AliasedEnum(str, enum.Enum):
+class AliasedEnum(enum.StrEnum):
     """A string enum that also accepts a per-class table of aliases, case-insensitively."""
 
     _aliases: ClassVar[dict[str, str]]
@@ -21,8 +21,8 @@ class AliasedEnum(str, enum.Enum):
         if not isinstance(value, str):
             return None
         key = value.strip().lower()
-        for member in cls:
-            if member.value.lower() == key:
+        for member in cls.__members__.values():
+            if str(member.value).lower() == key:
                 return member
         target = cls.aliases().get(key)
         return cls(target) if target is not None else None
@@ -30,9 +30,6 @@ class AliasedEnum(str, enum.Enum):
     @classmethod
     def aliases(cls) -> dict[str, str]:
         return getattr(cls, "_aliases", {})
-
-    def __str__(self) -> str:
-        return str(self.value)
 
 
 class Runtime(AliasedEnum):

@@ -140,6 +140,9 @@ class Engine:
     def __hash__(self) -> int:
         return hash((self.spec.runtime, self.version))
 
+    def __repr__(self) -> str:
+        return f"Engine({self.label})"
+
 
 @cache
 def _value_lists() -> dict[str, Any]:
@@ -189,19 +192,27 @@ def resolve_engine(
         if engine_version in versions:
             tagged = version_from_tag(image_tag)
             if tagged and tagged != engine_version:
-                notes.append(Note(
-                    "warning", "runtime_image_tag", "version-mismatch",
-                    f"runtime_image_tag {image_tag} names {spec.label} {tagged} but "
-                    f"engine_version is {engine_version}; flags are checked against "
-                    f"{engine_version}",
-                ))
+                notes.append(
+                    Note(
+                        "warning",
+                        "runtime_image_tag",
+                        "version-mismatch",
+                        f"runtime_image_tag {image_tag} names {spec.label} {tagged} but "
+                        f"engine_version is {engine_version}; flags are checked against "
+                        f"{engine_version}",
+                    )
+                )
             return get_engine(spec.runtime, engine_version), notes
         chosen = _nearest(versions, engine_version)
-        notes.append(Note(
-            "warning", "engine_version", "unsupported-version",
-            f"no flag manifest for {spec.label} {engine_version}; checking against {chosen} "
-            f"(supported: {', '.join(versions)})",
-        ))
+        notes.append(
+            Note(
+                "warning",
+                "engine_version",
+                "unsupported-version",
+                f"no flag manifest for {spec.label} {engine_version}; checking against {chosen} "
+                f"(supported: {', '.join(versions)})",
+            )
+        )
         return get_engine(spec.runtime, chosen), notes
     tagged = version_from_tag(image_tag)
     if tagged in versions:
@@ -209,25 +220,38 @@ def resolve_engine(
     newest = versions[-1]
     if tagged:
         chosen = _nearest(versions, tagged)
-        notes.append(Note(
-            "warning", "runtime_image_tag", "unsupported-version",
-            f"runtime_image_tag {image_tag} names {spec.label} {tagged}, which has no flag "
-            f"manifest; checking against {chosen} (supported: {', '.join(versions)})",
-        ))
+        notes.append(
+            Note(
+                "warning",
+                "runtime_image_tag",
+                "unsupported-version",
+                f"runtime_image_tag {image_tag} names {spec.label} {tagged}, which has no flag "
+                f"manifest; checking against {chosen} (supported: {', '.join(versions)})",
+            )
+        )
         return get_engine(spec.runtime, chosen), notes
     if image_tag:
-        notes.append(Note(
-            "warning", "runtime_image_tag", "version-unknown",
-            f"runtime_image_tag {image_tag} names no release; checking against the newest "
-            f"supported, {spec.label} {newest}",
-        ))
+        notes.append(
+            Note(
+                "warning",
+                "runtime_image_tag",
+                "version-unknown",
+                f"runtime_image_tag {image_tag} names no release; checking against the newest "
+                f"supported, {spec.label} {newest}",
+            )
+        )
     elif spec.autotuner_default_tag != "latest":
         default = version_from_tag(spec.autotuner_default_tag)
         if default != newest:
-            notes.append(Note(
-                "warning", "runtime_image_tag", "default-image",
-                f"no runtime_image_tag: the autotuner will run {spec.image}:"
-                f"{spec.autotuner_default_tag} ({spec.label} {default}) while the flags are "
-                f"checked against {spec.label} {newest}; set runtime_image_tag or engine_version",
-            ))
+            notes.append(
+                Note(
+                    "warning",
+                    "runtime_image_tag",
+                    "default-image",
+                    f"no runtime_image_tag: the autotuner will run {spec.image}:"
+                    f"{spec.autotuner_default_tag} ({spec.label} {default}) while the flags are "
+                    f"checked against {spec.label} {newest}; set runtime_image_tag or "
+                    "engine_version",
+                )
+            )
     return get_engine(spec.runtime, newest), notes

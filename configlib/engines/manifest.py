@@ -91,15 +91,17 @@ class Manifest:
         return found
 
     def lookup_key(self, key: str) -> Resolved | None:
-        """Resolve a ``parameters`` key the way the autotuner renders it (``tp-size`` -> --tp-size)."""
+        """Resolve a ``parameters`` key as the autotuner renders it (``tp-size`` -> --tp-size)."""
         return self.lookup(option_for_key(key))
 
     def lookup_lenient(self, key: str) -> Resolved | None:
-        """Like ``lookup_key`` but also reading ``tp_size`` as ``tp-size`` on any engine.
+        """Like ``lookup_key`` but also reading ``tp_size`` and ``-tp`` on any engine.
 
         For understanding what a key means (lifting, conflicts); validation stays strict.
         """
         found = self.lookup_key(key)
+        if found is None and key.startswith("-") and not key.startswith("--"):
+            found = self.lookup(key)  # a short option such as -tp, which the autotuner mangles
         if found is None and "_" in key:
             found = self.lookup(option_for_key(key).replace("_", "-"))
         return found
@@ -246,7 +248,9 @@ def check_value(spec: FlagSpec, value: Any, allowed: frozenset[str] | None = Non
     if choices is not None and text not in choices:
         return f"{text!r} is not one of: {', '.join(choices)}"
     if allowed is not None and text not in allowed:
-        return f"{text!r} is not one of the values this version accepts: {', '.join(sorted(allowed))}"
+        return (
+            f"{text!r} is not one of the values this version accepts: {', '.join(sorted(allowed))}"
+        )
     del is_list
     return None
 

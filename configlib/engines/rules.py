@@ -75,9 +75,11 @@ class Bound:
     def trigger(self) -> tuple[str, ...]:
         return self.rule.trigger or self.rule.fields
 
-    @property
-    def owned(self) -> frozenset[str]:
-        return frozenset(spec.name for spec in self.specs.values())
+    owned: frozenset[str] = frozenset()
+    """Canonical names of the flags this variant writes (and lifts)."""
+
+    def __post_init__(self) -> None:
+        self.owned = frozenset(spec.name for spec in self.specs.values())
 
     def emit(self, values: tuple[Any, ...], notes: list[Note]) -> Flags:
         return self.rule.emit(self, values, notes)
@@ -163,6 +165,24 @@ class Flag(Rule):
                 notes.append(Note("warning", self.field_path, "no-flag", self.silent[raw]))
             return {}
         return {bound.key(self.flag): self.values.get(raw, raw)}
+
+    def fast(self, bound: Bound) -> Callable[[list[Any]], tuple[str, Any] | None]:
+        """A shortcut for the common case (one plain candidate), or None from it to fall back."""
+        key = bound.key(self.flag)
+        mapping = self.values
+        special = {**self.silent, **self.errors}
+
+        def emit_one(candidates: list[Any]) -> tuple[str, Any] | None:
+            if len(candidates) != 1:
+                return None
+            raw = candidates[0]
+            if isinstance(raw, enum.Enum):
+                raw = raw.value
+            if raw in special:
+                return None
+            return key, mapping.get(raw, raw) if mapping else raw
+
+        return emit_one
 
     def lift(self, bound: Bound, flags: Effective) -> dict[str, Any] | None:
         value = flags.get(bound.canonical(self.flag))
@@ -328,4 +348,3 @@ class OneOf(Rule):
             fallback.fields = self.fields
             return fallback.bind(manifest)
         return sorted(bound, key=lambda b: b.deprecated)
-

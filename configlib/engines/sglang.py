@@ -25,8 +25,17 @@ PRE_QUANTIZED = (
     "quantization_config, so no --quantization flag is written; make sure the checkpoint "
     "matches"
 )
-PRE_QUANTIZED_GEMM = ("fp8_block", "fp8_static", "fp8_ootb", "sq", "int8_wo", "int4_wo",
-                      "nvfp4", "nvfp4_wo", "w4a16_nvfp4")
+PRE_QUANTIZED_GEMM = (
+    "fp8_block",
+    "fp8_static",
+    "fp8_ootb",
+    "sq",
+    "int8_wo",
+    "int4_wo",
+    "nvfp4",
+    "nvfp4_wo",
+    "w4a16_nvfp4",
+)
 
 
 # ---- Parallel layout -----------------------------------------------------------------------
@@ -35,14 +44,21 @@ PRE_QUANTIZED_GEMM = ("fp8_block", "fp8_static", "fp8_ootb", "sq", "int8_wo", "i
 
 
 def _layout(
-    attention_flags: Callable[[Callable[[str], str], int], dict[str, Any]], switch: str | None
+    attention_flags: Callable[[Callable[[str], str], int | None], dict[str, Any]],
+    switch: str | None,
 ) -> Callable[[Callable[[str], str], tuple[Any, ...], list[Note]], dict[str, Any]]:
-    def emit(key: Callable[[str], str], values: tuple[Any, ...], notes: list[Note]) -> dict[str, Any]:
+    """Emit the layout; only what the task says is written (unset sizes stay engine defaults)."""
+
+    def emit(
+        key: Callable[[str], str], values: tuple[Any, ...], notes: list[Note]
+    ) -> dict[str, Any]:
         tp, dp, attention = values
-        if attention:
-            ranks = dp or 1
-            return {key("tp-size"): (tp or 1) * ranks, **attention_flags(key, ranks)}
         flags: dict[str, Any] = {}
+        if attention:
+            if tp is not None or dp is not None:
+                flags[key("tp-size")] = (tp or 1) * (dp or 1)
+            flags.update(attention_flags(key, dp))
+            return flags
         if tp is not None:
             flags[key("tp-size")] = tp
         if dp is not None:
@@ -54,43 +70,55 @@ def _layout(
     return emit
 
 
-def _attn_dp_size(key: Callable[[str], str], ranks: int) -> dict[str, Any]:
-    return {key("attn-dp-size"): ranks}
+def _attn_dp_size(key: Callable[[str], str], ranks: int | None) -> dict[str, Any]:
+    return {} if ranks is None else {key("attn-dp-size"): ranks}
 
 
-def _dp_attention_switch(key: Callable[[str], str], ranks: int) -> dict[str, Any]:
-    return {key("dp-size"): ranks, key("enable-dp-attention"): True}
+def _dp_attention_switch(key: Callable[[str], str], ranks: int | None) -> dict[str, Any]:
+    flags: dict[str, Any] = {} if ranks is None else {key("dp-size"): ranks}
+    flags[key("enable-dp-attention")] = True
+    return flags
 
 
-def _split_workers(tp_size: Any, ranks: Any) -> int | None:
-    size = 1 if tp_size is None else tp_size
-    if not isinstance(size, int) or not isinstance(ranks, int) or ranks < 1 or size % ranks:
-        return None
-    return size // ranks
+def _attention_layout(tp_size: Any, ranks: Any) -> dict[str, Any] | None:
+    """tp x dp from SGLang's worker size and attention-DP ranks (None when they do not split)."""
+    fields: dict[str, Any] = {"parallel_config.attention_dp": True}
+    if ranks is not None:
+        fields["parallel_config.dp"] = ranks
+    if tp_size is not None:
+        split = ranks or 1
+        if (
+            not isinstance(tp_size, int)
+            or not isinstance(split, int)
+            or split < 1
+            or tp_size % split
+        ):
+            return None
+        fields["parallel_config.tp"] = tp_size // split
+    return fields
 
 
 def _lift_attn_dp_size(get: Callable[[str], Any]) -> dict[str, Any] | None:
     tp_size, dp_size, ranks = get("tp-size"), get("dp-size"), get("attn-dp-size")
     if ranks is None:
         return _plain_layout(tp_size, dp_size)
-    if dp_size not in (None, 1):
+    if dp_size is not None:
         return None  # replicas of attention-DP workers: no single dp field says that
-    tp = _split_workers(tp_size, ranks)
-    return None if tp is None else {"parallel_config.tp": tp, "parallel_config.dp": ranks,
-                                    "parallel_config.attention_dp": True}
+    if tp_size is None:
+        return None  # the worker size would be the engine default, not tp x dp
+    return _attention_layout(tp_size, ranks)
 
 
 def _lift_dp_attention_switch(get: Callable[[str], Any]) -> dict[str, Any] | None:
     tp_size, dp_size, switch = get("tp-size"), get("dp-size"), get("enable-dp-attention")
-    if switch is not True:
-        layout = _plain_layout(tp_size, dp_size)
-        if switch is False and layout is not None:
-            layout["parallel_config.attention_dp"] = False
-        return layout
-    ranks = 1 if dp_size is None else dp_size
-    tp = _split_workers(tp_size, ranks)
-    return None if tp is None else {"parallel_config.tp": tp, "parallel_config.dp": ranks,
-                                    "parallel_config.attention_dp": True}
+    if switch is True:
+        if dp_size is not None and tp_size is None:
+            return None
+        return _attention_layout(tp_size, dp_size)
+    layout = _plain_layout(tp_size, dp_size) or {}
+    if switch is False:
+        layout["parallel_config.attention_dp"] = False
+    return layout or None
 
 
 def _plain_layout(tp_size: Any, dp_size: Any) -> dict[str, Any] | None:
@@ -105,70 +133,114 @@ def _plain_layout(tp_size: Any, dp_size: Any) -> dict[str, Any] | None:
 _LAYOUT = ("parallel_config.tp", "parallel_config.dp", "parallel_config.attention_dp")
 
 
-def _moe_tp_check(key: Callable[[str], str], values: tuple[Any, ...], notes: list[Note]) -> dict[str, Any]:
+def _moe_tp_check(
+    key: Callable[[str], str], values: tuple[Any, ...], notes: list[Note]
+) -> dict[str, Any]:
     moe_tp, tp, dp, attention, ep = values
     worker = (tp or 1) * ((dp or 1) if attention else 1)
     derived = worker // (ep or 1) if worker % (ep or 1) == 0 else None
     if moe_tp != derived:
-        notes.append(Note(
-            "warning", "parallel_config.moe_tp", "derived-by-engine",
-            f"SGLang has no MoE TP flag: it derives the expert TP size from --tp-size / --ep-size"
-            f"{f' (= {derived})' if derived else ''}; moe_tp {moe_tp} is kept for predictions only",
-        ))
+        notes.append(
+            Note(
+                "warning",
+                "parallel_config.moe_tp",
+                "derived-by-engine",
+                "SGLang has no MoE TP flag: it derives the expert TP size from --tp-size / "
+                f"--ep-size{f' (= {derived})' if derived else ''}; moe_tp {moe_tp} is kept for "
+                "predictions only",
+            )
+        )
     return {}
 
 
 RULES: tuple[Rule, ...] = (
     OneOf(
         [
-            Custom(_LAYOUT, ("tp-size", "dp-size", "attn-dp-size"),
-                   _layout(_attn_dp_size, None), _lift_attn_dp_size),
-            Custom(_LAYOUT, ("tp-size", "dp-size", "enable-dp-attention"),
-                   _layout(_dp_attention_switch, "enable-dp-attention"), _lift_dp_attention_switch),
+            Custom(
+                _LAYOUT,
+                ("tp-size", "dp-size", "attn-dp-size"),
+                _layout(_attn_dp_size, None),
+                _lift_attn_dp_size,
+            ),
+            Custom(
+                _LAYOUT,
+                ("tp-size", "dp-size", "enable-dp-attention"),
+                _layout(_dp_attention_switch, "enable-dp-attention"),
+                _lift_dp_attention_switch,
+            ),
         ],
         missing="{engine} {version} has no data-parallel attention flags",
     ),
     Flag("parallel_config.pp", "pp-size"),
     Flag("parallel_config.moe_ep", "ep-size"),
     Custom(
-        ("parallel_config.moe_tp", "parallel_config.tp", "parallel_config.dp",
-         "parallel_config.attention_dp", "parallel_config.moe_ep"),
-        (), _moe_tp_check, triggered_by=("parallel_config.moe_tp",),
+        (
+            "parallel_config.moe_tp",
+            "parallel_config.tp",
+            "parallel_config.dp",
+            "parallel_config.attention_dp",
+            "parallel_config.moe_ep",
+        ),
+        (),
+        _moe_tp_check,
+        triggered_by=("parallel_config.moe_tp",),
     ),
     Flag(
-        "quantization_config.kvcache_quant_mode", "kv-cache-dtype",
+        "quantization_config.kvcache_quant_mode",
+        "kv-cache-dtype",
         values={"fp8": "fp8_e4m3", "bfloat16": "auto"},
-        errors={"int8": "SGLang has no int8 KV cache (its --kv-cache-dtype takes auto, fp8_e4m3, "
-                        "fp8_e5m2 and, in newer releases, bf16 and fp4 formats)"},
+        errors={
+            "int8": "SGLang has no int8 KV cache (its --kv-cache-dtype takes auto, fp8_e4m3, "
+            "fp8_e5m2 and, in newer releases, bf16 and fp4 formats)"
+        },
     ),
     Flag(
-        "quantization_config.gemm_quant_mode", "quantization",
+        "quantization_config.gemm_quant_mode",
+        "quantization",
         values={"fp8": "fp8"},
         silent={"bfloat16": "", **{mode: f"{mode} {PRE_QUANTIZED}" for mode in PRE_QUANTIZED_GEMM}},
     ),
-    PredictionOnly("quantization_config.fmha_quant_mode",
-                   "SGLang has no attention-precision flag (attention follows the KV-cache dtype "
-                   "and the checkpoint), so the launch may differ from the prediction"),
-    PredictionOnly("quantization_config.moe_quant_mode",
-                   "SGLang takes the expert precision from the checkpoint; no flag is written"),
-    PredictionOnly("quantization_config.comm_quant_mode",
-                   "SGLang has no flag for communication precision; no flag is written"),
-    PredictionOnly("quantization_config.activation_quant_mode",
-                   "SGLang has no activation-precision flag; no flag is written"),
-    PredictionOnly("quantization_config.weight_quant_mode",
-                   "SGLang takes weight precision from the checkpoint; no flag is written"),
+    PredictionOnly(
+        "quantization_config.fmha_quant_mode",
+        "SGLang has no attention-precision flag (attention follows the KV-cache dtype "
+        "and the checkpoint), so the launch may differ from the prediction",
+    ),
+    PredictionOnly(
+        "quantization_config.moe_quant_mode",
+        "SGLang takes the expert precision from the checkpoint; no flag is written",
+    ),
+    PredictionOnly(
+        "quantization_config.comm_quant_mode",
+        "SGLang has no flag for communication precision; no flag is written",
+    ),
+    PredictionOnly(
+        "quantization_config.activation_quant_mode",
+        "SGLang has no activation-precision flag; no flag is written",
+    ),
+    PredictionOnly(
+        "quantization_config.weight_quant_mode",
+        "SGLang takes weight precision from the checkpoint; no flag is written",
+    ),
     Flag("memory_config.mem_fraction_static", "mem-fraction-static"),
-    Unsupported("memory_config.gpu_memory_utilization",
-                "SGLang has no --gpu-memory-utilization; its closest setting, "
-                "--mem-fraction-static (memory_config.mem_fraction_static), covers weights and "
-                "KV cache only, so the value is not translated"),
+    Unsupported(
+        "memory_config.gpu_memory_utilization",
+        "SGLang has no --gpu-memory-utilization; its closest setting, "
+        "--mem-fraction-static (memory_config.mem_fraction_static), covers weights and "
+        "KV cache only, so the value is not translated",
+    ),
     Flag("memory_config.max_model_len", "context-length"),
     OneOf(
         [
-            Table("memory_config.enforce_eager",
-                  {True: {"cuda-graph-backend-decode": "disabled",
-                          "cuda-graph-backend-prefill": "disabled"},
-                   False: {}}),
+            Table(
+                "memory_config.enforce_eager",
+                {
+                    True: {
+                        "cuda-graph-backend-decode": "disabled",
+                        "cuda-graph-backend-prefill": "disabled",
+                    },
+                    False: {},
+                },
+            ),
             Flag("memory_config.enforce_eager", "disable-cuda-graph"),
         ],
         missing="{engine} {version} has no flag to disable CUDA graphs",
@@ -176,20 +248,28 @@ RULES: tuple[Rule, ...] = (
     Flag("scheduling_config.schedule_policy", "schedule-policy"),
     Flag("scheduling_config.max_num_batched_tokens", "max-prefill-tokens"),
     Flag("scheduling_config.max_num_seqs", "max-running-requests"),
-    Table("scheduling_config.chunked_prefill_enabled",
-          {False: {"chunked-prefill-size": -1}, True: {}}),
+    Table(
+        "scheduling_config.chunked_prefill_enabled", {False: {"chunked-prefill-size": -1}, True: {}}
+    ),
     OneOf(
         [Flag("advanced_tuning_config.max_prefill_batch_size", "prefill-max-requests")],
         missing="{engine} {version} has no --prefill-max-requests (added in SGLang 0.5.14)",
     ),
-    Flag("advanced_tuning_config.enable_prefix_caching", "disable-radix-cache",
-         values={True: False, False: True}),
-    Unsupported("advanced_tuning_config.disable_sliding_window",
-                "SGLang has no --disable-sliding-window (--disable-hybrid-swa-memory only "
-                "changes how sliding-window layers pool memory)"),
-    Unsupported("advanced_tuning_config.swap_space",
-                "SGLang has no swap space; host-memory KV cache is --enable-hierarchical-cache "
-                "with --hicache-size, which is not the same thing"),
+    Flag(
+        "advanced_tuning_config.enable_prefix_caching",
+        "disable-radix-cache",
+        values={True: False, False: True},
+    ),
+    Unsupported(
+        "advanced_tuning_config.disable_sliding_window",
+        "SGLang has no --disable-sliding-window (--disable-hybrid-swa-memory only "
+        "changes how sliding-window layers pool memory)",
+    ),
+    Unsupported(
+        "advanced_tuning_config.swap_space",
+        "SGLang has no swap space; host-memory KV cache is --enable-hierarchical-cache "
+        "with --hicache-size, which is not the same thing",
+    ),
 )
 
 
@@ -212,16 +292,30 @@ GPU_FLAGS = ("tp-size", "pp-size", "dp-size", "enable-dp-attention")
 #: Flags whose value is a fraction in (0, 1].
 FRACTION_FLAGS = ("mem-fraction-static",)
 #: Flags whose value counts something (>= 1).
-COUNT_FLAGS = ("tp-size", "pp-size", "dp-size", "ep-size", "attn-dp-size", "max-running-requests",
-               "max-prefill-tokens", "context-length", "prefill-max-requests")
+COUNT_FLAGS = (
+    "tp-size",
+    "pp-size",
+    "dp-size",
+    "ep-size",
+    "attn-dp-size",
+    "max-running-requests",
+    "max-prefill-tokens",
+    "context-length",
+    "prefill-max-requests",
+)
 
 
 def combination_problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
     """Flag values SGLang refuses together, as (flag, reason), for one combination."""
     tp, ep = get("tp-size"), get("ep-size")
     if isinstance(tp, int) and isinstance(ep, int) and ep > 1 and (ep > tp or tp % ep):
-        return [("ep-size", f"--ep-size {ep} must divide --tp-size {tp} (SGLang splits the "
-                            "tensor-parallel group into expert-parallel ranks)")]
+        return [
+            (
+                "ep-size",
+                f"--ep-size {ep} must divide --tp-size {tp} (SGLang splits the "
+                "tensor-parallel group into expert-parallel ranks)",
+            )
+        ]
     return []
 
 

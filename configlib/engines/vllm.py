@@ -21,8 +21,17 @@ PRE_QUANTIZED = (
     "quantization_config, so no --quantization flag is written; make sure the checkpoint "
     "matches"
 )
-PRE_QUANTIZED_GEMM = ("fp8_block", "fp8_static", "fp8_ootb", "sq", "int8_wo", "int4_wo",
-                      "nvfp4", "nvfp4_wo", "w4a16_nvfp4")
+PRE_QUANTIZED_GEMM = (
+    "fp8_block",
+    "fp8_static",
+    "fp8_ootb",
+    "sq",
+    "int8_wo",
+    "int4_wo",
+    "nvfp4",
+    "nvfp4_wo",
+    "w4a16_nvfp4",
+)
 
 
 # ---- Expert parallelism --------------------------------------------------------------------
@@ -35,11 +44,15 @@ def _expert_parallel(
     ep, tp, dp = values
     implied = (tp or 1) * (dp or 1)
     if ep > 1 and ep != implied:
-        notes.append(Note(
-            "warning", "parallel_config.moe_ep", "derived-by-engine",
-            f"vLLM's expert-parallel size is tensor x data parallel (= {implied}); "
-            f"moe_ep {ep} only switches --enable-expert-parallel on",
-        ))
+        notes.append(
+            Note(
+                "warning",
+                "parallel_config.moe_ep",
+                "derived-by-engine",
+                f"vLLM's expert-parallel size is tensor x data parallel (= {implied}); "
+                f"moe_ep {ep} only switches --enable-expert-parallel on",
+            )
+        )
     return {key("enable-expert-parallel"): ep > 1}
 
 
@@ -61,12 +74,17 @@ def _moe_tp_check(
     moe_tp, tp, dp, ep = values
     derived = 1 if (ep or 1) > 1 else (tp or 1) * (dp or 1)
     if moe_tp != derived:
-        notes.append(Note(
-            "warning", "parallel_config.moe_tp", "derived-by-engine",
-            "vLLM has no MoE TP flag: experts are split tensor x data parallel wide, or not at "
-            f"all with expert parallelism (= {derived}); moe_tp {moe_tp} is kept for predictions "
-            "only",
-        ))
+        notes.append(
+            Note(
+                "warning",
+                "parallel_config.moe_tp",
+                "derived-by-engine",
+                "vLLM has no MoE TP flag: experts are split tensor x data parallel wide, or not at "
+                f"all with expert parallelism (= {derived}); moe_tp {moe_tp} is kept for "
+                "predictions "
+                "only",
+            )
+        )
     return {}
 
 
@@ -76,60 +94,92 @@ RULES: tuple[Rule, ...] = (
     Flag("parallel_config.dp", "data-parallel-size"),
     Custom(
         ("parallel_config.moe_ep", "parallel_config.tp", "parallel_config.dp"),
-        ("enable-expert-parallel",), _expert_parallel, _lift_expert_parallel,
+        ("enable-expert-parallel",),
+        _expert_parallel,
+        _lift_expert_parallel,
         consults=("tensor-parallel-size", "data-parallel-size"),
         triggered_by=("parallel_config.moe_ep",),
     ),
     Custom(
-        ("parallel_config.moe_tp", "parallel_config.tp", "parallel_config.dp",
-         "parallel_config.moe_ep"),
-        (), _moe_tp_check, triggered_by=("parallel_config.moe_tp",),
+        (
+            "parallel_config.moe_tp",
+            "parallel_config.tp",
+            "parallel_config.dp",
+            "parallel_config.moe_ep",
+        ),
+        (),
+        _moe_tp_check,
+        triggered_by=("parallel_config.moe_tp",),
     ),
     Flag(
-        "quantization_config.kvcache_quant_mode", "kv-cache-dtype",
+        "quantization_config.kvcache_quant_mode",
+        "kv-cache-dtype",
         values={"fp8": "fp8", "bfloat16": "auto"},
-        errors={"int8": "vLLM has no int8 KV cache of the kind aiconfigurator models "
-                        "(0.24+ int8_per_token_head is a different per-token-head scheme)"},
+        errors={
+            "int8": "vLLM has no int8 KV cache of the kind aiconfigurator models "
+            "(0.24+ int8_per_token_head is a different per-token-head scheme)"
+        },
     ),
     Flag(
-        "quantization_config.gemm_quant_mode", "quantization",
+        "quantization_config.gemm_quant_mode",
+        "quantization",
         values={"fp8": "fp8"},
         silent={"bfloat16": "", **{mode: f"{mode} {PRE_QUANTIZED}" for mode in PRE_QUANTIZED_GEMM}},
     ),
-    PredictionOnly("quantization_config.fmha_quant_mode",
-                   "vLLM has no attention-precision flag (attention follows the KV-cache dtype "
-                   "and the checkpoint), so the launch may differ from the prediction"),
-    PredictionOnly("quantization_config.moe_quant_mode",
-                   "vLLM takes the expert precision from the checkpoint; no flag is written"),
-    PredictionOnly("quantization_config.comm_quant_mode",
-                   "vLLM has no flag for communication precision; no flag is written"),
-    PredictionOnly("quantization_config.activation_quant_mode",
-                   "vLLM has no activation-precision flag; no flag is written"),
-    PredictionOnly("quantization_config.weight_quant_mode",
-                   "vLLM takes weight precision from the checkpoint; no flag is written"),
-    Unsupported("memory_config.mem_fraction_static",
-                "vLLM has no --mem-fraction-static; its closest setting, "
-                "--gpu-memory-utilization (memory_config.gpu_memory_utilization), bounds all "
-                "engine memory, so the value is not translated"),
+    PredictionOnly(
+        "quantization_config.fmha_quant_mode",
+        "vLLM has no attention-precision flag (attention follows the KV-cache dtype "
+        "and the checkpoint), so the launch may differ from the prediction",
+    ),
+    PredictionOnly(
+        "quantization_config.moe_quant_mode",
+        "vLLM takes the expert precision from the checkpoint; no flag is written",
+    ),
+    PredictionOnly(
+        "quantization_config.comm_quant_mode",
+        "vLLM has no flag for communication precision; no flag is written",
+    ),
+    PredictionOnly(
+        "quantization_config.activation_quant_mode",
+        "vLLM has no activation-precision flag; no flag is written",
+    ),
+    PredictionOnly(
+        "quantization_config.weight_quant_mode",
+        "vLLM takes weight precision from the checkpoint; no flag is written",
+    ),
+    Unsupported(
+        "memory_config.mem_fraction_static",
+        "vLLM has no --mem-fraction-static; its closest setting, "
+        "--gpu-memory-utilization (memory_config.gpu_memory_utilization), bounds all "
+        "engine memory, so the value is not translated",
+    ),
     Flag("memory_config.gpu_memory_utilization", "gpu-memory-utilization"),
     Flag("memory_config.max_model_len", "max-model-len"),
     Flag("memory_config.enforce_eager", "enforce-eager"),
     Flag("scheduling_config.schedule_policy", "scheduling-policy"),
     Flag("scheduling_config.max_num_batched_tokens", "max-num-batched-tokens"),
     Flag("scheduling_config.max_num_seqs", "max-num-seqs"),
-    Toggle("scheduling_config.chunked_prefill_enabled",
-           "enable-chunked-prefill", "no-enable-chunked-prefill"),
-    Unsupported("advanced_tuning_config.max_prefill_batch_size",
-                "vLLM has no cap on requests per prefill batch (closest: "
-                "--max-num-partial-prefills, 0.10 and 0.24 only)"),
-    Toggle("advanced_tuning_config.enable_prefix_caching",
-           "enable-prefix-caching", "no-enable-prefix-caching"),
+    Toggle(
+        "scheduling_config.chunked_prefill_enabled",
+        "enable-chunked-prefill",
+        "no-enable-chunked-prefill",
+    ),
+    Unsupported(
+        "advanced_tuning_config.max_prefill_batch_size",
+        "vLLM has no cap on requests per prefill batch (closest: "
+        "--max-num-partial-prefills, 0.10 and 0.24 only)",
+    ),
+    Toggle(
+        "advanced_tuning_config.enable_prefix_caching",
+        "enable-prefix-caching",
+        "no-enable-prefix-caching",
+    ),
     Flag("advanced_tuning_config.disable_sliding_window", "disable-sliding-window"),
     OneOf(
         [Flag("advanced_tuning_config.swap_space", "swap-space")],
         missing="{engine} {version} has no --swap-space (removed in vLLM 0.24); the closest "
-                "settings, --kv-offloading-size with --kv-offloading-backend, offload KV cache "
-                "instead of swapping",
+        "settings, --kv-offloading-size with --kv-offloading-backend, offload KV cache "
+        "instead of swapping",
     ),
 )
 
@@ -147,8 +197,13 @@ GPU_FLAGS = ("tensor-parallel-size", "pipeline-parallel-size", "data-parallel-si
 #: Flags whose value is a fraction in (0, 1].
 FRACTION_FLAGS = ("gpu-memory-utilization",)
 #: Flags whose value counts something (>= 1).
-COUNT_FLAGS = ("tensor-parallel-size", "pipeline-parallel-size", "data-parallel-size",
-               "max-num-seqs", "max-num-batched-tokens")
+COUNT_FLAGS = (
+    "tensor-parallel-size",
+    "pipeline-parallel-size",
+    "data-parallel-size",
+    "max-num-seqs",
+    "max-num-batched-tokens",
+)
 
 
 def combination_problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
