@@ -389,38 +389,65 @@ def _version(engine: str) -> str:
 
 def manifest_json(engine: str) -> str:
     """The installed engine's manifest, as the shipped files are written (one flag a line)."""
-    # vLLM loads its config attribute docs (read here only for deprecations) when --help is
-    # on the command line, as `vllm serve --help` would.
+    # vLLM reads its config attribute docs (used here only to spot deprecations) when --help
+    # is on the command line. Not `serve --help`: with both, 0.10 leaves out --model.
     with _argv([engine, "--help"] if engine == "vllm" else [engine]):
-        if engine == "vllm":
-            root, parser = _vllm_parsers()
-            del root
-        else:
-            parser = _sglang_parser()
+        parser = _vllm_parsers()[1] if engine == "vllm" else _sglang_parser()
     head: dict[str, Any] = {
         "engine": engine,
         "version": _version(engine),
         "launcher": LAUNCHERS[engine],
         "source": _source(engine),
     }
-    lines = ["{"]
-    lines.extend(f" {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items())
     positionals = [
         {"dest": a.dest, "nargs": a.nargs, "default": _plain(a.default)}
         for a in parser._actions
         if not a.option_strings
     ]
+    return render(head, positionals, flag_entries(parser))
+
+
+def render(head: dict[str, Any], positionals: list[dict[str, Any]], flags: list[Any]) -> str:
+    """The manifest text: one key, then one flag, per line (diff-friendly)."""
+    lines = ["{"]
+    lines.extend(f" {json.dumps(k)}: {json.dumps(v)}," for k, v in head.items())
     if positionals:
         lines.append(f' "positionals": {json.dumps(positionals)},')
     lines.append(' "flags": [')
-    entries = flag_entries(parser)
     lines.extend(
-        f"  {json.dumps(entry)}{',' if i < len(entries) - 1 else ''}"
-        for i, entry in enumerate(entries)
+        f"  {json.dumps(entry)}{',' if i < len(flags) - 1 else ''}" for i, entry in enumerate(flags)
     )
     lines.append(" ]")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def value_lists(engine: str) -> dict[str, Any]:
+    """Values vLLM checks after parsing, in the shape of one release in _value_lists.json.
+
+    ``--quantization`` is checked against QUANTIZATION_METHODS; ``--kv-cache-dtype`` against
+    KV_CACHE_DTYPES when the parser has no choices for it (0.33+); deprecated methods need
+    ``--allow-deprecated-quantization`` (0.24+). SGLang's parser enforces its own choices.
+    """
+    if engine != "vllm":
+        return {}
+    with _argv([engine]):
+        parser = _vllm_parsers()[1]
+        from vllm.model_executor.layers import quantization
+
+        values: dict[str, list[str]] = {"--quantization": list(quantization.QUANTIZATION_METHODS)}
+        kv = parser._option_string_actions.get("--kv-cache-dtype")
+        if kv is not None and kv.choices is None:
+            from vllm.config import cache
+
+            values["--kv-cache-dtype"] = list(cache.KV_CACHE_DTYPES)
+        found: dict[str, Any] = {"values": values}
+        deprecated = getattr(quantization, "DEPRECATED_QUANTIZATION_METHODS", None)
+        if deprecated:
+            found["requires"] = {
+                "--quantization": {m: "--allow-deprecated-quantization" for m in deprecated}
+            }
+    return found
 
 
 # ---- Command line --------------------------------------------------------------------------
@@ -434,6 +461,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     manifest.add_argument("-o", "--output", help="file to write (default: standard output)")
     parse = sub.add_parser("parse", help="parse a JSON list of argument lists read from stdin")
     parse.add_argument("engine", choices=ENGINES)
+    lists = sub.add_parser("value-lists", help="values the engine checks after parsing (JSON)")
+    lists.add_argument("engine", choices=ENGINES)
     check = sub.add_parser("check", help="build the parser and count its option strings")
     check.add_argument("engine", choices=ENGINES)
     args = parser.parse_args(argv)
@@ -462,6 +491,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 return 2
             text = json.dumps(parse_many(args.engine, argvs))
+        elif args.command == "value-lists":
+            text = json.dumps(value_lists(args.engine), indent=1) + "\n"
         else:
             text = manifest_json(args.engine)
     if args.command == "manifest" and args.output:

@@ -6,6 +6,7 @@
     python scripts/engine_parsers.py parse vllm-0.33.0 -- m -tp 2 --no-enable-prefix-caching
     python scripts/engine_parsers.py manifest sglang-0.5.2 -o /tmp/sglang-0.5.2.json
     python scripts/engine_parsers.py compare --all      # regenerate, diff with the shipped files
+    python scripts/engine_parsers.py value-lists vllm-0.33.0   # values vLLM checks after parsing
 
 An environment is a Python 3.11 venv under the cache folder (``~/.cache/configlib-engines``,
 or ``$CONFIGLIB_ENGINES_CACHE``), never inside the repository:
@@ -434,6 +435,37 @@ def compare(engine: str, version: str) -> list[str]:
     )
 
 
+def value_lists(engine: str, version: str) -> dict[str, Any]:
+    """What the release checks after parsing (vLLM), as one release of _value_lists.json."""
+    result = run_inside(engine, version, ["value-lists", engine])
+    if result.returncode != 0:
+        raise BuildError(f"value lists of {engine} {version} failed:\n{result.stderr[-3000:]}")
+    found: dict[str, Any] = json.loads(result.stdout)
+    return found
+
+
+def compare_value_lists(engine: str, version: str) -> list[str]:
+    """Differences between the release's value lists and the shipped ones (order ignored:
+    configlib uses them as sets)."""
+    shipped_all = json.loads((MANIFESTS / "_value_lists.json").read_text())
+    shipped = shipped_all.get(engine, {}).get(version, {})
+    new = value_lists(engine, version)
+    problems = []
+    for flag in sorted({*shipped.get("values", {}), *new.get("values", {})}):
+        old_values = set(shipped.get("values", {}).get(flag, []))
+        new_values = set(new.get("values", {}).get(flag, []))
+        if old_values != new_values:
+            problems.append(
+                f"{flag}: only shipped {sorted(old_values - new_values)}, "
+                f"only in the release {sorted(new_values - old_values)}\n"
+            )
+    if shipped.get("requires", {}) != new.get("requires", {}):
+        problems.append(
+            f"requires: shipped {shipped.get('requires')}, release {new.get('requires')}\n"
+        )
+    return problems
+
+
 # ---- Command line --------------------------------------------------------------------------
 
 
@@ -461,6 +493,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     manifest = sub.add_parser("manifest", help="print (or write) a regenerated manifest")
     manifest.add_argument("release")
     manifest.add_argument("-o", "--output", type=Path)
+    lists = sub.add_parser("value-lists", help="print the values vLLM checks after parsing")
+    lists.add_argument("release")
     parse = sub.add_parser("parse", help="parse one command line; prints the namespace as JSON")
     parse.add_argument("release")
     parse.add_argument(
@@ -496,10 +530,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             different = 0
             for engine, version in _releases(args):
                 diff = compare(engine, version)
-                print(f"{engine}-{version}: {'identical' if not diff else 'DIFFERENT'}")
-                if diff:
+                lists = compare_value_lists(engine, version)
+                verdict = "identical" if not diff else "DIFFERENT"
+                extra = "" if not lists else "; value lists DIFFER"
+                print(f"{engine}-{version}: manifest {verdict}{extra}")
+                if diff or lists:
                     different += 1
-                    sys.stdout.writelines(diff)
+                    sys.stdout.writelines([*diff, *lists])
             return 1 if different else 0
         if args.command == "manifest":
             engine, version = split_release(args.release)
@@ -508,6 +545,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args.output.write_text(text)
             else:
                 sys.stdout.write(text)
+            return 0
+        if args.command == "value-lists":
+            engine, version = split_release(args.release)
+            print(json.dumps(value_lists(engine, version), indent=1))
             return 0
         if args.command == "parse":
             engine, version = split_release(args.release)
