@@ -47,8 +47,10 @@ REPO = HERE.parent
 MANIFESTS = REPO / "configlib" / "engines" / "manifests"
 INSIDE = HERE / "engine_manifest.py"
 
-TORCH = "torch==2.13.0+cpu"
-"""The CPU torch build: the only torch any environment may hold."""
+TORCH = os.environ.get("CONFIGLIB_ENGINES_TORCH", "torch==2.13.0+cpu")
+"""The CPU torch build, the only torch any environment may hold. pip must find the wheel
+(here: the machine's wheel folder in pip's find-links); PyPI has no ``+cpu`` build, so a
+missing wheel fails the build instead of pulling a CUDA torch."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,19 @@ def shipped_releases() -> list[tuple[str, str]]:
         engine, _, version = path.stem.partition("-")
         if engine in RECIPES:
             found.append((engine, version))
+    return sorted(found, key=lambda r: (r[0], [int(n) for n in re.findall(r"\d+", r[1])]))
+
+
+def venv_python() -> str:
+    """A Python 3.11 to create the venvs with ($CONFIGLIB_ENGINES_PYTHON overrides)."""
+    configured = os.environ.get("CONFIGLIB_ENGINES_PYTHON")
+    if configured:
+        return configured
+    if sys.version_info[:2] == (3, 11):
+        return sys.executable
+    found = shutil.which("python3.11")
+    if found is None:
+        raise BuildError("no python3.11 found: set CONFIGLIB_ENGINES_PYTHON to one")
     return found
 
 
@@ -315,7 +330,7 @@ def build(engine: str, version: str, *, force: bool = False) -> float:
     if not (home / ".torch-done").exists():
         if (home / "venv").exists():
             shutil.rmtree(home / "venv")
-        _run(["python3.11", "-m", "venv", home / "venv"], "creating the venv")
+        _run([venv_python(), "-m", "venv", home / "venv"], "creating the venv")
         constraints.write_text(f"{TORCH}\n")
         _run([*pip, TORCH], "installing CPU torch")
         (home / ".torch-done").touch()

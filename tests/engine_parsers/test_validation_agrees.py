@@ -196,32 +196,47 @@ def candidate_values(spec: FlagSpec) -> list[Any]:
 
 
 def flag_value_pairs(parser: RealParser) -> list[tuple[str, FlagSpec, Any]]:
+    """(option as written in parameters, its flag, a value): every flag with its candidate
+    values, each negation, each long alias, and the snake_case spelling (which vLLM takes and
+    SGLang refuses)."""
     manifest = parser.engine.manifest
     pairs = []
     for spec in manifest.flags.values():
         if spec.name in NOT_TRIED:
             continue
-        for value in candidate_values(spec):
+        values = candidate_values(spec)
+        for value in values:
             pairs.append((spec.name, spec, value))
         for negation in spec.negation:
             pairs.append((negation, spec, True))
+        for alias in spec.aliases:
+            if alias.startswith("--"):
+                pairs.append((alias, spec, values[0]))
+        if "-" in spec.name[2:]:
+            pairs.append(("--" + spec.name[2:].replace("-", "_"), spec, values[0]))
     return pairs
+
+
+def configlib_verdict(parser: RealParser, option: str, spec: FlagSpec, value: Any) -> str | None:
+    """Why configlib refuses the pair, or None. Value lists vLLM checks after parsing are left
+    out (test_values_checked_after_parsing_are_refused_by_configlib covers them)."""
+    found = parser.engine.manifest.lookup(option)
+    if found is None or found.spec is not spec:
+        return "unknown flag"
+    return check_value(spec, value)
 
 
 def test_every_flag_gets_the_same_verdict(real_parser: RealParser) -> None:
     pairs = flag_value_pairs(real_parser)
-    argvs = []
-    for option, _, value in pairs:
-        argvs.append([*real_parser.model_args(), *flag_arguments({option: value})])
+    head = real_parser.model_args()
+    argvs = [[*head, *flag_arguments({option: value})] for option, _, value in pairs]
     results = real_parser.parse_many(argvs)
     disagreements = []
-    for (_, spec, value), result, argv in zip(pairs, results, argvs, strict=True):
-        # The parser's own verdict: value lists vLLM checks after parsing are left out here
-        # (test_values_checked_after_parsing_are_refused_by_configlib covers them).
-        problem = check_value(spec, value)
+    for (option, spec, value), result, argv in zip(pairs, results, argvs, strict=True):
+        problem = configlib_verdict(real_parser, option, spec, value)
         if (problem is None) != result["ok"]:
             disagreements.append(
-                f"{argv[len(real_parser.model_args()) :]}: configlib "
+                f"{argv[len(head) :]}: configlib "
                 f"{'accepts' if problem is None else 'rejects (' + problem + ')'}, parser "
                 f"{'accepts' if result['ok'] else 'rejects (' + result['error'] + ')'}"
             )
