@@ -319,7 +319,10 @@ def build(engine: str, version: str, *, force: bool = False) -> float:
     if force and home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
-    (home / "built.json").unlink(missing_ok=True)
+    marker = home / "built.json"
+    previous = json.loads(marker.read_text()) if marker.is_file() else {}
+    marker.unlink(missing_ok=True)
+    installed_now = False
     wheel = fetch_wheel(engine, version)
     requirements = wheel_requirements(wheel, recipe)
     python = env_python(engine, version)
@@ -333,6 +336,7 @@ def build(engine: str, version: str, *, force: bool = False) -> float:
         _run([venv_python(), "-m", "venv", home / "venv"], "creating the venv")
         constraints.write_text(f"{TORCH}\n")
         _run([*pip, TORCH], "installing CPU torch")
+        installed_now = True
         (home / ".torch-done").touch()
     requirements_file = home / "requirements.txt"
     if not (home / ".requirements-done").exists() or requirements_file.read_text() != wanted:
@@ -342,6 +346,7 @@ def build(engine: str, version: str, *, force: bool = False) -> float:
             f"installing {engine} {version}'s requirements",
         )
         (home / ".requirements-done").touch()
+        installed_now = True
     files = unpack(wheel, home / "engine")
     site = Path(
         subprocess.run(
@@ -382,6 +387,10 @@ def build(engine: str, version: str, *, force: bool = False) -> float:
                 "platform": recipe.platform,
                 "installed": frozen,
                 "seconds": round(elapsed, 1),
+                # The time of the build that installed the packages, kept across refreshes.
+                "install_seconds": round(elapsed, 1)
+                if installed_now
+                else previous.get("install_seconds", previous.get("seconds")),
                 "parser": check.stdout.strip(),
             },
             indent=1,
@@ -536,7 +545,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if is_built(engine, version):
                     info = json.loads(marker.read_text())
                     print(
-                        f"{engine}-{version}: built ({info.get('seconds')} s, {info.get('parser')})"
+                        f"{engine}-{version}: built in "
+                        f"{info.get('install_seconds', info.get('seconds'))} s, "
+                        f"refreshed in {info.get('seconds')} s ({info.get('parser')})"
                     )
                 else:
                     print(f"{engine}-{version}: not built")
