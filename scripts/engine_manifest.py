@@ -95,25 +95,58 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-def parse_many(engine: str, argvs: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
-    """Parse each argument list (what follows the launcher and, for SGLang, includes
-    ``--model-path``) with one parser; argparse errors are reported, not raised."""
+def parse_function(engine: str) -> Callable[[list[str]], argparse.Namespace]:
+    """A function that parses one argument list (what follows the launcher; SGLang's include
+    ``--model-path``) with the engine's parser, built once."""
     with _argv([engine]):
         if engine == "sglang":
             parser = _sglang_parser()
+            return parser.parse_args
+        root, _ = _vllm_parsers()
 
-            def parse(args: list[str]) -> argparse.Namespace:
-                return parser.parse_args(args)
+    def parse(args: list[str]) -> argparse.Namespace:
+        return root.parse_args(["serve", *args])
+
+    return parse
+
+
+def parse_many(
+    engine: str,
+    argvs: Sequence[Sequence[str]],
+    parse: Callable[[list[str]], argparse.Namespace] | None = None,
+) -> list[dict[str, Any]]:
+    """Parse each argument list; argparse errors are reported, not raised."""
+    parse = parse or parse_function(engine)
+    return [_parse_one(parse, list(argv)) for argv in argvs]
+
+
+def _argv_lists(data: Any) -> bool:
+    return isinstance(data, list) and all(
+        isinstance(a, list) and all(isinstance(s, str) for s in a) for a in data
+    )
+
+
+def serve_lines(
+    engine: str,
+    lines: Any,
+    output: Any,
+    parse: Callable[[list[str]], argparse.Namespace] | None = None,
+) -> None:
+    """One JSON list of argument lists per input line, one JSON list of results per output
+    line: the parser is built once for a whole session of batches."""
+    parse = parse or parse_function(engine)
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            data, problem = None, f"not JSON: {exc}"
         else:
-            root, _ = _vllm_parsers()
-
-            def parse(args: list[str]) -> argparse.Namespace:
-                return root.parse_args(["serve", *args])
-
-    results = []
-    for argv in argvs:
-        results.append(_parse_one(parse, list(argv)))
-    return results
+            problem = None if _argv_lists(data) else "not a JSON list of lists of strings"
+        reply: Any = {"error": problem} if problem else parse_many(engine, data, parse)
+        output.write(json.dumps(reply) + "\n")
+        output.flush()
 
 
 def _parse_one(parse: Callable[[list[str]], argparse.Namespace], argv: list[str]) -> dict[str, Any]:
@@ -461,6 +494,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     manifest.add_argument("-o", "--output", help="file to write (default: standard output)")
     parse = sub.add_parser("parse", help="parse a JSON list of argument lists read from stdin")
     parse.add_argument("engine", choices=ENGINES)
+    parse.add_argument(
+        "--lines", action="store_true", help="serve batches: one JSON list per line, until EOF"
+    )
     lists = sub.add_parser("value-lists", help="values the engine checks after parsing (JSON)")
     lists.add_argument("engine", choices=ENGINES)
     check = sub.add_parser("check", help="build the parser and count its option strings")
@@ -478,14 +514,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{len(built._option_string_actions)} option strings\n"
             )
         elif args.command == "parse":
+            if args.lines:
+                serve_lines(args.engine, sys.stdin, output)
+                return 0
             try:
                 argvs = json.load(sys.stdin)
             except ValueError as exc:
                 print(f"error: standard input is not JSON: {exc}", file=sys.stderr)
                 return 2
-            if not isinstance(argvs, list) or not all(
-                isinstance(a, list) and all(isinstance(s, str) for s in a) for a in argvs
-            ):
+            if not _argv_lists(argvs):
                 print(
                     "error: standard input must be a JSON list of lists of strings", file=sys.stderr
                 )

@@ -9,6 +9,7 @@ they skip with a message saying how to enable them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from parser_env import DRIVER, RELEASE_IDS, RELEASES, RealParser
@@ -33,18 +34,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-_PARSERS: dict[tuple[str, str], RealParser] = {}
-
-
-@pytest.fixture(params=RELEASES, ids=RELEASE_IDS)
-def real_parser(request: pytest.FixtureRequest) -> RealParser:
+@pytest.fixture(scope="session", params=RELEASES, ids=RELEASE_IDS)
+def real_parser(request: pytest.FixtureRequest) -> Iterator[RealParser]:
+    """Session-scoped and parametrized: pytest runs every test of one release together and
+    closes its parser process before starting the next, so one engine is loaded at a time."""
     runtime, version = request.param
     if not DRIVER.is_built(runtime, version):
         pytest.skip(
             f"no parser environment for {runtime} {version}: "
             f"python scripts/engine_parsers.py build {runtime}-{version}"
         )
-    key = (runtime, version)
-    if key not in _PARSERS:
-        _PARSERS[key] = RealParser(runtime, version)
-    return _PARSERS[key]
+    parser = RealParser(runtime, version)
+    yield parser
+    parser.close()

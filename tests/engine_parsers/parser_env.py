@@ -34,13 +34,14 @@ DRIVER = _load_driver()
 
 
 class RealParser:
-    """One release's real parser, reached through its environment (one subprocess a batch)."""
+    """One release's real parser, kept loaded in its environment for the tests using it."""
 
     def __init__(self, runtime: str, version: str) -> None:
         self.runtime = runtime
         self.version = version
         self.engine: Engine = get_engine(runtime, version)
         self._cache: dict[tuple[str, ...], dict[str, Any]] = {}
+        self._session: Any = None
 
     @property
     def label(self) -> str:
@@ -51,7 +52,9 @@ class RealParser:
         keys = [tuple(a) for a in argvs]
         missing = list(dict.fromkeys(k for k in keys if k not in self._cache))
         if missing:
-            results = DRIVER.parse_many(self.runtime, self.version, [list(k) for k in missing])
+            if self._session is None:
+                self._session = DRIVER.ParserSession(self.runtime, self.version)
+            results = self._session.parse_many([list(k) for k in missing])
             assert len(results) == len(missing)
             self._cache.update(zip(missing, results, strict=True))
         return [self._cache[k] for k in keys]
@@ -63,6 +66,11 @@ class RealParser:
         """The arguments that name the model, as configlib's launch command writes them."""
         spec = self.engine.spec
         return [spec.model_flag, model] if spec.model_flag else [model]
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
 
 def namespace(result: dict[str, Any], argv: Sequence[str]) -> dict[str, Any]:

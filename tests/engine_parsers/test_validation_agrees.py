@@ -3,8 +3,8 @@
 What configlib's validation rejects must really be rejected by the release's parser (or, for
 the values vLLM checks after parsing, be outside the list the engine checks against), and what
 it accepts must parse. Besides hand-picked cases from DOMAIN.md appendix A, every flag of the
-release's manifest is tried with a handful of good and bad values (about 700 to 1,900
-flag/value pairs per release) and judged by both.
+release's manifest is tried with a handful of good and bad values, and each of its negations,
+long aliases and snake_case spellings (840 to 2,400 pairs per release), and judged by both.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import argparse
 import enum
 import importlib
 import importlib.util
+import io
 import json
 import sys
 import zipfile
@@ -281,3 +282,65 @@ def test_stub_classes_work_in_pydantic_models(stubbed: ModuleType) -> None:
         tag: kernels.StructuralTag | None = None
 
     assert Uses().tag is None
+
+
+def test_batches_are_served_one_line_each() -> None:
+    lines = [
+        json.dumps([["m", "-tp", "4"], ["--backend", "cuda"]]) + "\n",
+        "\n",
+        "not json\n",
+        json.dumps({"argv": ["m"]}) + "\n",
+    ]
+    out = io.StringIO()
+    writer.serve_lines("engine", lines, out, parse=synthetic_parser().parse_args)
+    first, bad_json, bad_shape = (json.loads(line) for line in out.getvalue().splitlines())
+    assert first[0]["namespace"]["tensor_parallel_size"] == 4
+    assert not first[1]["ok"]
+    assert bad_json["error"].startswith("not JSON")
+    assert bad_shape == {"error": "not a JSON list of lists of strings"}
+
+
+def fake_environment(cache: Path, python_source: str) -> None:
+    """A built-looking environment whose 'python' is the given script."""
+    home = cache / "sglang-9.9.9"
+    (home / "venv" / "bin").mkdir(parents=True)
+    python = home / "venv" / "bin" / "python"
+    python.write_text(f"#!{sys.executable}\n{python_source}")
+    python.chmod(0o755)
+    (home / "built.json").write_text("{}")
+
+
+def test_a_parser_session_sends_batches_over_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONFIGLIB_ENGINES_CACHE", str(tmp_path))
+    fake_environment(
+        tmp_path,
+        (
+            "import json, os, sys\n"
+            "for line in sys.stdin:\n"
+            "    argvs = json.loads(line)\n"
+            "    print(json.dumps([{'ok': True, 'namespace': {'argv': a, 'pid': os.getpid()}}"
+            " for a in argvs]), flush=True)\n"
+        ),
+    )
+    with driver.ParserSession("sglang", "9.9.9") as session:
+        first = session.parse_many([["--model-path", "m"], ["--tp", "2"]])
+        second = session.parse_many([["--dp", "2"]])
+    assert [r["namespace"]["argv"] for r in first] == [["--model-path", "m"], ["--tp", "2"]]
+    assert second[0]["namespace"]["pid"] == first[0]["namespace"]["pid"]
+
+
+def test_a_parser_that_dies_is_reported_with_its_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONFIGLIB_ENGINES_CACHE", str(tmp_path))
+    fake_environment(
+        tmp_path,
+        "import sys\nprint('ImportError: no module flashinfer_x', file=sys.stderr)\nsys.exit(3)\n",
+    )
+    with (
+        driver.ParserSession("sglang", "9.9.9") as session,
+        pytest.raises(driver.BuildError, match="no module flashinfer_x"),
+    ):
+        session.parse_many([["--model-path", "m"]])
