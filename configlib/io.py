@@ -96,11 +96,23 @@ class _GuardedLoader(yaml.SafeLoader):
     """SafeLoader that refuses documents whose aliases expand to too many nodes."""
 
     def construct_document(self, node: yaml.Node) -> Any:
-        _check_expansion(node)
+        check_expansion(node)
         return super().construct_document(node)
 
 
-def _check_expansion(root: yaml.Node) -> None:
+_FastLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FastGuardedLoader(_FastLoader):  # type: ignore[misc]
+    """libyaml's safe loader with the same alias-expansion guard."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        check_expansion(node)
+        return super().construct_document(node)
+
+
+def check_expansion(root: yaml.Node) -> None:
+    """Refuse a node graph that expands to more than MAX_YAML_NODES nodes through aliases."""
     sizes: dict[int, int] = {}
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
@@ -128,6 +140,18 @@ def _check_expansion(root: yaml.Node) -> None:
 
 
 def parse_yaml(text: str, source: str = "<input>") -> Any:
+    """Parse YAML with libyaml when available; errors come from the pure-Python parser, whose
+    messages carry the line."""
+    # Without an alias ("*name") a document cannot expand beyond its own size, which the
+    # document size limit already bounds, so the expansion walk is needed only with aliases.
+    fast = _FastGuardedLoader if "*" in text else _FastLoader
+    try:
+        documents = list(yaml.load_all(text, Loader=fast))
+    except (yaml.YAMLError, RecursionError, ValueError):
+        pass
+    else:
+        if documents:
+            return documents[0] if len(documents) == 1 else documents
     try:
         documents = list(yaml.load_all(text, Loader=_GuardedLoader))
     except yaml.MarkedYAMLError as error:

@@ -257,3 +257,33 @@ def test_expert_parallel_switch_lifts_with_the_implied_size() -> None:
     layout = lift(task, engine).task.parallel_config
     assert layout is not None
     assert layout.moe_ep == [8]
+
+
+@settings(max_examples=300, deadline=None)
+@given(engine_and_sections())
+def test_generated_plan_agrees_with_the_general_path(case: tuple[str, str, dict[str, Any]]) -> None:
+    """The unrolled conversion code gives exactly what the general per-rule path gives."""
+    from configlib.convert import flat as flat_module
+
+    runtime, version, data = case
+    engine = get_engine(runtime, version)
+    task = make_task(runtime, **data)
+    fast = to_flat(task, engine)
+    plan = flat_module._plan(engine)
+    compiled = plan.run
+
+    def general(state: Any, parameters: Any, sources: Any, slow: Any) -> None:
+        for section, entries in plan.runs:
+            holder = state[section]
+            for name, index, _, _ in entries:
+                if holder is not None and holder.__dict__[name] is not None:
+                    slow(index)
+
+    plan.run = general
+    try:
+        slow = to_flat(task, engine)
+    finally:
+        plan.run = compiled
+    assert list(fast.parameters.items()) == list(slow.parameters.items())
+    assert fast.sources == slow.sources
+    assert fast.findings == slow.findings

@@ -1,0 +1,34 @@
+"""aiconfigurator in and out: import its predictions as tuning tasks, export `cli exp` YAML.
+
+``import_path`` / ``import_upload`` read any aiconfigurator output or input (docs/aiconfigurator.md
+lists them) into ``Candidate`` objects, each with the TaskConfig that verifies it on real
+hardware; ``tasks_from_candidates`` turns a selection into tasks; ``export_exp_yaml`` and
+``export_design_yaml`` write a task back for aiconfigurator.
+"""
+
+from configlib.aiconfigurator.candidates import Candidate
+from configlib.aiconfigurator.combine import CombineError, combine_candidates, tasks_from_candidates
+from configlib.aiconfigurator.export import export_design_yaml, export_exp_yaml
+from configlib.aiconfigurator.importer import (
+    AicImportError,
+    ImportResult,
+    import_path,
+    import_upload,
+)
+from configlib.aiconfigurator.launch_flags import AicLaunch, FlagDifference, WorkerLaunch
+
+__all__ = [
+    "AicImportError",
+    "AicLaunch",
+    "Candidate",
+    "CombineError",
+    "FlagDifference",
+    "ImportResult",
+    "WorkerLaunch",
+    "combine_candidates",
+    "export_design_yaml",
+    "export_exp_yaml",
+    "import_path",
+    "import_upload",
+    "tasks_from_candidates",
+]

@@ -1,0 +1,206 @@
+"""aiconfigurator's generator_config.yaml: a candidate of its own (`cli generate`), and the
+evidence a top-N folder gives about the run (``--inclusive-tpot``).
+
+A generator config describes a whole deployment: ``WorkerConfig.<role>_workers`` counts every
+worker (replicas x workers per replica), ``params.<role>`` holds one worker's layout and
+quantization, and ``SlaConfig.ttft/tpot`` are the PREDICTED values of that row when the file
+comes from a sweep (a `cli generate` config has none).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from configlib.aiconfigurator.spec import (
+    BACKENDS,
+    QUANT_FIELDS,
+    RunSettings,
+    Spec,
+    Worker,
+    number,
+    quant_mode,
+    resolve_model,
+    whole,
+    whole_list,
+)
+from configlib.findings import Finding
+from configlib.io import InputError
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+_ROLE_PARAMS = {
+    "tensor_parallel_size": "tp",
+    "pipeline_parallel_size": "pp",
+    "data_parallel_size": "dp",
+    "moe_tensor_parallel_size": "moe_tp",
+    "moe_expert_parallel_size": "moe_ep",
+}
+_IMAGES = {
+    "sglang-runtime": "sglang",
+    "vllm-runtime": "vllm",
+    "tensorrtllm-runtime": "trtllm",
+    "trtllm-runtime": "trtllm",
+}
+
+
+def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    value = doc.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def generator_backend(doc: dict[str, Any]) -> str | None:
+    """The backend a generator_config renders for (``backend`` key or the container image)."""
+    backend = doc.get("backend")
+    if isinstance(backend, str) and backend.lower() in BACKENDS:
+        return backend.lower()
+    image = str(_section(doc, "K8sConfig").get("k8s_image") or "")
+    return next((b for marker, b in _IMAGES.items() if marker in image), None)
+
+
+def generator_spec(doc: dict[str, Any], source: str) -> Spec:
+    """A candidate from a lone generator_config.yaml (a `cli generate` result or a top-N)."""
+    try:
+        return _generator(doc, source)
+    except ValueError as error:
+        raise InputError(source, str(error)) from None
+
+
+def _generator(doc: dict[str, Any], source: str) -> Spec:
+    findings: list[Finding] = []
+    service, node, sla = (_section(doc, n) for n in ("ServiceConfig", "NodeConfig", "SlaConfig"))
+    counts, params = _section(doc, "WorkerConfig"), _section(doc, "params")
+    model = service.get("model_path") or service.get("model_name")
+    if not model:
+        raise ValueError("ServiceConfig.model_path is missing")
+    model = resolve_model(str(model), source, findings)
+    system = node.get("system_name") or _section(doc, "K8sConfig").get("system_name")
+    backend = generator_backend(doc)
+    mode = str(_section(doc, "DynConfig").get("mode") or "agg")
+    roles = ("prefill", "decode") if mode == "disagg" else ("agg",)
+    workers: dict[str, Worker] = {}
+    total = 0
+    for role in roles:
+        block = params.get(role)
+        if not isinstance(block, dict) or not block:
+            raise ValueError(f"params.{role} is missing")
+        lists: dict[str, list[int] | None] = {
+            ours: [whole(block[theirs], source, f"params.{role}.{theirs}")]
+            for theirs, ours in _ROLE_PARAMS.items()
+            if block.get(theirs) is not None
+        }
+        quant = {}
+        for name in QUANT_FIELDS:
+            mode_name = quant_mode(
+                name, block.get(name), old_naming=False, where=source, findings=findings
+            )
+            if mode_name:
+                quant[name] = mode_name
+        count = counts.get(f"{role}_workers")
+        worker = Worker.with_layout(
+            {**lists, "cp": [1]},
+            quant=quant,
+            backend=backend,
+            system=_text(system),
+            batch_size=block.get("max_batch_size"),
+            memory_gib=block.get("memory"),
+            workers=whole(count, source, f"WorkerConfig.{role}_workers")
+            if count is not None
+            else None,
+        )
+        workers[role] = worker
+        total += (worker.gpus() or 1) * (worker.workers or 1)
+    main = workers.get("agg") or workers["decode"]
+    isl = sla.get("isl")
+    osl = sla.get("osl")
+    predicted = sla.get("ttft") is not None and sla.get("tpot") is not None
+    predictions: dict[str, Any] = {}
+    concurrency: list[int] | None = None
+    if predicted:
+        predictions = {
+            "ttft_ms": number(sla["ttft"], source, "SlaConfig.ttft"),
+            "tpot_ms": number(sla["tpot"], source, "SlaConfig.tpot"),
+        }
+        if main.batch_size:
+            predictions["batch_size"] = main.batch_size
+            concurrency = [main.batch_size * (main.first("dp") or 1)]
+    else:
+        bench = _section(doc, "BenchConfig").get("concurrency")
+        if isinstance(bench, list) and bench:
+            concurrency = whole_list(bench, source, "BenchConfig.concurrency")
+        findings.append(
+            Finding(
+                "warning",
+                source,
+                "aic-no-prediction",
+                "generator config without predictions (`cli generate`): the "
+                "benchmark uses its aiperf concurrency sweep",
+            )
+        )
+    run = RunSettings(
+        source=source,
+        total_gpus=total or None,
+        isl=None if isl is None else whole(isl, source, "SlaConfig.isl"),
+        osl=None if osl is None else whole(osl, source, "SlaConfig.osl"),
+        prefix=service.get("prefix") or _section(doc, "ModelConfig").get("prefix"),
+        backend=backend,
+        model=model,
+        system=_text(system),
+    )
+    if backend is None:
+        findings.append(
+            Finding(
+                "warning",
+                source,
+                "aic-backend-unknown",
+                "no backend key and no known container image; the target runtime must be chosen",
+            )
+        )
+    runnable = mode == "agg"
+    return Spec(
+        model=model,
+        serving_mode=mode,
+        workers=workers,
+        run=run,
+        concurrency=concurrency,
+        predictions=predictions,
+        source={
+            "file": source,
+            "serving_mode": mode,
+            "backend": backend,
+            "system": _text(system),
+            "isl": run.isl,
+            "osl": run.osl,
+        },
+        findings=findings,
+        runnable=runnable,
+        not_runnable_reason=None
+        if runnable
+        else "disaggregated deployment: the autotuner launches one aggregated server",
+    )
+
+
+def inclusive_from_generator(doc: Any, ttft: float, tpot: float, osl: int) -> bool | None:
+    """Whether a row's tpot is inclusive of the first token, from its top-N generator config.
+
+    Generated artifacts keep the raw inter-token TPOT (SlaConfig.tpot) while --inclusive-tpot
+    rewrites the CSV column to (ttft + tpot x (osl - 1)) / osl.
+    """
+    if not isinstance(doc, dict) or osl < 2:
+        return None
+    raw = _section(doc, "SlaConfig").get("tpot")
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    inclusive = (ttft + raw * (osl - 1)) / osl
+
+    def close(a: float, b: float) -> bool:
+        return abs(a - b) <= 0.0015 + 1e-4 * abs(b)
+
+    plain, incl = close(tpot, raw), close(tpot, inclusive)
+    if plain and not incl:
+        return False
+    if incl and not plain:
+        return True
+    return None

@@ -1,0 +1,624 @@
+"""import_path / import_upload: any aiconfigurator input -> candidates.
+
+Accepted: a ``--save-dir`` folder or a .zip of it (`cli default`, `cli exp`, `cli generate`
+layouts, any nesting depth), a lone best_config_topn.csv / pareto.csv, a lone
+generator_config.yaml, a `cli exp` input YAML (flat V2 or legacy nested V1) and the design's
+candidate YAML. Security problems (limits, path escapes, symlinks, nested archives, alias
+bombs) refuse the whole input; a broken file inside a folder is reported as an error finding
+and the other files are still imported (nothing importable at all raises).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from configlib.aiconfigurator.candidates import (
+    Candidate,
+    FixedSource,
+    Namer,
+    agg_name,
+    disagg_name,
+    model_short,
+)
+from configlib.aiconfigurator.csv_rows import AGG, MAX_CSV_BYTES, ResultTable, read_table
+from configlib.aiconfigurator.documents import design_specs
+from configlib.aiconfigurator.folders import (
+    FileTree,
+    ResultDir,
+    discover,
+    files_under,
+    looks_like_archive,
+    tree_from_dir,
+    tree_from_zip,
+)
+from configlib.aiconfigurator.generator_config import generator_spec
+from configlib.aiconfigurator.launch_flags import AicLaunch, read_launch
+from configlib.aiconfigurator.rows import row_spec
+from configlib.aiconfigurator.runs import inclusive_of_run, sibling_settings
+from configlib.aiconfigurator.spec import (
+    BACKENDS,
+    MODEL_ENUMS,
+    RunSettings,
+    Spec,
+)
+from configlib.aiconfigurator.yaml_inputs import (
+    classify,
+    experiment_bodies,
+    planned_spec,
+    run_settings,
+    settings_from_dirname,
+)
+from configlib.findings import Finding, errors
+from configlib.io import MAX_DOCUMENT_BYTES, InputError, decode, parse_yaml, read_text
+from configlib.vocab import Runtime
+
+_VERSION_LINE = re.compile(r"Loading AIConfigurator version:\s*(\S+)")
+
+
+class AicImportError(InputError):
+    """Nothing could be imported; the message names the file and line."""
+
+
+@dataclass
+class ImportResult:
+    """The candidates found in one input, and what the import had to say."""
+
+    source: str
+    candidates: list[Candidate] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    """Files that were read."""
+
+
+class _Importer:
+    def __init__(self, label: str, runtime: Runtime | str | None, include_pareto: bool) -> None:
+        self.result = ImportResult(label)
+        self.runtime = Runtime(runtime) if runtime else None
+        self.include_pareto = include_pareto
+        self.names = Namer()
+
+    def add(self, spec: Spec, launch: Any = None) -> None:
+        main = spec.main_worker
+        experiment = spec.source.get("experiment")
+        if spec.planned and experiment:
+            name = (
+                str(experiment)
+                if str(experiment).startswith("aiconfig")
+                else (f"aiconfig-{model_short(spec.model)}-{experiment}")
+            )
+        elif spec.serving_mode == "disagg":
+            p, d = spec.workers["prefill"], spec.workers["decode"]
+            name = disagg_name(spec.model, p.workers, p.first("tp"), d.workers, d.first("tp"))
+        else:
+            name = agg_name(
+                spec.model,
+                main.first("tp"),
+                main.first("pp"),
+                main.first("dp"),
+                main.first("moe_ep"),
+                main.first("cp"),
+            )
+        self.result.candidates.append(
+            Candidate(
+                self.names(name[:255]),
+                spec.serving_mode,
+                spec.runnable,
+                FixedSource(spec, self.runtime, launch),
+                origin=spec.source.get("file"),
+            )
+        )
+
+    def error(self, error: InputError) -> None:
+        self.result.findings.append(Finding("error", error.source, "aic-unreadable", str(error)))
+
+    def finish(self) -> ImportResult:
+        if not self.result.candidates:
+            problems = errors(self.result.findings)
+            if problems:
+                raise AicImportError(self.result.source, problems[0].message)
+            raise AicImportError(
+                self.result.source,
+                "no aiconfigurator results, generator configs or candidate YAML found",
+            )
+        return self.result
+
+    # ---- Tables ----------------------------------------------------------------------------
+
+    def table(
+        self,
+        table: ResultTable,
+        settings: dict[str | None, RunSettings],
+        *,
+        serving_mode: str | None = None,
+        tops: dict[int, str] | None = None,
+        tree: FileTree | None = None,
+        experiment: str | None = None,
+    ) -> None:
+        self.result.findings.extend(table.findings)
+        is_best = table.source.endswith("best_config_topn.csv")
+        preferred = "backend" if table.kind == AGG else "(d)backend"
+        column = next((c for c in (preferred, "backend") if table.has(c)), None)
+        backend_codes, backends = table.codes(column) if column else (None, [])
+        bad = _bad_rows(table, backend_codes, backends, column)
+        for row, message in bad.items():
+            self.result.findings.append(
+                Finding("error", f"{table.source}:{table.line_of(row)}", "aic-row-skipped", message)
+            )
+        fallback = next((s.model for s in settings.values() if s.model), None)
+        if not table.has("model") and fallback is None:
+            self.error(
+                InputError(table.source, "no model column and no exp_config.yaml naming the model")
+            )
+            return
+        rows = table.rows
+        default = settings.get(None) or next(iter(settings.values()), RunSettings())
+        by_backend = [settings.get(b, default) for b in backends] if len(settings) > 1 else None
+        launches = (
+            {rank: _launch_factory(tree, top) for rank, top in tops.items()}
+            if tops and is_best and tree is not None
+            else {}
+        )
+        maker = _RowMaker(
+            table,
+            default,
+            (by_backend, backend_codes) if by_backend is not None else None,
+            serving_mode,
+            experiment,
+            tops if is_best else {},
+            self.runtime,
+            launches,
+        )
+        if table.has("model"):
+            model_codes, models = table.codes("model")
+        else:
+            model_codes, models = np.zeros(rows, dtype=np.int64), [fallback]
+        names, runnable = _names(table, model_codes, models, serving_mode)
+        concurrency = None if is_best else table.array("concurrency")
+        if concurrency is not None:
+            # pareto.csv has many rows per layout (one per batch size): name the load too.
+            levels = (
+                concurrency.astype(np.int64).tolist()
+                if np.all(np.floor(concurrency) == concurrency)
+                else concurrency.tolist()
+            )
+            names = [f"{name}-c{level}"[:255] for name, level in zip(names, levels, strict=True)]
+        mode = "disagg" if table.kind != AGG else ("afd" if serving_mode == "afd" else AGG)
+        kept = [row for row in range(rows) if row not in bad] if bad else range(rows)
+        if bad:
+            names = [names[row] for row in kept]
+            runnable = [runnable[row] for row in kept]
+        self.result.candidates.extend(
+            map(
+                Candidate,
+                self.names.many(names),
+                repeat(mode),
+                runnable,
+                repeat(maker),
+                kept,
+                repeat(table.source),
+            )
+        )
+
+    # ---- Trees -----------------------------------------------------------------------------
+
+    def tree(self, tree: FileTree) -> None:
+        layout = discover(tree)
+        version = self._version(tree, layout.logs)
+        runs: dict[str, list[tuple[ResultDir, dict[str | None, RunSettings], list[ResultTable]]]]
+        runs = {}
+        for result in layout.results:
+            settings = self._settings(tree, result, version)
+            tables = []
+            picks = [result.best] if result.best else []
+            if result.pareto and (self.include_pareto or not result.best):
+                picks.append(result.pareto)
+            for path in picks:
+                assert path is not None
+                try:
+                    tables.append(read_table(self._text(tree, path), tree.display(path)))
+                except InputError as error:
+                    self.error(error)
+            runs.setdefault(result.run_root, []).append((result, settings, tables))
+        for entries in runs.values():
+            inclusive = inclusive_of_run(tree, entries)
+            for result, settings, tables in entries:
+                if inclusive is not None:
+                    for run in settings.values():
+                        if run.inclusive_tpot is None:
+                            run.inclusive_tpot, run.inclusive_tpot_basis = inclusive
+                for table in tables:
+                    self.table(
+                        table,
+                        settings,
+                        serving_mode=result.name,
+                        tops=result.tops,
+                        tree=tree,
+                        experiment=result.experiment,
+                    )
+        for path in layout.generated:
+            try:
+                doc = parse_yaml(self._text(tree, path), tree.display(path))
+                spec = generator_spec(doc, tree.display(path))
+            except (TypeError, ValueError, KeyError, AttributeError) as error:
+                if not isinstance(error, InputError):
+                    error = _unexpected(tree.display(path), error)
+                self.error(error)
+                continue
+            spec.run.aiconfigurator_version = version
+            folder = path.rpartition("/")[0]
+            self.add(spec, _launch_factory(tree, folder, whole_tree=not folder))
+        for path in layout.documents:
+            self.document(tree, path, has_results=bool(layout.results))
+        for path in layout.tables:
+            try:
+                table = read_table(self._text(tree, path), tree.display(path))
+            except InputError as error:
+                self.result.findings.append(
+                    Finding("warning", tree.display(path), "aic-skipped", f"not imported: {error}")
+                )
+                continue
+            self.table(table, {None: RunSettings(aiconfigurator_version=version)})
+        if tree.other:
+            self.result.findings.append(
+                Finding(
+                    "warning",
+                    tree.label,
+                    "aic-files-not-read",
+                    f"{len(tree.other)} other file(s) not read (e.g. {tree.other[0]})",
+                )
+            )
+
+    def _text(self, tree: FileTree, path: str) -> str:
+        self.result.files.append(tree.display(path))
+        limit = MAX_CSV_BYTES if path.lower().endswith(".csv") else MAX_DOCUMENT_BYTES
+        return decode(tree.files[path], tree.display(path), max_bytes=limit)
+
+    def _version(self, tree: FileTree, logs: list[str]) -> str | None:
+        found = set()
+        for path in logs:
+            try:
+                text = self._text(tree, path)
+            except InputError as error:
+                self.error(error)
+                continue
+            found.update(_VERSION_LINE.findall(text))
+        return found.pop() if len(found) == 1 else None
+
+    def _settings(
+        self,
+        tree: FileTree,
+        result: ResultDir,
+        version: str | None,
+    ) -> dict[str | None, RunSettings]:
+        from_name = None
+        for part in reversed(result.path.split("/")):
+            from_name = settings_from_dirname(part)
+            if from_name:
+                break
+        out: dict[str | None, RunSettings] = {}
+        for backend, path in result.settings.items():
+            try:
+                doc = parse_yaml(self._text(tree, path), tree.display(path))
+                settings, notes = run_settings(doc, tree.display(path))
+            except (TypeError, ValueError, KeyError, AttributeError) as error:
+                if not isinstance(error, InputError):
+                    error = _unexpected(tree.display(path), error)
+                self.error(error)
+                continue
+            self.result.findings.extend(notes)
+            out[backend] = settings.merged(from_name) if from_name else settings
+        if not out:
+            base = from_name or RunSettings()
+            if from_name is None:
+                self.result.findings.append(
+                    Finding(
+                        "warning",
+                        tree.display(result.path),
+                        "aic-run-settings-missing",
+                        "no exp_config.yaml (or config.yaml) beside the results: targets and the "
+                        "GPU budget are unknown",
+                    )
+                )
+            out[None] = base
+        for settings in out.values():
+            settings.aiconfigurator_version = settings.aiconfigurator_version or version
+        return out
+
+    # ---- YAML documents ----------------------------------------------------------------------
+
+    def document(
+        self,
+        tree: FileTree | None,
+        path: str,
+        *,
+        has_results: bool = False,
+        text: str | None = None,
+    ) -> None:
+        label = tree.display(path) if tree is not None else path
+        try:
+            if text is None:
+                assert tree is not None
+                text = self._text(tree, path)
+            doc = parse_yaml(text, label)
+        except InputError as error:
+            self.error(error)
+            return
+        kind = classify(doc)
+        try:
+            self._document(doc, kind, label, path, has_results)
+        except InputError as error:
+            self.error(error)
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            self.error(_unexpected(label, error))
+
+    def _document(self, doc: Any, kind: str, label: str, path: str, has_results: bool) -> None:
+        if kind == "design":
+            for spec in design_specs(doc, label):
+                self.add(spec)
+        elif kind == "generator_config":
+            self.add(generator_spec(doc, label))
+        elif kind in ("exp_input", "exp_body"):
+            if has_results:
+                self.result.findings.append(
+                    Finding(
+                        "warning",
+                        label,
+                        "aic-exp-input-beside-results",
+                        "a `cli exp` input next to results: its experiments are the results' "
+                        "inputs, so they are not imported again as planned experiments",
+                    )
+                )
+                return
+            if kind == "exp_body":
+                name = Path(path).stem
+                doc = {name: doc}
+            notes: list[Finding] = []
+            bodies = experiment_bodies(doc, label, notes)
+            self.result.findings.extend(notes)
+            for name, body in bodies:
+                try:
+                    self.add(planned_spec(name, body, label))
+                except InputError as error:
+                    self.error(error)
+        else:
+            raise InputError(
+                label,
+                "not an aiconfigurator file: expected a result table, a "
+                "`cli exp` YAML, a generator_config.yaml or a candidate YAML with "
+                "worker_config",
+            )
+
+
+def _at(cols: dict[str, list[Any]], name: str, row: int) -> Any:
+    values = cols.get(name)
+    return None if values is None else values[row]
+
+
+def _unexpected(label: str, error: Exception) -> InputError:
+    """Content of a shape no reader expected: refused with what Python said, not a traceback."""
+    return InputError(label, f"not readable as an aiconfigurator file ({error})")
+
+
+def _bad_rows(
+    table: ResultTable, codes: Any, backends: list[Any], column: str | None
+) -> dict[int, str]:
+    if column is None:
+        return {}
+    allowed = set(BACKENDS)
+    wrong = [i for i, value in enumerate(backends) if str(value).lower() not in allowed]
+    empty = bool(np.any(codes < 0))
+    if not wrong and not empty:
+        return {}
+    rows = np.flatnonzero(np.isin(codes, [*wrong, -1])).tolist()
+    return {
+        row: f"column {column!r}: backend {backends[codes[row]] if codes[row] >= 0 else None!r} "
+        f"is not one of {', '.join(BACKENDS)}; row skipped"
+        for row in rows
+    }
+
+
+@lru_cache(maxsize=256)
+def _short(model: str) -> str:
+    return model_short(MODEL_ENUMS.get(model.upper(), model))
+
+
+def _names(
+    table: ResultTable, model_codes: Any, models: list[Any], serving_mode: str | None
+) -> tuple[list[str], list[bool]]:
+    """Task names and runnability of every row, column-wise (10,000 rows in milliseconds).
+
+    A table has few distinct layouts: each is named once, then the rows look theirs up.
+    """
+    ones = np.ones(table.rows, dtype=np.int64)
+
+    def col(name: str) -> np.ndarray[Any, Any]:
+        values = table.array(name)
+        return ones if values is None else values.astype(np.int64)
+
+    agg = table.kind == AGG
+    fields = (
+        ("tp", "pp", "dp", "moe_ep", "cp")
+        if agg
+        else ("(p)workers", "(p)tp", "(d)workers", "(d)tp")
+    )
+    parts = [np.asarray(model_codes, dtype=np.int64), *(col(f) for f in fields)]
+    # One integer per row (mixed radix over the columns), so finding the distinct layouts is a
+    # 1-D unique; np.unique over rows of a 2-D array sorts far slower.
+    spans = [(int(part.min()), int(part.max()) - int(part.min()) + 1) for part in parts]
+    if float(np.prod([float(span) for _, span in spans])) < 2**62:
+        code = np.zeros(table.rows, dtype=np.int64)
+        for part, (low, span) in zip(parts, spans, strict=True):
+            code = code * span + (part - low)
+        _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    else:  # absurd sizes (a hostile file): slower, but no overflow
+        rows = list(zip(*(part.tolist() for part in parts), strict=True))
+        index = {key: i for i, key in reversed(list(enumerate(rows)))}
+        order = sorted(index.values())
+        position = {rows[i]: n for n, i in enumerate(order)}
+        first = np.array(order, dtype=np.int64)
+        inverse = np.array([position[key] for key in rows], dtype=np.int64)
+    made = []
+    for key in np.stack(parts, axis=1)[first].tolist():
+        short = _short(str(models[key[0]])) if key[0] >= 0 else "model"
+        if agg:
+            made.append(_agg(short, *key[1:]))
+        else:
+            made.append(f"aiconfig-{short}-disagg-p{key[1]}xtp{key[2]}-d{key[3]}xtp{key[4]}"[:255])
+    names: list[str] = np.array(made, dtype=object)[np.ravel(inverse)].tolist()
+    if not agg or serving_mode == "afd":
+        return names, [False] * table.rows
+    runnable: list[bool] = (col("cp") <= 1).tolist()
+    return names, runnable
+
+
+def _agg(short: str, tp: int, pp: int, dp: int, ep: int, cp: int) -> str:
+    name = f"aiconfig-{short}-tp{tp}-pp{pp}"
+    if dp != 1:
+        name += f"-dp{dp}"
+    if ep != 1:
+        name += f"-ep{ep}"
+    if cp != 1:
+        name += f"-cp{cp}"
+    return name[:255]
+
+
+class _RowMaker:
+    """The SpecSource of one table: builds a row's Spec when its candidate is first used."""
+
+    def __init__(
+        self,
+        table: ResultTable,
+        run: RunSettings,
+        runs: tuple[list[RunSettings], Any] | None,
+        serving_mode: str | None,
+        experiment: str | None,
+        tops: dict[int, str] | None,
+        runtime: Runtime | None,
+        launches: dict[int, Callable[[], AicLaunch | None]],
+    ) -> None:
+        self.table, self.run, self.runs = table, run, runs
+        self.serving_mode, self.experiment, self.tops = serving_mode, experiment, tops or {}
+        self.runtime, self.launches = runtime, launches
+        self.best = table.source.endswith("best_config_topn.csv")
+
+    def spec(self, row: int) -> Spec:
+        run = self.run
+        if self.runs is not None:
+            by_backend, codes = self.runs
+            run = by_backend[codes[row]] if codes[row] >= 0 else self.run
+        spec = row_spec(self.table, row, run, self.serving_mode)
+        rank = row + 1 if self.best else None
+        extra = {
+            "rank": rank,
+            "experiment": self.experiment,
+            "top_n_folder": self.tops.get(rank) if rank else None,
+        }
+        spec.source.update({k: v for k, v in extra.items() if v is not None})
+        return spec
+
+    def launch(self, row: int) -> AicLaunch | None:
+        make = self.launches.get(row + 1)
+        return make() if make is not None else None
+
+
+def _launch_factory(tree: FileTree | None, folder: str, *, whole_tree: bool = False) -> Any:
+    def make() -> AicLaunch | None:
+        assert tree is not None
+        files = dict(tree.files) if whole_tree else files_under(tree, folder)
+        return read_launch(folder, files, tree.label)
+
+    return make
+
+
+def import_path(
+    path: str | Path, *, runtime: Runtime | str | None = None, include_pareto: bool = False
+) -> ImportResult:
+    """Import a folder, .zip, CSV or YAML file from disk.
+
+    ``runtime`` is the engine to measure candidates that aiconfigurator predicted for
+    TensorRT-LLM (sglang or vllm; sglang is assumed with a warning when omitted).
+    ``include_pareto`` also imports every pareto.csv row (by default: best_config_topn.csv,
+    or pareto.csv where there is no top-N table).
+    """
+    path = Path(path)
+    importer = _Importer(str(path), runtime, include_pareto)
+    if path.is_dir():
+        importer.tree(tree_from_dir(path))
+        return importer.finish()
+    if not path.exists():
+        raise AicImportError(str(path), "no such file or folder")
+    name = path.name.lower()
+    if name.endswith(".csv"):
+        table = read_table(read_text(path, max_bytes=MAX_CSV_BYTES), str(path))
+        importer.result.files.append(str(path))
+        importer.table(table, sibling_settings(path), serving_mode=path.parent.name)
+        return importer.finish()
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise AicImportError(str(path), error.strerror or str(error)) from None
+    from configlib.aiconfigurator.folders import MAX_ZIP_BYTES
+
+    if size > max(MAX_ZIP_BYTES, MAX_DOCUMENT_BYTES):
+        raise AicImportError(
+            str(path),
+            f"file is {size:,} bytes; the limit is {max(MAX_ZIP_BYTES, MAX_DOCUMENT_BYTES):,}",
+        )
+    return import_upload(
+        path.name,
+        path.read_bytes(),
+        runtime=runtime,
+        include_pareto=include_pareto,
+        label=str(path),
+    )
+
+
+def import_upload(
+    filename: str,
+    data: bytes,
+    *,
+    runtime: Runtime | str | None = None,
+    include_pareto: bool = False,
+    label: str | None = None,
+) -> ImportResult:
+    """Import browser-uploaded bytes: a .zip of a result folder, a CSV or a YAML file."""
+    label = label or filename or "upload"
+    importer = _Importer(label, runtime, include_pareto)
+    name = (filename or "").lower()
+    if name.endswith(".zip") or (
+        not name.endswith((".csv", ".yaml", ".yml")) and data.startswith(b"PK\x03\x04")
+    ):
+        importer.tree(tree_from_zip(data, label))
+        return importer.finish()
+    if looks_like_archive(data) or name.endswith((".tar", ".tgz", ".gz", ".7z", ".rar", ".xz")):
+        raise AicImportError(label, "only .zip archives are accepted (zip the result folder)")
+    text = decode(data, label, max_bytes=MAX_CSV_BYTES)
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    if name.endswith(".csv") or (
+        not name.endswith((".yaml", ".yml")) and "," in first_line and ":" not in first_line
+    ):
+        importer.result.files.append(label)
+        importer.table(read_table(text, label), {None: RunSettings()})
+        return importer.finish()
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise AicImportError(
+            label, f"{len(data):,} bytes; the limit for a YAML file is {MAX_DOCUMENT_BYTES:,}"
+        )
+    importer.result.files.append(label)
+    doc = parse_yaml(text, label)
+    kind = classify(doc)
+    try:
+        importer._document(doc, kind, label, filename or label, False)
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        if isinstance(error, InputError):
+            raise
+        raise _unexpected(label, error) from None
+    return importer.finish()

@@ -1,0 +1,183 @@
+"""What the conversion modules share: precedence, field access, results, flag values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from configlib.engines import Engine, get_engine, resolve_engine
+from configlib.engines.manifest import FlagSpec, Resolved
+from configlib.engines.rules import Note
+from configlib.findings import Finding
+from configlib.model import RangeSpec, TaskConfig
+from configlib.vocab import Runtime
+
+#: (winner, loser): both fields feed the same flag; the winner's value is used.
+PRECEDENCE: tuple[tuple[str, str], ...] = (
+    ("scheduling_config.max_num_seqs", "advanced_tuning_config.max_batch_size"),
+    ("scheduling_config.chunked_prefill_enabled", "advanced_tuning_config.enable_chunked_prefill"),
+)
+_LOSER_OF = {winner: loser for winner, loser in PRECEDENCE}
+
+#: Lifting enumerates flag combinations; beyond this many a rule is left alone.
+MAX_LIFT_COMBINATIONS = 4096
+
+FlatParameters = dict[str, list[Any] | RangeSpec]
+
+
+@dataclass(slots=True)
+class FlatResult:
+    """Flat parameters for one engine release, and what the conversion had to say."""
+
+    parameters: FlatParameters
+    findings: list[Finding]
+    engine: Engine
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Generated parameters key -> the structured fields it came from."""
+
+
+@dataclass
+class LiftResult:
+    """A task whose mapped flags became structured fields; ``parameters`` keeps the rest."""
+
+    task: TaskConfig
+    findings: list[Finding]
+    engine: Engine
+    lifted: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """parameters key -> the structured fields it became."""
+
+
+def engine_for(
+    task: TaskConfig, *, runtime: Runtime | str | None = None, engine_version: str | None = None
+) -> tuple[Engine, list[Finding]]:
+    """The release a task targets (see engines.resolve_engine), as findings."""
+    chosen_runtime = Runtime(runtime) if runtime else task.base_runtime
+    if engine_version:
+        return get_engine(chosen_runtime, engine_version), []
+    engine, notes = resolve_engine(
+        chosen_runtime, engine_version=task.engine_version, image_tag=task.runtime_image_tag
+    )
+    return engine, [_finding(note) for note in notes]
+
+
+def _finding(note: Note, prefix: str = "") -> Finding:
+    return Finding(note.severity, note.field, note.code, note.message)
+
+
+# ---- Reading structured fields -------------------------------------------------------------
+
+
+def _getter(path: str) -> Callable[[TaskConfig], list[Any] | None]:
+    section, _, name = path.partition(".")
+
+    def get(task: TaskConfig) -> list[Any] | None:
+        holder = getattr(task, section)
+        if holder is None:
+            return None
+        value: list[Any] | None = getattr(holder, name)
+        return value
+
+    return get
+
+
+@cache
+def _effective_getter(path: str) -> Callable[[TaskConfig], list[Any] | None]:
+    own = _getter(path)
+    loser = _LOSER_OF.get(path)
+    if loser is None:
+        return own
+    fallback = _getter(loser)
+
+    def get(task: TaskConfig) -> list[Any] | None:
+        value = own(task)
+        return value if value is not None else fallback(task)
+
+    return get
+
+
+def _precedence_findings(task: TaskConfig) -> list[Finding]:
+    found = []
+    for winner, loser in PRECEDENCE:
+        won, lost = _getter(winner)(task), _getter(loser)(task)
+        if won is not None and lost is not None and won != lost:
+            found.append(
+                Finding(
+                    "warning",
+                    loser,
+                    "precedence-conflict",
+                    f"{loser} {_show(lost)} conflicts with {winner} {_show(won)}; "
+                    f"{winner} wins (both set the same flag)",
+                )
+            )
+    return found
+
+
+def _show(values: Sequence[Any] | Any) -> str:
+    if isinstance(values, list | tuple):
+        shown = [_plain(v) for v in values]
+        return str(shown[0]) if len(shown) == 1 else str(shown)
+    return str(_plain(values))
+
+
+def _plain(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def _same_type_in(value: Any, values: list[Any]) -> bool:
+    return any(v == value and type(v) is type(value) for v in values)
+
+
+#: Memoised results per engine; cleared when a memo grows past this many entries.
+_MEMO_LIMIT = 50_000
+
+
+# ---- Effective values of flags -------------------------------------------------------------
+
+_UNSET = object()
+
+
+def effective_value(resolved: Resolved, value: Any) -> Any:
+    """What the engine receives for one candidate, as the autotuner renders it.
+
+    Switches: ``True`` for the flag, ``False`` for its negation, and for a JSON ``false`` (which
+    the autotuner drops) the parser default. Valued flags: the value's rendering.
+    """
+    spec = resolved.spec
+    if not spec.takes_value:
+        if not isinstance(value, bool):
+            return _UNSET
+        if value:
+            return not resolved.negated
+        return _switch_default(spec)
+    if isinstance(value, bool):
+        return _UNSET
+    return value
+
+
+def _switch_default(spec: FlagSpec) -> bool | None:
+    return spec.default if isinstance(spec.default, bool) else None
+
+
+def _effective_list(resolved: Resolved, values: Any) -> Any:
+    if isinstance(values, RangeSpec):
+        return values
+    return [_render(effective_value(resolved, v)) for v in values]
+
+
+def _render(value: Any) -> Any:
+    if value is _UNSET or value is None or isinstance(value, bool):
+        return value
+    return str(value)
+
+
+@cache
+def _section_model(section: str) -> type[BaseModel]:
+    annotation = TaskConfig.model_fields[section].annotation
+    for candidate in getattr(annotation, "__args__", (annotation,)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    raise KeyError(section)

@@ -1,0 +1,101 @@
+"""Emitting one rule over candidate lists, and whether the flag lists say exactly that."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from configlib.convert.common import (
+    _same_type_in,
+)
+from configlib.engines import Engine
+from configlib.engines.rules import ENGINE_LABELS, Bound, Note
+
+# ---- Emitting one rule over candidate lists ------------------------------------------------
+
+
+@dataclass
+class _Emission:
+    flags: dict[str, list[Any]]
+    notes: list[Note]
+    ok: bool
+    reason: str = ""
+
+
+def _emit(
+    bound: Bound, lists: Sequence[list[Any] | None], switches: Callable[[str], bool]
+) -> _Emission:
+    """Run one bound rule over every combination of its fields' candidates."""
+    notes: list[Note] = []
+    if all(values is None or len(values) == 1 for values in lists):
+        single = tuple(None if values is None else values[0] for values in lists)
+        flags = bound.emit(single, notes)
+        return _Emission({key: [value] for key, value in flags.items()}, notes, True)
+    axes = [values if values is not None else [None] for values in lists]
+    rows = []
+    for combo in itertools.product(*axes):
+        rows.append(bound.emit(combo, notes))
+    keys: list[str] = []
+    for row in rows:
+        keys.extend(k for k in row if k not in keys)
+    if not keys:
+        return _Emission({}, notes, True)
+    columns: dict[str, list[Any]] = {k: [] for k in keys}
+    tuples = []
+    for row in rows:
+        entry = []
+        for key in keys:
+            if key in row:
+                value = row[key]
+            elif switches(key):
+                value = False
+            else:
+                return _Emission(
+                    {},
+                    notes,
+                    False,
+                    f"some candidates write --{key} and others leave it out, which one flag "
+                    "list cannot say",
+                )
+            if not _same_type_in(value, columns[key]):
+                columns[key].append(value)
+            entry.append((type(value), value))
+        tuples.append(tuple(entry))
+    distinct = set(tuples)
+    if len(distinct) != math.prod(len(v) for v in columns.values()):
+        return _Emission(
+            columns,
+            notes,
+            False,
+            "the flags would vary independently, adding combinations that the candidates do "
+            "not contain",
+        )
+    triggers = [bound.fields.index(path) for path in bound.trigger]
+    asked = {tuple(combo[i] for i in triggers) for combo in itertools.product(*axes)}
+    if len(distinct) < len(asked):
+        varied = [
+            path
+            for path, values in zip(bound.fields, lists, strict=True)
+            if path in bound.trigger and values is not None and len(values) > 1
+        ]
+        notes.append(
+            Note(
+                "warning",
+                varied[0] if varied else bound.fields[0],
+                "redundant-candidates",
+                f"{ENGINE_LABELS.get(bound.manifest.engine)} writes the same flags for several "
+                f"candidates of {', '.join(varied)}; the autotuner runs each distinct launch once",
+            )
+        )
+    return _Emission(columns, notes, True)
+
+
+def _is_switch_key(engine: Engine) -> Callable[[str], bool]:
+    def is_switch(key: str) -> bool:
+        found = engine.manifest.lookup_key(key)
+        return found is not None and not found.spec.takes_value
+
+    return is_switch

@@ -1,0 +1,341 @@
+"""Flat -> structured: every spelling of a mapped flag back into its field."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable
+from functools import cache
+from typing import Any, cast
+
+from pydantic import ValidationError
+
+from configlib.convert.common import (
+    _LOSER_OF,
+    _MEMO_LIMIT,
+    _UNSET,
+    MAX_LIFT_COMBINATIONS,
+    FlatParameters,
+    LiftResult,
+    _effective_list,
+    _plain,
+    _render,
+    _same_type_in,
+    _section_model,
+    _show,
+    effective_value,
+    engine_for,
+)
+from configlib.convert.emit import (
+    _emit,
+    _is_switch_key,
+)
+from configlib.engines import Engine
+from configlib.engines.manifest import Resolved
+from configlib.engines.rules import Bound
+from configlib.findings import Finding, unique
+from configlib.model import STRUCTURED_SECTIONS, RangeSpec, TaskConfig
+from configlib.vocab import ConfigFormat
+
+# ---- Flat -> structured --------------------------------------------------------------------
+
+
+_LiftPlan = tuple[dict[str, dict[str, list[Any]]], dict[str, tuple[str, ...]], list[Finding]]
+#: Lift plans of tasks without structured sections, by engine and parameters.
+_PLAN_MEMO: dict[tuple[Any, ...], _LiftPlan] = {}
+
+
+def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
+    """Move every mapped flag of ``task.parameters`` into its structured field.
+
+    A flag is lifted only when its values map back exactly (re-emitting the field gives the
+    same launch); a flag whose field is already set to something else stays, with a warning.
+    """
+    if engine is None:
+        engine, findings = engine_for(task)
+    else:
+        findings = []
+    if not task.parameters:
+        return LiftResult(task, findings, engine)
+    plan: _LiftPlan | None = None
+    memo_key = None if task.has_structured() else _parameters_key(engine, task.parameters)
+    if memo_key is not None:
+        try:
+            plan = _PLAN_MEMO.get(memo_key)
+        except TypeError:  # an unhashable value
+            memo_key = None
+    if plan is None:
+        plan = _plan_lift(task, engine)
+        if memo_key is not None:
+            if len(_PLAN_MEMO) >= _MEMO_LIMIT:
+                _PLAN_MEMO.clear()
+            _PLAN_MEMO[memo_key] = plan
+    updates, consumed, notes = plan
+    findings.extend(notes)
+    if not consumed:
+        return LiftResult(task, findings, engine)
+    new_sections = {}
+    for section, fields in updates.items():
+        current = getattr(task, section)
+        base = current.model_dump(exclude_none=True) if current is not None else {}
+        new_sections[section] = _section_model(section).model_validate({**base, **fields})
+    leftovers = {k: v for k, v in task.parameters.items() if k not in consumed}
+    metadata = task.metadata.model_copy(update={"config_format": ConfigFormat.STRUCTURED})
+    lifted_task = task.model_copy(
+        update={**new_sections, "parameters": leftovers, "metadata": metadata}
+    )
+    return LiftResult(lifted_task, unique(findings), engine, dict(consumed))
+
+
+def _parameters_key(engine: Engine, parameters: FlatParameters) -> tuple[Any, ...] | None:
+    items: list[Any] = [id(engine)]
+    for key, values in parameters.items():
+        if not isinstance(values, list):
+            return None
+        items.append(key)
+        # The type is part of the key: True == 1 and 1 == 1.0 are different flag values.
+        items.append(tuple([(v.__class__, v) for v in values]))
+    return tuple(items)
+
+
+def _plan_lift(task: TaskConfig, engine: Engine) -> _LiftPlan:
+    """Which fields each mapped flag becomes, which keys that consumes, and any conflicts."""
+    findings: list[Finding] = []
+    occurrences: dict[str, list[tuple[str, Resolved]]] = {}
+    for key in task.parameters:
+        resolved = engine.manifest.lookup_lenient(key)
+        if resolved is not None:
+            occurrences.setdefault(resolved.spec.name, []).append((key, resolved))
+    updates: dict[str, dict[str, list[Any]]] = {}
+    consumed: dict[str, tuple[str, ...]] = {}
+    if not occurrences:
+        return updates, consumed, findings
+    rules = _lift_candidates(engine, occurrences)
+    needs_context = any(bound.read_specs for variants in rules for bound in variants)
+    context = _single_values(task, occurrences) if needs_context else {}
+    sections = {name: getattr(task, name) for name in STRUCTURED_SECTIONS}
+    is_switch = _is_switch_key(engine)
+    for variants in rules:
+        present = {name for bound in variants for name in bound.owned if name in occurrences}
+        for bound in variants:
+            if not present <= bound.owned:
+                continue  # another spelling of this rule covers flags this one would ignore
+            outcome = _lift_rule(bound, task, occurrences, context, is_switch)
+            if outcome is None:
+                continue
+            keys, values = outcome
+            conflict = _conflicting(values, sections, updates)
+            if conflict:
+                path, current = conflict
+                findings.append(
+                    Finding(
+                        "warning",
+                        f"parameters.{keys[0]}",
+                        "conflicts-with-structured",
+                        f"{', '.join(keys)} says {path} {_show(values[path])} but the task "
+                        f"already has {_show(current)}; the flag stays in parameters",
+                    )
+                )
+                break
+            for path, field_values in values.items():
+                section, _, name = path.partition(".")
+                updates.setdefault(section, {})[name] = field_values
+            for key in keys:
+                consumed[key] = tuple(values)
+            break
+    return updates, consumed, findings
+
+
+@cache
+def _flag_owners(engine: Engine) -> dict[str, tuple[int, ...]]:
+    """Canonical flag name -> indexes of the rules (engine.bindings) that own it."""
+    owners: dict[str, list[int]] = {}
+    for index, variants in enumerate(engine.bindings):
+        for bound in variants:
+            for name in bound.owned:
+                if index not in owners.setdefault(name, []):
+                    owners[name].append(index)
+    return {name: tuple(indexes) for name, indexes in owners.items()}
+
+
+def _lift_candidates(
+    engine: Engine, occurrences: dict[str, list[tuple[str, Resolved]]]
+) -> list[tuple[Bound, ...]]:
+    owners = _flag_owners(engine)
+    indexes = sorted({i for name in occurrences for i in owners.get(name, ())})
+    return [engine.bindings[i] for i in indexes]
+
+
+def _single_values(
+    task: TaskConfig, occurrences: dict[str, list[tuple[str, Resolved]]]
+) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for name, places in occurrences.items():
+        if len(places) != 1:
+            continue
+        key, resolved = places[0]
+        values = task.parameters[key]
+        if isinstance(values, list) and len(values) == 1:
+            context[name] = effective_value(resolved, values[0])
+    return context
+
+
+_MISSING = object()
+#: Lifting results per (rule, effective flag values, consulted values); cleared when large.
+_LIFT_MEMO: dict[tuple[Any, ...], dict[str, list[Any]] | None] = {}
+
+
+def _lift_rule(
+    bound: Bound,
+    task: TaskConfig,
+    occurrences: dict[str, list[tuple[str, Resolved]]],
+    context: dict[str, Any],
+    is_switch: Callable[[str], bool],
+) -> tuple[list[str], dict[str, list[Any]]] | None:
+    present = [name for name in bound.owned if name in occurrences]
+    if not present:
+        return None
+    axes: list[tuple[str, tuple[Any, ...]]] = []
+    keys: list[str] = []
+    for name in present:
+        if len(occurrences[name]) != 1:
+            return None  # the same flag under two spellings: leave both for validation
+        key, resolved = occurrences[name][0]
+        values = task.parameters[key]
+        if isinstance(values, RangeSpec) or not values:
+            return None
+        effective = tuple(effective_value(resolved, v) for v in values)
+        if any(v is _UNSET for v in effective):
+            return None
+        axes.append((name, effective))
+        keys.append(key)
+    reads = (
+        tuple((spec.name, context.get(spec.name)) for spec in bound.read_specs.values())
+        if bound.read_specs
+        else ()
+    )
+    memo_key = (id(bound), tuple(axes), reads)
+    try:
+        cached = _LIFT_MEMO.get(memo_key, _MISSING)
+    except TypeError:  # an unhashable value: work it out without the memo
+        cached = _lift_values(bound, axes, context, is_switch)
+    if cached is _MISSING:
+        if len(_LIFT_MEMO) >= _MEMO_LIMIT:
+            _LIFT_MEMO.clear()
+        cached = _LIFT_MEMO[memo_key] = _lift_values(bound, axes, context, is_switch)
+    outcome = cast(dict[str, list[Any]] | None, cached)
+    if outcome is None:
+        return None
+    return keys, {path: list(values) for path, values in outcome.items()}
+
+
+def _lift_values(
+    bound: Bound,
+    axes: list[tuple[str, tuple[Any, ...]]],
+    context: dict[str, Any],
+    is_switch: Callable[[str], bool],
+) -> dict[str, list[Any]] | None:
+    """Structured candidates for one rule's flag values, or None when they do not map back."""
+    if math.prod(len(values) for _, values in axes) > MAX_LIFT_COMBINATIONS:
+        return None
+    combos: list[tuple[tuple[str, Any], ...]] = []
+    for combo in itertools.product(*[[(name, v) for v in values] for name, values in axes]):
+        lifted = bound.lift(_with_context(dict(combo), context, bound))
+        if lifted is None:
+            return None
+        combos.append(tuple(sorted(lifted.items())))
+    paths = sorted({path for combo in combos for path, _ in combo})
+    if not paths or any(len(combo) != len(paths) for combo in combos):
+        return None
+    columns: dict[str, list[Any]] = {path: [] for path in paths}
+    for combo in combos:
+        for path, value in combo:
+            if not _same_type_in(value, columns[path]):
+                columns[path].append(value)
+    if len(set(combos)) != len(combos) or len(combos) != math.prod(
+        len(v) for v in columns.values()
+    ):
+        return None
+    ordered = {path: columns[path] for path in bound.fields if path in columns}
+    parsed = _parse_fields(ordered)
+    if parsed is None or not _reemits_same(bound, parsed, axes, is_switch):
+        return None
+    return parsed
+
+
+def _with_context(flags: dict[str, Any], context: dict[str, Any], bound: Bound) -> dict[str, Any]:
+    if not bound.read_specs:
+        return flags
+    merged = dict(flags)
+    for spec in bound.read_specs.values():
+        if spec.name not in merged and spec.name in context:
+            merged[spec.name] = context[spec.name]
+    return merged
+
+
+def _parse_fields(values: dict[str, list[Any]]) -> dict[str, list[Any]] | None:
+    """Parse lifted values through the section models ("4" -> 4, "fp8" -> enum), or None.
+
+    A value the model would change (dedupe, a float that is not an int) does not lift.
+    """
+    by_section: dict[str, dict[str, Any]] = {}
+    for path, candidates in values.items():
+        section, _, name = path.partition(".")
+        by_section.setdefault(section, {})[name] = candidates
+    parsed_values: dict[str, list[Any]] = {}
+    try:
+        for section, fields in by_section.items():
+            parsed = _section_model(section).model_validate(fields)
+            for name in fields:
+                candidates = getattr(parsed, name)
+                if len(candidates) != len(fields[name]):
+                    return None
+                parsed_values[f"{section}.{name}"] = candidates
+    except ValidationError:
+        return None
+    return parsed_values
+
+
+def _reemits_same(
+    bound: Bound,
+    values: dict[str, list[Any]],
+    axes: list[tuple[str, tuple[Any, ...]]],
+    is_switch: Callable[[str], bool],
+) -> bool:
+    """Emitting the lifted values gives back exactly the flags they came from."""
+    lists = [values.get(path) for path in bound.fields]
+    emission = _emit(bound, lists, is_switch)
+    if not emission.ok:
+        return False
+    original = {name: [_render(v) for v in effective] for name, effective in axes}
+    again = {}
+    for key, flag_values in emission.flags.items():
+        resolved = bound.manifest.lookup_key(key)
+        assert resolved is not None
+        again[resolved.spec.name] = _effective_list(resolved, flag_values)
+    return again == original
+
+
+def _conflicting(
+    values: dict[str, list[Any]],
+    sections: dict[str, Any],
+    updates: dict[str, dict[str, Any]],
+) -> tuple[str, Any] | None:
+    """The first lifted field whose task already holds a different value."""
+
+    def current(path: str) -> Any:
+        section, _, name = path.partition(".")
+        if name in updates.get(section, {}):
+            return updates[section][name]
+        holder = sections[section]
+        value = getattr(holder, name) if holder is not None else None
+        loser = _LOSER_OF.get(path)
+        if value is None and loser is not None:
+            return current(loser)
+        return value
+
+    for path, candidates in values.items():
+        held = current(path)
+        if held is not None and [_plain(v) for v in held] != [_plain(v) for v in candidates]:
+            return path, held
+    return None

@@ -1,0 +1,266 @@
+"""Measured-result records and metric names: what every results importer produces.
+
+``MeasuredResult`` is one measured configuration; ``METRICS`` names every metric with its unit
+and, where the definition matches, the aiconfigurator prediction it compares with.
+``run_metrics`` reads one genai-bench run (``aggregated_metrics``), which both the autotuner's
+results (its ``raw_results``) and genai-bench's own files contain. Importers: configlib.results.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from configlib.findings import Finding
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """What a metric name means."""
+
+    unit: str
+    """Unit of the values, e.g. ms, tokens/s."""
+    description: str
+    """What is measured."""
+    prediction: str | None = None
+    """The aiconfigurator prediction with the same definition, when there is one."""
+
+
+METRICS: dict[str, MetricInfo] = {
+    "ttft_ms": MetricInfo("ms", "mean time to first token", "ttft_ms"),
+    "ttft_p50_ms": MetricInfo("ms", "median time to first token"),
+    "ttft_p90_ms": MetricInfo("ms", "90th-percentile time to first token"),
+    "ttft_p99_ms": MetricInfo("ms", "99th-percentile time to first token"),
+    "tpot_ms": MetricInfo("ms", "mean time per output token after the first", "tpot_ms"),
+    "tpot_p50_ms": MetricInfo("ms", "median time per output token"),
+    "tpot_p90_ms": MetricInfo("ms", "90th-percentile time per output token"),
+    "tpot_p99_ms": MetricInfo("ms", "99th-percentile time per output token"),
+    "request_latency_ms": MetricInfo("ms", "mean end-to-end request latency", "request_latency_ms"),
+    "request_latency_min_ms": MetricInfo("ms", "fastest request"),
+    "request_latency_max_ms": MetricInfo("ms", "slowest request"),
+    "request_latency_p50_ms": MetricInfo("ms", "median end-to-end latency"),
+    "request_latency_p90_ms": MetricInfo("ms", "90th-percentile end-to-end latency"),
+    "request_latency_p99_ms": MetricInfo("ms", "99th-percentile end-to-end latency"),
+    "output_tokens_per_s": MetricInfo(
+        "tokens/s", "output tokens per second of the measured server", "tokens_per_s"
+    ),
+    "input_tokens_per_s": MetricInfo("tokens/s", "input tokens per second of the server"),
+    "total_tokens_per_s": MetricInfo("tokens/s", "input plus output tokens per second"),
+    "output_tokens_per_s_per_gpu": MetricInfo(
+        "tokens/s/GPU",
+        "output tokens per second divided by the server's GPUs",
+        "tokens_per_s_per_gpu",
+    ),
+    "input_tokens_per_s_per_gpu": MetricInfo("tokens/s/GPU", "input tokens per second per GPU"),
+    "total_tokens_per_s_per_gpu": MetricInfo(
+        "tokens/s/GPU",
+        "input plus output tokens per second per GPU (the autotuner's "
+        "maximize_throughput objective)",
+    ),
+    "tokens_per_s_per_user": MetricInfo(
+        "tokens/s", "mean output speed one request sees (1 / tpot)", "tokens_per_s_per_user"
+    ),
+    "requests_per_s": MetricInfo("requests/s", "completed requests per second", "requests_per_s"),
+    "input_tokens_per_request": MetricInfo("tokens", "mean input tokens per request"),
+    "output_tokens_per_request": MetricInfo("tokens", "mean output tokens per request"),
+    "num_requests": MetricInfo("requests", "requests sent"),
+    "num_completed_requests": MetricInfo("requests", "requests that completed"),
+    "num_error_requests": MetricInfo("requests", "requests that failed"),
+    "error_rate": MetricInfo("fraction", "failed requests / requests, 0 to 1"),
+    "success_rate": MetricInfo("fraction", "completed requests / requests, 0 to 1"),
+    "run_duration_s": MetricInfo("s", "length of the benchmark run"),
+    "benchmark_wall_time_s": MetricInfo("s", "wall time of the whole genai-bench call"),
+}
+
+#: A metric value: an int, or a float that is neither NaN nor infinite.
+FiniteNumber = Annotated[int, Field(strict=True)] | Annotated[float, Field(allow_inf_nan=False)]
+
+SourceFormat = Literal["autotuner-results", "autotuner-export", "autotuner-db", "genai-bench"]
+
+
+class MeasuredResult(BaseModel):
+    """One measured configuration."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    """The configuration measured: engine flag -> the one value it had (a grid point)."""
+    metrics: dict[str, FiniteNumber | None] = Field(default_factory=dict)
+    """Measured values by name; every name ends in its unit (see ``METRICS``)."""
+    status: Literal["success", "failed"] = "success"
+    """failed: the experiment produced no measurements (``error_message`` says why)."""
+    experiment_id: int | None = None
+    """The autotuner's 1-based experiment number within its task."""
+    scenario: str | None = Field(None, max_length=255)
+    """genai-bench traffic scenario, e.g. D(100,100)."""
+    concurrency: int | None = Field(None, ge=1)
+    """Requests in flight during the run (genai-bench --num-concurrency)."""
+    source_file: str = ""
+    """The file (or database and table) the record came from."""
+    source_format: SourceFormat
+    """Which importer read it."""
+    error_message: str | None = None
+    """Why the experiment failed."""
+    context: dict[str, Any] = Field(default_factory=dict)
+    """Everything else worth keeping: objective_score, batch_size, GPU count, versions."""
+
+
+class ResultsFormatError(ValueError):
+    """The file is not a results file this module reads; the message says what it expected."""
+
+
+@dataclass
+class ResultsImport:
+    """Records read from one file or folder, and what the reader had to say."""
+
+    records: list[MeasuredResult]
+    """One per measured configuration, in file order."""
+    findings: list[Finding] = field(default_factory=list)
+    """Values skipped and why, naming the field."""
+    format: str = ""
+    """autotuner-results, autotuner-export or genai-bench."""
+
+
+# ---- Numbers -----------------------------------------------------------------------------------
+
+
+def number(value: Any) -> float | int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+class Collector:
+    """Builds one metrics dict, noting values that are present but not finite numbers."""
+
+    def __init__(self, where: str, findings: list[Finding]) -> None:
+        self.metrics: dict[str, float | int | None] = {}
+        self.where = where
+        self.findings = findings
+
+    def put(self, name: str, value: Any, scale: float = 1.0, source: str = "") -> None:
+        if value is None:
+            return
+        found = number(value)
+        if found is None:
+            self.findings.append(
+                Finding(
+                    "warning",
+                    f"{self.where}.{source or name}",
+                    "not-a-number",
+                    f"{value!r} is not a finite number; {name} left out",
+                )
+            )
+            return
+        self.metrics[name] = found * scale if scale != 1.0 else found
+
+
+_STAT_NAMES = {"ttft": "ttft", "tpot": "tpot", "e2e_latency": "request_latency"}
+
+
+def run_metrics(
+    aggregated: dict[str, Any],
+    where: str,
+    findings: list[Finding],
+    *,
+    time_unit: str = "s",
+    gpus: int | None = None,
+) -> dict[str, float | int | None]:
+    """Metrics of one genai-bench run (its ``aggregated_metrics``)."""
+    scale = 1000.0 if time_unit == "s" else 1.0
+    out = Collector(where, findings)
+    found_stats = aggregated.get("stats")
+    stats: dict[str, Any] = found_stats if isinstance(found_stats, dict) else {}
+    for stat, name in _STAT_NAMES.items():
+        entry = stats.get(stat)
+        if not isinstance(entry, dict):
+            continue
+        out.put(f"{name}_ms", entry.get("mean"), scale, f"stats.{stat}.mean")
+        for pct in ("p50", "p90", "p99"):
+            out.put(f"{name}_{pct}_ms", entry.get(pct), scale, f"stats.{stat}.{pct}")
+        if stat == "e2e_latency":
+            out.put("request_latency_min_ms", entry.get("min"), scale, "stats.e2e_latency.min")
+            out.put("request_latency_max_ms", entry.get("max"), scale, "stats.e2e_latency.max")
+    for stat, name in (
+        ("output_inference_speed", "tokens_per_s_per_user"),
+        ("num_input_tokens", "input_tokens_per_request"),
+        ("num_output_tokens", "output_tokens_per_request"),
+    ):
+        entry = stats.get(stat)
+        if isinstance(entry, dict):
+            out.put(name, entry.get("mean"), source=f"stats.{stat}.mean")
+    out.put("output_tokens_per_s", aggregated.get("mean_output_throughput_tokens_per_s"))
+    out.put("input_tokens_per_s", aggregated.get("mean_input_throughput_tokens_per_s"))
+    out.put("total_tokens_per_s", aggregated.get("mean_total_tokens_throughput_tokens_per_s"))
+    if "requests_per_second" in aggregated:
+        out.put("requests_per_s", aggregated["requests_per_second"], source="requests_per_second")
+    elif "requests_per_minute" in aggregated:
+        out.put("requests_per_s", aggregated["requests_per_minute"], 1 / 60, "requests_per_minute")
+    for key in ("num_requests", "num_completed_requests", "num_error_requests", "error_rate"):
+        out.put(key, aggregated.get(key))
+    out.put("run_duration_s", aggregated.get("run_duration"), source="run_duration")
+    _per_gpu(out, aggregated, gpus)
+    return out.metrics
+
+
+def _per_gpu(out: Collector, aggregated: dict[str, Any], gpus: int | None) -> None:
+    for kind in ("output", "input", "total"):
+        given = aggregated.get(f"mean_{kind}_throughput_per_gpu")
+        if given is not None:
+            out.put(f"{kind}_tokens_per_s_per_gpu", given, source=f"mean_{kind}_throughput_per_gpu")
+        elif gpus and f"{kind}_tokens_per_s" in out.metrics:
+            value = out.metrics[f"{kind}_tokens_per_s"]
+            if value is not None:
+                out.metrics[f"{kind}_tokens_per_s_per_gpu"] = value / gpus
+
+
+def positive_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    return value if isinstance(value, int) and value >= 1 else None
+
+
+def run_record(
+    run: dict[str, Any],
+    where: str,
+    base: dict[str, Any],
+    context: dict[str, Any],
+    findings: list[Finding],
+    time_unit: str,
+    gpus: int | None,
+) -> MeasuredResult:
+    run_context = dict(context)
+    for key in ("batch_size", "iteration_type"):
+        if run.get(key) is not None:
+            run_context[key] = run[key]
+    concurrency = None
+    if run.get("iteration_type") in (None, "num_concurrency"):
+        concurrency = positive_int(run.get("num_concurrency"))
+    scenario = run.get("scenario")
+    if scenario is not None:
+        scenario = str(scenario)
+        if len(scenario) > 255:
+            findings.append(
+                Finding(
+                    "warning",
+                    f"{where}.scenario",
+                    "too-long",
+                    "scenario is longer than 255 characters; kept in context only",
+                )
+            )
+            run_context["scenario"] = scenario
+            scenario = None
+    return MeasuredResult(
+        **base,
+        metrics=run_metrics(run, where, findings, time_unit=time_unit, gpus=gpus),
+        scenario=scenario,
+        concurrency=concurrency,
+        context=run_context,
+    )

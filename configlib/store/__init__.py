@@ -1,0 +1,46 @@
+"""Storage of tasks, presets and measured results in SQLite or PostgreSQL (docs/store.md).
+
+``Store.open()`` is the entry point; the errors it raises are here too.
+"""
+
+from configlib.store.autotuner import AutotunerReport, TaskImport
+from configlib.store.backup import BackupReport
+from configlib.store.engine import DEFAULT_TIMEOUT_S, data_dir, default_url
+from configlib.store.errors import (
+    ConflictError,
+    InvalidData,
+    NameTaken,
+    NotFound,
+    ReadOnlyError,
+    SchemaError,
+    StoreError,
+    StoreUnavailable,
+)
+from configlib.store.presets import PresetSummary, StoredPreset
+from configlib.store.results import StoredResult
+from configlib.store.store import Store
+from configlib.store.tasks import Page, StoredTask, TaskSummary
+
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "AutotunerReport",
+    "BackupReport",
+    "ConflictError",
+    "InvalidData",
+    "NameTaken",
+    "NotFound",
+    "Page",
+    "PresetSummary",
+    "ReadOnlyError",
+    "SchemaError",
+    "Store",
+    "StoreError",
+    "StoreUnavailable",
+    "StoredPreset",
+    "StoredResult",
+    "StoredTask",
+    "TaskImport",
+    "TaskSummary",
+    "data_dir",
+    "default_url",
+]

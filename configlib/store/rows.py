@@ -1,0 +1,221 @@
+"""Tasks and presets <-> table rows, and the summary columns computed when a task is saved."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from configlib.convert import effective_value, engine_for, with_parameters
+from configlib.engines import Engine
+from configlib.findings import Finding, from_validation_error
+from configlib.grid import grid_of
+from configlib.model import STRUCTURED_SECTIONS, TaskConfig
+from configlib.presets import Preset
+from configlib.store.errors import InvalidData
+from configlib.store.models import (
+    MAX_STORED_GRID,
+    MODEL_SUMMARY_CHARS,
+    SEARCH_TEXT_CHARS,
+    PresetRow,
+    TaskRow,
+)
+
+#: Beyond this many combinations of the GPU flags, gpus_needed is left NULL.
+MAX_GPU_COMBINATIONS = 10_000
+#: Task columns that hold the task's own fields, as (column attribute, TaskConfig field).
+TASK_FIELDS: tuple[tuple[str, str], ...] = (
+    ("description", "description"),
+    ("deployment_mode", "deployment_mode"),
+    ("runtime_image_tag", "runtime_image_tag"),
+    ("engine_version", "engine_version"),
+    ("serving_runtime_name", "serving_runtime_name"),
+    ("model", "model"),
+    *((name, name) for name in STRUCTURED_SECTIONS),
+    ("parameters", "parameters"),
+    ("optimization", "optimization"),
+    ("benchmark", "benchmark"),
+    ("slo", "slo"),
+    ("task_metadata", "metadata"),
+    ("autotuner_fields", "autotuner_fields"),
+)
+#: Summary columns, derived from the task; never exported (recomputed on import).
+SUMMARY_COLUMNS = (
+    "model_name",
+    "base_runtime",
+    "engine_release",
+    "gpus_needed",
+    "grid_size",
+    "source",
+    "config_format",
+    "search_text",
+)
+#: Longest values of the task's string columns.
+_TASK_LIMITS = {"runtime_image_tag": 255, "engine_version": 64, "serving_runtime_name": 255}
+PRESET_FIELDS: tuple[tuple[str, str], ...] = (
+    ("description", "description"),
+    ("category", "category"),
+    ("runtime", "runtime"),
+    ("is_system", "is_system"),
+    *((name, name) for name in STRUCTURED_SECTIONS),
+    ("parameters", "parameters"),
+    ("preset_metadata", "metadata"),
+)
+
+
+def gpus_needed(parameters: dict[str, Any], engine: Engine) -> int | None:
+    """The most GPUs one server of the grid needs, or None when it cannot be worked out."""
+    manifest = engine.manifest
+    wanted = {}
+    for spelling in engine.spec.table.GPU_FLAGS:
+        resolved = manifest.lookup_key(spelling)
+        if resolved is not None:
+            wanted[resolved.spec.name] = spelling
+    axes: dict[str, list[Any]] = {}
+    for key, values in parameters.items():
+        resolved = manifest.lookup_key(key)
+        if resolved is None or resolved.spec.name not in wanted or not isinstance(values, list):
+            continue
+        spelling = wanted[resolved.spec.name]
+        if spelling in axes or not values:
+            continue
+        axes[spelling] = [_as_number(effective_value(resolved, v)) for v in values]
+    count = 1
+    for values in axes.values():
+        count *= len(values)
+    if count > MAX_GPU_COMBINATIONS:
+        return None
+    most = 0
+    names = list(axes)
+    for combo in itertools.product(*axes.values()):
+        chosen = dict(zip(names, combo, strict=True))
+        try:
+            most = max(most, engine.gpus_needed(chosen.get))
+        except (TypeError, ValueError):
+            return None
+    return most
+
+
+def _as_number(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+def source_of(task: TaskConfig) -> str:
+    """Where a task came from: metadata.source (a name, or a mapping with a kind), else
+    aiconfigurator when it carries aiconfigurator's source, else ''."""
+    extra = task.metadata.model_extra or {}
+    source = extra.get("source")
+    if isinstance(source, dict):
+        source = source.get("kind") or source.get("type") or source.get("tool")
+    if isinstance(source, str) and source.strip():
+        return source.strip()[:64]
+    if task.metadata.aiconfigurator_source is not None:
+        return "aiconfigurator"
+    return ""
+
+
+@dataclass
+class PreparedTask:
+    """A task ready to store: parameters regenerated, columns and summary computed."""
+
+    task: TaskConfig
+    findings: list[Finding]
+    columns: dict[str, Any]
+
+
+def prepare_task(task: TaskConfig, *, regenerate: bool = True) -> PreparedTask:
+    """Regenerate ``parameters`` (structured tasks) and compute every column but bookkeeping."""
+    findings: list[Finding] = []
+    if regenerate and task.has_structured():
+        task, findings = with_parameters(task)
+    engine, _ = engine_for(task)
+    data = task.model_dump(mode="json", exclude_none=True)
+    columns: dict[str, Any] = {"name": task.task_name}
+    for column, name in TASK_FIELDS:
+        columns[column] = data.get(name)
+    columns["description"] = task.description
+    columns["autotuner_fields"] = data.get("autotuner_fields", {})
+    for column, limit in _TASK_LIMITS.items():
+        value = columns.get(column)
+        if isinstance(value, str) and len(value) > limit:
+            raise InvalidData(
+                f"task {task.task_name!r}: {column} is {len(value)} characters; "
+                f"the limit is {limit}"
+            )
+    columns.update(task_summary(task, engine))
+    return PreparedTask(task, findings, columns)
+
+
+def task_summary(task: TaskConfig, engine: Engine) -> dict[str, Any]:
+    """The summary columns of a task whose parameters are final."""
+    size = grid_of(task.parameters).size
+    model = task.model.id_or_path
+    return {
+        "model_name": model[:MODEL_SUMMARY_CHARS],
+        "base_runtime": task.base_runtime.value,
+        "engine_release": engine.version,
+        "gpus_needed": gpus_needed(task.parameters, engine),
+        "grid_size": min(size, MAX_STORED_GRID),
+        "source": source_of(task),
+        "config_format": "structured" if task.has_structured() else "flat",
+        "search_text": f"{task.task_name}\n{model}".lower()[:SEARCH_TEXT_CHARS],
+    }
+
+
+def task_data(row: TaskRow) -> dict[str, Any]:
+    """A task row as the data TaskConfig validates."""
+    data: dict[str, Any] = {"task_name": row.name, "base_runtime": row.base_runtime}
+    for column, name in TASK_FIELDS:
+        value = getattr(row, column)
+        if value is not None:
+            data[name] = value
+    return data
+
+
+def task_from_data(data: dict[str, Any], where: str) -> TaskConfig:
+    """Validate stored or imported task data; InvalidData names the task and field."""
+    try:
+        return TaskConfig.model_validate(data)
+    except ValidationError as error:
+        findings = from_validation_error(error)
+    except (TypeError, ValueError) as error:  # a validator that met a value it did not expect
+        findings = [Finding("error", "", "invalid-value", str(error))]
+    listed = "; ".join(str(f) for f in findings[:3])
+    raise InvalidData(f"{where} does not validate: {listed}", findings)
+
+
+def preset_columns(preset: Preset) -> dict[str, Any]:
+    """Every column of a preset but bookkeeping."""
+    data = preset.model_dump(mode="json", exclude_none=True)
+    columns: dict[str, Any] = {"name": preset.name}
+    for column, name in PRESET_FIELDS:
+        columns[column] = data.get(name)
+    columns["description"] = preset.description
+    columns["is_system"] = preset.is_system
+    columns["preset_metadata"] = data.get("metadata", {})
+    columns["parameters"] = data.get("parameters", {})
+    return columns
+
+
+def preset_data(row: PresetRow) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": row.name}
+    for column, name in PRESET_FIELDS:
+        value = getattr(row, column)
+        if value is not None:
+            data[name] = value
+    return data
+
+
+def preset_from_data(data: dict[str, Any], where: str) -> Preset:
+    try:
+        return Preset.model_validate(data)
+    except ValidationError as error:
+        findings = from_validation_error(error)
+    except (TypeError, ValueError) as error:
+        findings = [Finding("error", "", "invalid-value", str(error))]
+    listed = "; ".join(str(f) for f in findings[:3])
+    raise InvalidData(f"{where} does not validate: {listed}", findings)
