@@ -38,6 +38,7 @@ def load(name: str) -> ModuleType:
 
 writer = load("engine_manifest")
 driver = load("engine_parsers")
+envs = sys.modules["engine_envs"]  # the builder, imported by engine_parsers
 
 
 # ---- Reading a parser ----------------------------------------------------------------------
@@ -205,7 +206,7 @@ def test_requirements_come_from_the_wheel_minus_gpu_packages(tmp_path: Path) -> 
             'sglang[runtime_common]; extra == "srt"',
         ],
     )
-    wanted = driver.wheel_requirements(wheel, driver.RECIPES["sglang"])
+    wanted = envs.wheel_requirements(wheel, envs.RECIPES["sglang"])
     assert wanted == [
         "fastapi[standard]>=0.115.0",
         "openai==1.99.1",
@@ -216,7 +217,7 @@ def test_requirements_come_from_the_wheel_minus_gpu_packages(tmp_path: Path) -> 
 
 def test_unpacking_leaves_compiled_extensions_out(tmp_path: Path) -> None:
     wheel = fake_wheel(tmp_path, [])
-    assert driver.unpack(wheel, tmp_path / "engine") == 2
+    assert envs.unpack(wheel, tmp_path / "engine") == 2
     assert not list((tmp_path / "engine").rglob("*.so"))
 
 
