@@ -1,7 +1,7 @@
 # `make test` is the whole test suite, from a fresh machine: it installs what it needs first.
 PYTHON ?= python3
 
-.PHONY: install install-test chromium test lint app bench
+.PHONY: install install-test chromium test lint app bench engine-parsers
 
 install:
 	$(PYTHON) -m pip install -q -e .
@@ -26,3 +26,8 @@ app: install
 
 bench: install
 	$(PYTHON) bench/run_all.py
+
+# Opt-in: build the engines' parser environments (outside the repo) and check against them.
+engine-parsers: install-test
+	$(PYTHON) scripts/engine_parsers.py build --all
+	$(PYTHON) -m pytest -m engine_parsers tests/engine_parsers

@@ -10,14 +10,12 @@ from __future__ import annotations
 import bisect
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
-_HUMAN_INT = re.compile(r"^\d+(\.\d+)?[kKmMgGtT]?$")
-_INT = re.compile(r"^[+-]?\d+$")
+from configlib.engines.converters import ACTION_CHECKS, converter_for
 
 
 @dataclass(frozen=True)
@@ -36,6 +34,12 @@ class FlagSpec:
     negation: tuple[str, ...]
     replacement: str | None = None
     metavar: str | None = None
+    engine: str = ""
+    """The engine whose parser this is: a converter name can mean different grammars."""
+    choice_values: tuple[Any, ...] | None = None
+    """``choices`` as the parser holds them (not only strings: ``None``, numbers)."""
+    action_class: str | None = None
+    """The engine's own argparse action class, when it is not a stock one."""
 
     @property
     def takes_value(self) -> bool:
@@ -136,7 +140,7 @@ def option_for_key(key: str) -> str:
     return key if key.startswith("--") else f"--{key}"
 
 
-def _flag_from_json(raw: dict[str, Any]) -> FlagSpec:
+def _flag_from_json(raw: dict[str, Any], engine: str = "") -> FlagSpec:
     choices = raw.get("choices")
     return FlagSpec(
         name=raw["name"],
@@ -151,13 +155,16 @@ def _flag_from_json(raw: dict[str, Any]) -> FlagSpec:
         negation=tuple(raw.get("negation") or ()),
         replacement=raw.get("replacement"),
         metavar=raw.get("metavar") if isinstance(raw.get("metavar"), str) else None,
+        engine=engine,
+        choice_values=tuple(choices) if choices is not None else None,
+        action_class=raw.get("action_class"),
     )
 
 
 def parse_manifest(raw: dict[str, Any], *, snake_case: bool) -> Manifest:
     flags = {}
     for entry in raw["flags"]:
-        spec = _flag_from_json(entry)
+        spec = _flag_from_json(entry, raw["engine"])
         flags[spec.name] = spec
     return Manifest(
         engine=raw["engine"],
@@ -241,12 +248,9 @@ def check_value(spec: FlagSpec, value: Any, allowed: frozenset[str] | None = Non
         return "empty value"
     if any(c.isspace() for c in text):
         return "contains whitespace, which the autotuner splits into separate arguments"
-    problem = _check_typed(base, value, text, optional)
+    problem = _check_converted(spec, base, text, optional)
     if problem:
         return problem
-    choices = spec.choices if spec.choices is not None else None
-    if choices is not None and text not in choices:
-        return f"{text!r} is not one of: {', '.join(choices)}"
     if allowed is not None and text not in allowed:
         return (
             f"{text!r} is not one of the values this version accepts: {', '.join(sorted(allowed))}"
@@ -255,28 +259,29 @@ def check_value(spec: FlagSpec, value: Any, allowed: frozenset[str] | None = Non
     return None
 
 
-def _check_typed(base: str | None, value: Any, text: str, optional: bool) -> str | None:
+def _check_converted(spec: FlagSpec, base: str | None, text: str, optional: bool) -> str | None:
+    """Convert ``text`` as the parser does, then check ``choices`` against the result.
+
+    argparse compares the converted value with ``choices``: ``--x None`` on an optional flag
+    becomes null first, which a list of strings that happens to contain "None" refuses.
+    """
     if optional and text in {"None", ""}:
-        return None
-    if base == "int":
-        if isinstance(value, float) or not _INT.match(text):
-            return f"{text!r} is not an integer"
-    elif base == "float":
+        converted: Any = None
+    else:
+        converter = converter_for(spec.engine, base)
         try:
-            number = float(text)
-        except ValueError:
-            return f"{text!r} is not a number"
-        if not math.isfinite(number):
-            return f"{text!r} is not a finite number"
-    elif base in {"human_readable_int", "human_readable_int_or_auto"}:
-        if base == "human_readable_int_or_auto" and text in {"auto", "-1"}:
-            return None
-        if isinstance(value, float) or not _HUMAN_INT.match(text):
-            hint = ", or auto" if base.endswith("auto") else ""
-            return f"{text!r} is not an integer such as 4096 or 32k{hint}"
-    elif base is not None and (base == "json" or base.startswith("json:")):
-        try:
-            json.loads(text)
-        except ValueError:
-            return f"{text!r} is not JSON text"
+            converted = converter(text) if converter is not None else text
+            action_check = ACTION_CHECKS.get(spec.action_class or "")
+            if action_check is not None:
+                action_check(text)
+        except ValueError as error:
+            return f"{text!r} {error}"
+    choices = spec.choice_values
+    if choices is not None and not _among(converted, choices):
+        shown = "null" if converted is None else repr(text)
+        return f"{shown} is not one of: {', '.join(str(c) for c in choices)}"
     return None
+
+
+def _among(value: Any, choices: tuple[Any, ...]) -> bool:
+    return any(value == c and isinstance(value, bool) == isinstance(c, bool) for c in choices)
