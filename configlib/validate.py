@@ -95,6 +95,17 @@ def check_flags(flat: FlatResult, task: TaskConfig) -> list[Finding]:
             found.append(_unknown_flag(engine, key, _path(flat, key)))
             continue
         spec = resolved.spec
+        if spec.bare in _launcher_flags(engine):
+            found.append(
+                Finding(
+                    "error",
+                    _path(flat, key),
+                    "launcher-flag",
+                    f"the autotuner writes --{spec.bare} itself (the model from "
+                    "model.id_or_path, host and port of its own); remove it from parameters",
+                )
+            )
+            continue
         if spec.name in seen:
             found.append(
                 Finding(
@@ -138,6 +149,11 @@ def check_flags(flat: FlatResult, task: TaskConfig) -> list[Finding]:
             continue
         found.extend(_check_values(flat, key, resolved, values))
     return found
+
+
+def _launcher_flags(engine: Engine) -> tuple[str, ...]:
+    flags: tuple[str, ...] = engine.spec.table.LAUNCHER_FLAGS
+    return flags
 
 
 def _unknown_flag(engine: Engine, key: str, path: str) -> Finding:

@@ -414,17 +414,19 @@ def test_candidate_lists_become_flag_lists_in_order() -> None:
 def test_coupled_candidates_are_refused_not_widened() -> None:
     # Attention DP ranks set both --tp-size (tp x dp) and --dp-size: two dp candidates would
     # make the flags vary independently and add launches nobody asked for.
-    _, findings = flat(
+    parameters, findings = flat(
         "sglang", "0.5.16", parallel_config={"tp": 1, "dp": [2, 4], "attention_dp": True}
     )
     assert "error:parallel_config.tp:not-expressible" in findings
+    assert parameters == {}  # nothing half-written: the error says why
 
 
 def test_values_mapping_to_no_flag_cannot_be_mixed_with_values_that_do() -> None:
-    _, findings = flat(
+    parameters, findings = flat(
         "sglang", "0.5.23", quantization_config={"gemm_quant_mode": ["bfloat16", "fp8"]}
     )
     assert findings == ["error:quantization_config.gemm_quant_mode:not-expressible"]
+    assert parameters == {}
 
 
 def test_boolean_candidates_become_true_false_lists() -> None:

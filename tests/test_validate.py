@@ -289,3 +289,12 @@ def test_validate_data_turns_parse_errors_into_findings() -> None:
         ("parallel_config.tp[0]", "error"),
     }
     assert validate_data([1, 2])[1][0].code == "not-a-task"
+
+
+def test_flags_the_autotuner_writes_itself_are_refused() -> None:
+    found = codes("sglang", "0.5.23", parameters={"model-path": ["/m"], "port": [8000]})
+    assert ("parameters.model-path", "launcher-flag") in found
+    assert ("parameters.port", "launcher-flag") in found
+    assert ("parameters.model", "launcher-flag") in codes(
+        "vllm", "0.10.2", parameters={"model": ["Qwen/Qwen3-32B"]}
+    )

@@ -203,10 +203,12 @@ def _convert_group(
                 varied[0],
                 "not-expressible",
                 f"{engine.label} cannot run the candidates of {', '.join(varied)} as independent "
-                f"flags: {first_failure.reason}; use one value or split the task",
+                f"flags: {first_failure.reason}; no flag is written for them: use one value or "
+                "split the task",
             )
         )
-        chosen = first_failure
+        # Writing the failed columns would give a grid with launches nobody asked for.
+        chosen = _Emission({}, first_failure.notes, False)
     notes.extend(chosen.notes)
     return chosen.flags, tuple(_finding(n) for n in notes)
 

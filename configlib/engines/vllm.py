@@ -213,3 +213,7 @@ def combination_problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
 
 #: Flags ``combination_problems`` reads.
 COMBINATION_FLAGS: tuple[str, ...] = ()
+
+
+#: Flags the autotuner writes itself (model from model.id_or_path, host and port it picks).
+LAUNCHER_FLAGS = ("model", "host", "port")
