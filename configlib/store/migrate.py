@@ -8,21 +8,23 @@ once; the others then find it at head and do nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import DBAPIError
 
 from configlib.store.engine import Database
 from configlib.store.errors import SchemaError
 from configlib.store.models import Base
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 #: Where the migration scripts live, as an Alembic package resource.
 SCRIPT_LOCATION = "configlib.store:migrations"
+#: The newest migration shipped (a test checks it against Alembic's script directory). Opening a
+#: database that is already there needs no Alembic at all, which keeps the app's start fast.
+HEAD_REVISION = "0001"
 #: Key of the PostgreSQL advisory lock held while migrating.
 _LOCK_KEY = 0x636F6E66  # "conf"
 
@@ -42,28 +44,39 @@ class UpgradeReport:
 
 
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     config.attributes["connection"] = connection
     return config
 
 
-@cache
 def head_revision() -> str:
     """The newest migration this configlib ships."""
-    head = ScriptDirectory.from_config(_config()).get_current_head()
-    assert head is not None
-    return head
+    return HEAD_REVISION
+
+
+def _revision_of(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def current_revision(db: Database) -> str | None:
     """The database's revision (None for a database without configlib's schema)."""
     with db.translate(), db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        try:
+            row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+        except DBAPIError:
+            return None  # no version table: no configlib schema yet
+        return None if row is None else str(row[0])
 
 
 def _check_foreign(connection: Connection, revision: str | None) -> None:
     if revision is not None:
+        from alembic.script import ScriptDirectory
+
         known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
         if revision not in known:
             raise SchemaError(
@@ -90,10 +103,13 @@ def upgrade(db: Database, revision: str = "head") -> UpgradeReport:
     current = current_revision(db)
     if current == target:
         return UpgradeReport(current, target)
+    from alembic import command
+    from alembic.util import CommandError
+
     with db.connect_for_write() as connection:
         if db.dialect == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-        before = MigrationContext.configure(connection).get_current_revision()
+        before = _revision_of(connection)
         _check_foreign(connection, before)
         if before != target:
             try:
@@ -105,13 +121,16 @@ def upgrade(db: Database, revision: str = "head") -> UpgradeReport:
 
 def downgrade(db: Database, revision: str) -> UpgradeReport:
     """Go back to an older revision ("base" removes every configlib table)."""
+    from alembic import command
+    from alembic.util import CommandError
+
     with db.connect_for_write() as connection:
         if db.dialect == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
-        before = MigrationContext.configure(connection).get_current_revision()
+        before = _revision_of(connection)
         try:
             command.downgrade(_config(connection), revision)
         except CommandError as error:
             raise SchemaError(f"cannot migrate to {revision}: {error}") from None
-        after = MigrationContext.configure(connection).get_current_revision()
+        after = _revision_of(connection)
     return UpgradeReport(before, after or "base")

@@ -108,3 +108,12 @@ def test_processes_opening_a_new_database_at_once_migrate_it_once(db_url: str) -
     assert outcomes == [4, 4, 4]
     with Store.open(db_url) as store:
         assert store.revision() == head_revision()
+
+
+def test_head_revision_constant_is_alembics_head() -> None:
+    """Opening reads HEAD_REVISION without Alembic; it must name the newest shipped script."""
+    from alembic.script import ScriptDirectory
+
+    from configlib.store.migrate import HEAD_REVISION, _config
+
+    assert ScriptDirectory.from_config(_config()).get_current_head() == HEAD_REVISION
