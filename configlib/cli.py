@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--limit",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="with --format args, print at most N commands (default: what the "
         "autotuner would run, max_iterations for grid search)",
@@ -251,7 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type for a whole number >= 1 (shared by every subcommand)."""
     try:
         value = int(text)
     except ValueError:

@@ -196,3 +196,17 @@ class InterconnectType(AliasedEnum):
 
 #: Quantization modes that mean "16-bit, nothing quantized".
 SIXTEEN_BIT_MODES = frozenset({"bfloat16", "float16", "half"})
+
+#: GEMM modes that describe a checkpoint quantized ahead of time: the engines read the method
+#: from the checkpoint itself, so no --quantization flag expresses them.
+PRE_QUANTIZED_GEMM_MODES = (
+    "fp8_block",
+    "fp8_static",
+    "fp8_ootb",
+    "sq",
+    "int8_wo",
+    "int4_wo",
+    "nvfp4",
+    "nvfp4_wo",
+    "w4a16_nvfp4",
+)

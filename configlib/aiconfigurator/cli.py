@@ -16,6 +16,7 @@ from configlib.aiconfigurator.candidates import Candidate
 from configlib.aiconfigurator.combine import CombineError, combine_candidates
 from configlib.aiconfigurator.export import ExportError, export_design_yaml, export_exp_yaml
 from configlib.aiconfigurator.importer import import_path
+from configlib.cli import positive_int
 from configlib.findings import Finding, errors
 from configlib.io import InputError, dump_document
 from configlib.model import TaskConfig
@@ -197,16 +198,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     return OK
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def register(commands: Any) -> None:
     """Add import-aic and export-aic to the ``configlib`` command."""
     p = commands.add_parser(
@@ -222,7 +213,7 @@ def register(commands: Any) -> None:
         help="engine to measure TensorRT-LLM predictions on (required for them)",
     )
     p.add_argument(
-        "--top", type=_positive, metavar="N", help="at most N candidates from each table or file"
+        "--top", type=positive_int, metavar="N", help="at most N candidates from each table or file"
     )
     p.add_argument("--out", default=".", metavar="DIR", help="folder for the task files")
     p.add_argument(

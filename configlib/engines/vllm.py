@@ -15,22 +15,12 @@ from configlib.engines.rules import (
     Toggle,
     Unsupported,
 )
+from configlib.vocab import PRE_QUANTIZED_GEMM_MODES
 
 PRE_QUANTIZED = (
     "describes a pre-quantized checkpoint: vLLM reads the method from the checkpoint's "
     "quantization_config, so no --quantization flag is written; make sure the checkpoint "
     "matches"
-)
-PRE_QUANTIZED_GEMM = (
-    "fp8_block",
-    "fp8_static",
-    "fp8_ootb",
-    "sq",
-    "int8_wo",
-    "int4_wo",
-    "nvfp4",
-    "nvfp4_wo",
-    "w4a16_nvfp4",
 )
 
 
@@ -124,7 +114,10 @@ RULES: tuple[Rule, ...] = (
         "quantization_config.gemm_quant_mode",
         "quantization",
         values={"fp8": "fp8"},
-        silent={"bfloat16": "", **{mode: f"{mode} {PRE_QUANTIZED}" for mode in PRE_QUANTIZED_GEMM}},
+        silent={
+            "bfloat16": "",
+            **{mode: f"{mode} {PRE_QUANTIZED}" for mode in PRE_QUANTIZED_GEMM_MODES},
+        },
     ),
     PredictionOnly(
         "quantization_config.fmha_quant_mode",
