@@ -3,8 +3,8 @@
 ``Store.open()`` is the entry point; the errors it raises are here too.
 """
 
-from configlib.store.autotuner import AutotunerReport, TaskImport
-from configlib.store.backup import BackupReport
+from typing import TYPE_CHECKING, Any
+
 from configlib.store.engine import DEFAULT_TIMEOUT_S, data_dir, default_url
 from configlib.store.errors import (
     ConflictError,
@@ -20,6 +20,26 @@ from configlib.store.presets import PresetSummary, StoredPreset
 from configlib.store.results import StoredResult
 from configlib.store.store import Store
 from configlib.store.tasks import Page, StoredTask, TaskSummary
+
+if TYPE_CHECKING:
+    from configlib.store.autotuner import AutotunerReport, TaskImport
+    from configlib.store.backup import BackupReport
+
+#: Names whose modules load on first use (they are not needed to open a store and serve pages).
+_LAZY = {
+    "AutotunerReport": "configlib.store.autotuner",
+    "TaskImport": "configlib.store.autotuner",
+    "BackupReport": "configlib.store.backup",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'configlib.store' has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_TIMEOUT_S",

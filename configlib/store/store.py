@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from configlib.model import TaskConfig
 from configlib.presets import ApplyResult, MergeStrategy, Preset, apply_presets
 from configlib.results import MeasuredResult
-from configlib.store import backup, migrate, presets, results, tasks
-from configlib.store.autotuner import AutotunerReport, OnConflict, import_autotuner
+from configlib.store import migrate, presets, results, tasks
 from configlib.store.engine import DEFAULT_TIMEOUT_S, Database
 from configlib.store.presets import PresetSummary, StoredPreset
 from configlib.store.results import StoredResult
 from configlib.store.tasks import Page, StoredTask, TaskSummary
 from configlib.vocab import Runtime
+
+if TYPE_CHECKING:  # backups and autotuner imports load their modules when first used
+    from configlib.store.autotuner import AutotunerReport, OnConflict
+    from configlib.store.backup import BackupReport
 
 
 class Store:
@@ -167,12 +170,18 @@ class Store:
     # ---- Backup and import ---------------------------------------------------------------------
 
     def export_all(self) -> dict[str, Any]:
+        from configlib.store import backup
+
         return backup.export_all(self.db)
 
-    def import_all(self, data: Any, *, replace: bool = False) -> backup.BackupReport:
+    def import_all(self, data: Any, *, replace: bool = False) -> BackupReport:
+        from configlib.store import backup
+
         return backup.import_all(self.db, data, replace=replace)
 
     def import_autotuner(
         self, path: str | Path, *, on_conflict: OnConflict = "skip", user: str | None = None
     ) -> AutotunerReport:
+        from configlib.store.autotuner import import_autotuner
+
         return import_autotuner(self.db, path, on_conflict=on_conflict, user=user)
