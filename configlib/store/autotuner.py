@@ -28,7 +28,7 @@ from configlib.store.errors import InvalidData
 from configlib.store.models import PresetRow, ResultRow, TaskRow
 from configlib.store.results import result_columns
 from configlib.store.rows import prepare_task, preset_columns
-from configlib.store.tasks import now
+from configlib.store.tasks import first_version, now
 from configlib.taskfile import TaskFormatError, parse_task
 
 OnConflict = Literal["skip", "rename"]
@@ -185,11 +185,7 @@ def import_autotuner(
         for row, records in zip(task_rows, result_rows, strict=True):
             stored = TaskRow(
                 **row,
-                created_at=stamp,
-                updated_at=stamp,
-                created_by=user,
-                updated_by=user,
-                version=1,
+                **first_version(stamp, user),
             )
             session.add(stored)
             session.flush()
@@ -201,11 +197,7 @@ def import_autotuner(
             session.add(
                 PresetRow(
                     **columns,
-                    created_at=stamp,
-                    updated_at=stamp,
-                    created_by=user,
-                    updated_by=user,
-                    version=1,
+                    **first_version(stamp, user),
                 )
             )
     return report

@@ -14,7 +14,7 @@ from configlib.store.engine import Database, rowcount
 from configlib.store.errors import NameTaken, NotFound, ReadOnlyError
 from configlib.store.models import PresetRow
 from configlib.store.rows import preset_columns, preset_data, preset_from_data
-from configlib.store.tasks import conflict_or_missing, now
+from configlib.store.tasks import conflict_or_missing, first_version, now
 from configlib.vocab import Runtime
 
 #: Who system presets are saved by.
@@ -163,11 +163,7 @@ def save_preset(
                 session.add(
                     PresetRow(
                         **columns,
-                        created_at=stamp,
-                        updated_at=stamp,
-                        created_by=user,
-                        updated_by=user,
-                        version=1,
+                        **first_version(stamp, user),
                     )
                 )
                 session.flush()
@@ -249,11 +245,7 @@ def sync_system_presets(db: Database) -> list[str]:
                     session.add(
                         PresetRow(
                             **shipped[name],
-                            created_at=stamp,
-                            updated_at=stamp,
-                            created_by=SYSTEM_USER,
-                            updated_by=SYSTEM_USER,
-                            version=1,
+                            **first_version(stamp, SYSTEM_USER),
                         )
                     )
                 elif current.is_system:

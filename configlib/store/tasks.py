@@ -104,6 +104,17 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def first_version(stamp: datetime, user: str | None) -> dict[str, Any]:
+    """The bookkeeping columns of a row being created: version 1, made and changed now."""
+    return {
+        "created_at": stamp,
+        "updated_at": stamp,
+        "created_by": user,
+        "updated_by": user,
+        "version": 1,
+    }
+
+
 def _summary(row: Any) -> TaskSummary:
     return TaskSummary(
         name=row.name,
@@ -267,11 +278,7 @@ def save_task(
                     raise NameTaken(f"a task named {name!r} already exists")
                 row = TaskRow(
                     **prepared.columns,
-                    created_at=stamp,
-                    updated_at=stamp,
-                    created_by=user,
-                    updated_by=user,
-                    version=1,
+                    **first_version(stamp, user),
                 )
                 session.add(row)
                 session.flush()
