@@ -216,14 +216,7 @@ def predicted_values(predictions: Mapping[str, Any] | None, source: Any = None) 
             where,
             "TPOT definition not recorded; read as inter-token (aiconfigurator's default)",
         )
-    if "tokens_per_s_per_user" not in found and "tpot_ms" in found and found["tpot_ms"].value > 0:
-        found["tokens_per_s_per_user"] = Value(
-            "tokens_per_s_per_user",
-            1000.0 / found["tpot_ms"].value,
-            "prediction",
-            where,
-            "1000 / TPOT",
-        )
+    _derive_per_user_rate(found, "prediction", where)
     return found
 
 
@@ -278,14 +271,7 @@ def _per_gpu(found: dict[str, Value], gpus: int | None, where: str) -> dict[str,
             where,
             f"tokens/s / {gpus} GPU{'s' if gpus != 1 else ''} of the server",
         )
-    if "tokens_per_s_per_user" not in found and "tpot_ms" in found and found["tpot_ms"].value > 0:
-        found["tokens_per_s_per_user"] = Value(
-            "tokens_per_s_per_user",
-            1000.0 / found["tpot_ms"].value,
-            "measurement",
-            where,
-            "1000 / TPOT",
-        )
+    _derive_per_user_rate(found, "measurement", where)
     return found
 
 
@@ -493,3 +479,11 @@ def server_gpus(engine: Engine, point: Mapping[str, Any]) -> int | None:
     except (TypeError, ValueError):
         return None
     return count if count >= 1 else None
+
+
+def _derive_per_user_rate(found: dict[str, Value], kind: Kind, where: str) -> None:
+    """tokens/s per user from TPOT when the source does not state it (1000 / TPOT in ms)."""
+    if "tokens_per_s_per_user" not in found and "tpot_ms" in found and found["tpot_ms"].value > 0:
+        found["tokens_per_s_per_user"] = Value(
+            "tokens_per_s_per_user", 1000.0 / found["tpot_ms"].value, kind, where, "1000 / TPOT"
+        )
