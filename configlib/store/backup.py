@@ -16,6 +16,7 @@ timestamps and authors are kept, so export -> import -> export gives the same do
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -146,6 +147,36 @@ def _items(data: dict[str, Any], key: str, check: _Checker) -> list[dict[str, An
     return good
 
 
+def _named_items(
+    data: dict[str, Any],
+    section: str,
+    body_key: str,
+    name_key: str,
+    parse: Callable[[dict[str, Any], str], Any],
+    check: _Checker,
+) -> tuple[list[tuple[Any, dict[str, Any]]], set[str]]:
+    """Tasks or presets of a backup: each parsed with its bookkeeping; names must be unique."""
+    parsed: list[tuple[Any, dict[str, Any]]] = []
+    names: set[str] = set()
+    for i, item in enumerate(_items(data, section, check)):
+        path = f"{section}[{i}]"
+        body = item.get(body_key)
+        if not isinstance(body, dict):
+            check.add(f"{path}.{body_key}", f"expected a {body_key} object")
+            continue
+        try:
+            value = parse(body, f"{path} ({body.get(name_key)!r})")
+        except InvalidData as error:
+            check.add(path, str(error))
+            continue
+        name = getattr(value, name_key)
+        if name in names:
+            check.add(f"{path}.{body_key}.{name_key}", f"a second {body_key} is named {name!r}")
+        names.add(name)
+        parsed.append((value, check.bookkeeping(item, path)))
+    return parsed, names
+
+
 def _parse(data: Any) -> tuple[list[Any], list[Any], list[Any]]:
     if not isinstance(data, dict) or data.get("format") != BACKUP_FORMAT:
         raise InvalidData(f'not a configlib backup (expected "format": "{BACKUP_FORMAT}")')
@@ -155,39 +186,9 @@ def _parse(data: Any) -> tuple[list[Any], list[Any], list[Any]]:
             f"supported (this configlib reads version {BACKUP_VERSION})"
         )
     check = _Checker()
-    tasks, presets, results = [], [], []
-    task_names: set[str] = set()
-    for i, item in enumerate(_items(data, "tasks", check)):
-        path = f"tasks[{i}]"
-        body = item.get("task")
-        if not isinstance(body, dict):
-            check.add(f"{path}.task", "expected a task object")
-            continue
-        try:
-            task = task_from_data(body, f"{path} ({body.get('task_name')!r})")
-        except InvalidData as error:
-            check.add(path, str(error))
-            continue
-        if task.task_name in task_names:
-            check.add(f"{path}.task.task_name", f"a second task is named {task.task_name!r}")
-        task_names.add(task.task_name)
-        tasks.append((task, check.bookkeeping(item, path)))
-    preset_names: set[str] = set()
-    for i, item in enumerate(_items(data, "presets", check)):
-        path = f"presets[{i}]"
-        body = item.get("preset")
-        if not isinstance(body, dict):
-            check.add(f"{path}.preset", "expected a preset object")
-            continue
-        try:
-            preset = preset_from_data(body, f"{path} ({body.get('name')!r})")
-        except InvalidData as error:
-            check.add(path, str(error))
-            continue
-        if preset.name in preset_names:
-            check.add(f"{path}.preset.name", f"a second preset is named {preset.name!r}")
-        preset_names.add(preset.name)
-        presets.append((preset, check.bookkeeping(item, path)))
+    tasks, task_names = _named_items(data, "tasks", "task", "task_name", task_from_data, check)
+    presets, _ = _named_items(data, "presets", "preset", "name", preset_from_data, check)
+    results = []
     for i, item in enumerate(_items(data, "results", check)):
         path = f"results[{i}]"
         owner = item.get("task")
