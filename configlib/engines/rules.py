@@ -131,9 +131,6 @@ class Rule:
     def lift(self, bound: Bound, flags: Effective) -> dict[str, Any] | None:
         return None
 
-    def silent_values(self) -> Mapping[Any, str] | None:
-        return None
-
 
 @dataclass
 class Flag(Rule):
@@ -166,33 +163,12 @@ class Flag(Rule):
             return {}
         return {bound.key(self.flag): self.values.get(raw, raw)}
 
-    def fast(self, bound: Bound) -> Callable[[list[Any]], tuple[str, Any] | None]:
-        """A shortcut for the common case (one plain candidate), or None from it to fall back."""
-        key = bound.key(self.flag)
-        mapping = self.values
-        special = {**self.silent, **self.errors}
-
-        def emit_one(candidates: list[Any]) -> tuple[str, Any] | None:
-            if len(candidates) != 1:
-                return None
-            raw = candidates[0]
-            if isinstance(raw, enum.Enum):
-                raw = raw.value
-            if raw in special:
-                return None
-            return key, mapping.get(raw, raw) if mapping else raw
-
-        return emit_one
-
     def lift(self, bound: Bound, flags: Effective) -> dict[str, Any] | None:
         value = flags.get(bound.canonical(self.flag))
         if value is None:
             return None
         mapped = self._reverse.get((isinstance(value, bool), value), _UNMAPPED)
         return {self.field_path: value if mapped is _UNMAPPED else mapped}
-
-    def silent_values(self) -> Mapping[Any, str]:
-        return {**self.silent, **self.errors}
 
 
 @dataclass
@@ -255,9 +231,6 @@ class Table(Rule):
                 return {self.field_path: value}
         return None
 
-    def silent_values(self) -> Mapping[Any, str]:
-        return {value: self.notes.get(value, "") for value, row in self.rows.items() if not row}
-
 
 @dataclass
 class Unsupported(Rule):
@@ -293,9 +266,6 @@ class PredictionOnly(Rule):
                 Note("warning", self.field_path, "prediction-only", f"{value}: {self.reason}")
             )
         return {}
-
-    def silent_values(self) -> Mapping[Any, str]:
-        return {"*": self.reason}
 
 
 @dataclass
