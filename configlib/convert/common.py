@@ -64,7 +64,7 @@ def engine_for(
     return engine, [_finding(note) for note in notes]
 
 
-def _finding(note: Note, prefix: str = "") -> Finding:
+def _finding(note: Note) -> Finding:
     return Finding(note.severity, note.field, note.code, note.message)
 
 
