@@ -15,6 +15,7 @@ import streamlit as st
 
 from configlib.engines import supported_versions
 from configlib.findings import Finding
+from configlib.safe_text import md
 from configlib.ui import expert, keys
 from configlib.ui.editor import PROBLEM, EditorState, Summary, field_of
 from configlib.ui.fields import FieldGroup, FieldSpec, groups, render_value
@@ -115,21 +116,17 @@ def render_field(
         st.text_input(spec.label, placeholder=spec.placeholder, **common)
     problem = state.errors.get(spec.path)
     if problem:
-        st.caption(f":red[{_escape(problem)}]")
+        st.caption(f":red[{md(problem)}]")
     found = notes.get(spec.path, ())
     for finding in found:
         if finding.severity == "error" and finding.code != "form":
-            st.caption(f":red[{_escape(finding.message)}]")
+            st.caption(f":red[{md(finding.message)}]")
     warned = sum(1 for f in found if f.severity == "warning")
     if warned:
         st.caption(
             f":orange[:material/warning: {warned} warning{'s' if warned > 1 else ''} "
             "in the side panel]"
         )
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", "\\[").replace("]", "\\]").replace("$", "\\$")
 
 
 def render_group(
@@ -235,10 +232,10 @@ def _section(
             if group.help:
                 st.caption(group.help)
             for finding in about_section:
-                st.caption(f":red[:material/error: {_escape(finding.message)}]")
+                st.caption(f":red[:material/error: {md(finding.message)}]")
             render_group(group, state, scope, notes)
         return
-    summary = _escape(section_summary(group, state))
+    summary = md(section_summary(group, state))
     problem = ":red[:material/error: needs attention]" if errors_here else ""
     if summary or problem:
         st.caption("&nbsp;&nbsp;" + " · ".join(part for part in (problem, summary) if part))
@@ -349,7 +346,7 @@ def side_panel(summary: Summary, *, show_task_parts: bool = True) -> None:
         for finding in found:
             colour = "red" if finding.severity == "error" else "orange"
             icon = ":material/error:" if finding.severity == "error" else ":material/warning:"
-            items.append(f"- :{colour}[{icon}] {_escape(finding.message)}")
+            items.append(f"- :{colour}[{icon}] {md(finding.message)}")
         # A blank line ends the list, so the next field's name is not read as part of it.
         blocks.append(f"**`{path}`**\n\n" + "\n".join(items))
     if blocks:
