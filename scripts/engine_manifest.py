@@ -431,6 +431,10 @@ def manifest_json(engine: str) -> str:
         "version": _version(engine),
         "launcher": LAUNCHERS[engine],
         "source": _source(engine),
+        # How the parser reads spellings: unique prefixes (argparse's allow_abbrev), and
+        # vLLM's FlexibleArgumentParser dotted JSON sub-keys (--speculative-config.method).
+        "allow_abbrev": bool(parser.allow_abbrev),
+        "dotted_keys": engine == "vllm" and isinstance(parser, _vllm_flexible_parser()),
     }
     positionals = [
         {"dest": a.dest, "nargs": a.nargs, "default": _plain(a.default)}

@@ -40,6 +40,8 @@ class FlagSpec:
     """``choices`` as the parser holds them (not only strings: ``None``, numbers)."""
     action_class: str | None = None
     """The engine's own argparse action class, when it is not a stock one."""
+    const: Any = None
+    """What a const-style switch stores (``store_const`` and the engines' variants)."""
 
     @property
     def takes_value(self) -> bool:
@@ -62,6 +64,10 @@ class Resolved:
     spec: FlagSpec
     negated: bool
     option: str
+    subkey: str | None = None
+    """vLLM's dotted JSON sub-key (``method`` of ``--speculative-config.method``)."""
+    abbreviated: bool = False
+    """True when ``option`` is a unique prefix of the flag's spelling, not a spelling."""
 
 
 @dataclass
@@ -74,6 +80,10 @@ class Manifest:
     flags: dict[str, FlagSpec]
     snake_case: bool
     """True when the parser also accepts ``--snake_case`` spellings (vLLM)."""
+    allow_abbrev: bool = False
+    """True when the parser accepts unique prefixes of long options (argparse's default)."""
+    dotted_keys: bool = False
+    """True when the parser accepts ``--json-flag.sub.key value`` (vLLM)."""
     _options: dict[str, Resolved] = field(default_factory=dict, repr=False)
     _sorted_options: list[str] = field(default_factory=list, repr=False)
 
@@ -84,6 +94,10 @@ class Manifest:
             for option in spec.negation:
                 self._options.setdefault(option, Resolved(spec, True, option))
         self._sorted_options = sorted(o for o in self._options if o.startswith("--"))
+
+    def exact(self, option: str) -> Resolved | None:
+        """The flag behind exactly this option string (no snake_case, no prefix)."""
+        return self._options.get(option)
 
     def lookup(self, option: str) -> Resolved | None:
         """Resolve an exact option string (``--tp-size``, ``-tp``, ``--no-enable-x``)."""
@@ -99,10 +113,17 @@ class Manifest:
         return self.lookup(option_for_key(key))
 
     def lookup_lenient(self, key: str) -> Resolved | None:
-        """Like ``lookup_key`` but also reading ``tp_size`` and ``-tp`` on any engine.
+        """Like ``lookup_key`` but also reading ``tp_size`` and ``-tp`` on any engine, and
+        every spelling the release's parser resolves itself: unique prefixes (``--tp``) where
+        it allows abbreviations, dotted JSON sub-keys where it reads them.
 
-        For understanding what a key means (lifting, conflicts); validation stays strict.
+        For understanding what a key means (lifting, conflicts, GPU counts).
         """
+        from configlib.engines.spelling import resolve_key
+
+        spelled = resolve_key(self, key)
+        if spelled.resolved is not None:
+            return spelled.resolved
         found = self.lookup_key(key)
         if found is None and key.startswith("-") and not key.startswith("--"):
             found = self.lookup(key)  # a short option such as -tp, which the autotuner mangles
@@ -158,6 +179,7 @@ def _flag_from_json(raw: dict[str, Any], engine: str = "") -> FlagSpec:
         engine=engine,
         choice_values=tuple(choices) if choices is not None else None,
         action_class=raw.get("action_class"),
+        const=raw.get("const"),
     )
 
 
@@ -172,6 +194,8 @@ def parse_manifest(raw: dict[str, Any], *, snake_case: bool) -> Manifest:
         launcher=raw["launcher"],
         flags=flags,
         snake_case=snake_case,
+        allow_abbrev=bool(raw.get("allow_abbrev", False)),
+        dotted_keys=bool(raw.get("dotted_keys", False)),
     )
 
 

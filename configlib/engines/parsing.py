@@ -1,0 +1,230 @@
+"""A manifest-driven model of what a release's parser makes of a command line.
+
+``parse_argv(manifest, argv)`` resolves every option string as the parser does (exact,
+``--snake_case`` and dotted JSON sub-keys where the release reads them, unique prefixes where
+it allows abbreviations), applies each flag's action (store: the last one given wins;
+``store_true``/``store_false``/const switches; ``--no-x`` negations; append) and converter,
+and fills in the defaults: the values the server would be started with. It is how configlib
+checks that a rewrite of a launch (lifting into structured fields and rendering back) is the
+same launch: ``same_values`` compares two parses. The engine-parser tests compare this model
+with the real parsers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from configlib.engines.converters import converter_for
+from configlib.engines.manifest import FlagSpec, Manifest, _base_type, option_for_key
+from configlib.engines.spelling import resolve_option
+
+_APPEND = ("append", "extend")
+
+
+@dataclass
+class Parsed:
+    """The parser's values by destination, and why it refused the command (if it did)."""
+
+    values: dict[str, Any]
+    errors: list[str] = field(default_factory=list)
+    given: dict[str, list[str]] = field(default_factory=dict)
+    """Destination -> the option strings that set it, in order."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _looks_negative(token: str) -> bool:
+    try:
+        float(token)
+    except ValueError:
+        return False
+    return token.startswith("-")
+
+
+def _is_option(token: str) -> bool:
+    return token.startswith("-") and token != "-" and not _looks_negative(token)
+
+
+def _convert(spec: FlagSpec, text: str) -> Any:
+    base, optional, _ = _base_type(spec.type)
+    if optional and text in {"None", ""}:
+        return None
+    converter = converter_for(spec.engine, base)
+    if converter is None:
+        if base and "json" in base:
+            try:
+                return json.loads(text)
+            except ValueError:
+                return text
+        return text
+    return converter(text)
+
+
+def _switch_value(spec: FlagSpec, negated: bool) -> Any:
+    if spec.action in ("store_false",):
+        return False
+    if spec.const is not None and "true" not in spec.action.lower():
+        return spec.const
+    return not negated
+
+
+def _dotted_first(manifest: Manifest, argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """vLLM's FlexibleArgumentParser: dotted sub-keys become one JSON value appended at the
+    end of the command (one per flag, sub-keys merged in order). Returns (argv, errors)."""
+    if not manifest.dotted_keys:
+        return list(argv), []
+    kept: list[str] = []
+    merged: dict[str, dict[str, Any]] = {}
+    errors: list[str] = []
+    skip = False
+    for index, token in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        name, eq, explicit = token.partition("=")
+        if not (token.startswith("-") and "." in name):
+            kept.append(token)
+            continue
+        if eq:
+            text = explicit
+        elif index + 1 < len(argv):
+            text, skip = argv[index + 1], True
+        else:
+            errors.append(f"{name} expects a value")
+            continue
+        base, *keys = name.split(".")
+        if keys and keys[-1].endswith("+"):
+            keys[-1] = keys[-1][:-1]
+            value: Any = text.split(",")
+        else:
+            try:
+                value = json.loads(text)
+            except ValueError:
+                value = text
+        nested: Any = value
+        for key in reversed(keys):
+            nested = {key: nested}
+        _merge(merged.setdefault(base, {}), nested)
+    for base, value in merged.items():
+        kept.extend((base, json.dumps(value)))
+    return kept, errors
+
+
+def _merge(original: dict[str, Any], update: dict[str, Any]) -> None:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(original.get(key), dict):
+            _merge(original[key], value)
+        elif isinstance(value, list) and isinstance(original.get(key), list):
+            original[key] += value
+        else:
+            original[key] = value
+
+
+def parse_argv(manifest: Manifest, argv: Sequence[str], *, positionals: int = 0) -> Parsed:
+    """What the release's parser makes of ``argv`` (the arguments after the launcher).
+
+    ``positionals`` is how many plain arguments the parser takes (vLLM's model: 1).
+    """
+    tokens, errors = _dotted_first(manifest, argv)
+    values: dict[str, Any] = {spec.dest: spec.default for spec in manifest.flags.values()}
+    given: dict[str, list[str]] = {}
+    seen_positionals = 0
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        index += 1
+        if not _is_option(token):
+            seen_positionals += 1
+            if seen_positionals > positionals:
+                errors.append(f"unrecognized argument {token}")
+            continue
+        option, eq, explicit = token.partition("=")
+        spelled = resolve_option(manifest, option)
+        if spelled.resolved is None:
+            errors.append(spelled.describe())
+            continue
+        spec, negated = spelled.resolved.spec, spelled.resolved.negated
+        given.setdefault(spec.dest, []).append(option)
+        if not spec.takes_value:
+            if eq:
+                errors.append(f"{option}: ignored explicit argument {explicit!r}")
+                continue
+            values[spec.dest] = _switch_value(spec, negated)
+            continue
+        texts: list[str] = []
+        if eq:
+            texts.append(explicit)
+        elif spec.nargs in ("+", "*"):
+            while index < len(tokens) and not _is_option(tokens[index]):
+                texts.append(tokens[index])
+                index += 1
+            if not texts and spec.nargs == "+":
+                errors.append(f"{option}: expected at least one argument")
+                continue
+        elif index < len(tokens) and not _is_option(tokens[index]):
+            texts.append(tokens[index])
+            index += 1
+        else:
+            errors.append(f"{option}: expected one argument")
+            continue
+        try:
+            converted = [_convert(spec, text) for text in texts]
+        except ValueError as error:
+            errors.append(f"{option}: invalid value {texts[0]!r} ({error})")
+            continue
+        if spec.choice_values is not None and any(
+            c not in spec.choice_values for c in converted if c is not None
+        ):
+            errors.append(f"{option}: invalid choice {texts[0]!r}")
+            continue
+        value: Any = converted if spec.nargs in ("+", "*") else converted[0]
+        if spec.action in _APPEND:
+            current = values.get(spec.dest)
+            base = list(current) if isinstance(current, list) else []
+            values[spec.dest] = base + (value if spec.action == "extend" else [value])
+        else:
+            values[spec.dest] = value
+    return Parsed(values, errors, given)
+
+
+def argv_for(point: Mapping[str, Any]) -> list[str]:
+    """A grid point's flags as the autotuner renders them (``true`` bare, ``false`` left out)."""
+    args: list[str] = []
+    for key, value in point.items():
+        option = option_for_key(key)
+        if isinstance(value, bool):
+            if value:
+                args.append(option)
+            continue
+        args.extend((option, str(value)))
+    return args
+
+
+def _frozen(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def parsed_point(manifest: Manifest, point: Mapping[str, Any]) -> Parsed:
+    return parse_argv(manifest, argv_for(point))
+
+
+def launch_set(manifest: Manifest, points: Iterable[Mapping[str, Any]]) -> set[str] | None:
+    """The distinct launches (parsed values) of some grid points; None when one is refused."""
+    found = set()
+    for point in points:
+        parsed = parsed_point(manifest, point)
+        if not parsed.ok:
+            return None
+        found.add(_frozen(parsed.values))
+    return found
+
+
+def same_values(manifest: Manifest, first: Sequence[str], second: Sequence[str]) -> bool:
+    """Whether the release's parser gives the same values for both argument lists."""
+    a, b = parse_argv(manifest, first), parse_argv(manifest, second)
+    return a.ok and b.ok and a.values == b.values
