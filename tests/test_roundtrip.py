@@ -228,12 +228,21 @@ def test_attention_dp_flags_lift_to_the_layout() -> None:
     for version, flags in (
         ("0.5.16", {"tp-size": [8], "dp-size": [4], "enable-dp-attention": [True]}),
         ("0.5.23", {"tp-size": [8], "attn-dp-size": [4]}),
-        ("0.5.23", {"tp-size": [8], "dp-size": [4], "enable-dp-attention": [True]}),
     ):
         lifted = lift(make_task("sglang", parameters=flags), get_engine("sglang", version))
         layout = lifted.task.parallel_config
         assert layout is not None
         assert (layout.tp, layout.dp, layout.attention_dp) == ([2], [4], [True]), version
+
+
+def test_deprecated_attention_dp_switch_stays_as_given_on_0_5_23() -> None:
+    # 0.5.23 renders the layout as --attn-dp-size, which its parser reads into other values
+    # than --dp-size with --enable-dp-attention (the server resolves both to one layout
+    # later): not the same parsed launch, so the flags stay exactly as given.
+    flags = {"tp-size": [8], "dp-size": [4], "enable-dp-attention": [True]}
+    lifted = lift(make_task("sglang", parameters=flags), get_engine("sglang", "0.5.23"))
+    assert lifted.task.parallel_config is None
+    assert lifted.task.parameters == flags
 
 
 def test_lift_keeps_a_conflicting_flag_and_says_so() -> None:

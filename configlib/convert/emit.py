@@ -12,7 +12,7 @@ from configlib.convert.common import (
     _same_type_in,
 )
 from configlib.engines import Engine
-from configlib.engines.rules import ENGINE_LABELS, Bound, Note
+from configlib.engines.rules import CANNOT_EXPRESS, ENGINE_LABELS, Bound, Note
 
 # ---- Emitting one rule over candidate lists ------------------------------------------------
 
@@ -23,6 +23,8 @@ class _Emission:
     notes: list[Note]
     ok: bool
     reason: str = ""
+    cannot: bool = False
+    """The rule cannot say these values at all (not a matter of candidate lists)."""
 
 
 def _emit(
@@ -33,11 +35,15 @@ def _emit(
     if all(values is None or len(values) == 1 for values in lists):
         single = tuple(None if values is None else values[0] for values in lists)
         flags = bound.emit(single, notes)
+        if any(n.code == CANNOT_EXPRESS for n in notes):
+            return _cannot(notes)
         return _Emission({key: [value] for key, value in flags.items()}, notes, True)
     axes = [values if values is not None else [None] for values in lists]
     rows = []
     for combo in itertools.product(*axes):
         rows.append(bound.emit(combo, notes))
+    if any(n.code == CANNOT_EXPRESS for n in notes):
+        return _cannot(notes)
     keys: list[str] = []
     for row in rows:
         keys.extend(k for k in row if k not in keys)
@@ -91,6 +97,12 @@ def _emit(
             )
         )
     return _Emission(columns, notes, True)
+
+
+def _cannot(notes: list[Note]) -> _Emission:
+    reasons = [n.message for n in notes if n.code == CANNOT_EXPRESS]
+    kept = [n for n in notes if n.code != CANNOT_EXPRESS]
+    return _Emission({}, kept, False, "; ".join(dict.fromkeys(reasons)), cannot=True)
 
 
 def _is_switch_key(engine: Engine) -> Callable[[str], bool]:

@@ -197,16 +197,18 @@ def _convert_group(
     if chosen is None:
         assert first_failure is not None
         varied = [p for p, v in zip(group.paths, lists, strict=True) if v is not None]
-        notes.append(
-            Note(
-                "error",
-                varied[0],
-                "not-expressible",
-                f"{engine.label} cannot run the candidates of {', '.join(varied)} as independent "
-                f"flags: {first_failure.reason}; no flag is written for them: use one value or "
-                "split the task",
+        if first_failure.cannot:
+            message = (
+                f"{engine.label} cannot express {', '.join(varied)} as set: "
+                f"{first_failure.reason}; no flag is written for them"
             )
-        )
+        else:
+            message = (
+                f"{engine.label} cannot run the candidates of {', '.join(varied)} as "
+                f"independent flags: {first_failure.reason}; no flag is written for them: use "
+                "one value or split the task"
+            )
+        notes.append(Note("error", varied[0], "not-expressible", message))
         # Writing the failed columns would give a grid with launches nobody asked for.
         chosen = _Emission({}, first_failure.notes, False)
     notes.extend(chosen.notes)

@@ -32,6 +32,8 @@ from configlib.convert.emit import (
 )
 from configlib.engines import Engine
 from configlib.engines.manifest import Resolved
+from configlib.engines.parsing import same_launches
+from configlib.engines.spelling import resolve_key
 from configlib.engines.rules import Bound
 from configlib.findings import Finding, unique
 from configlib.model import STRUCTURED_SECTIONS, RangeSpec, TaskConfig
@@ -104,7 +106,7 @@ def _plan_lift(task: TaskConfig, engine: Engine) -> _LiftPlan:
     occurrences: dict[str, list[tuple[str, Resolved]]] = {}
     for key in task.parameters:
         resolved = engine.manifest.lookup_lenient(key)
-        if resolved is not None:
+        if resolved is not None and resolved.subkey is None:
             occurrences.setdefault(resolved.spec.name, []).append((key, resolved))
     updates: dict[str, dict[str, list[Any]]] = {}
     consumed: dict[str, tuple[str, ...]] = {}
@@ -124,6 +126,8 @@ def _plan_lift(task: TaskConfig, engine: Engine) -> _LiftPlan:
             if outcome is None:
                 continue
             keys, values = outcome
+            if not _same_launch(engine, variants, keys, values, task, sections, updates):
+                continue  # rendering the fields back would change what the parser reads
             conflict = _conflicting(values, sections, updates)
             if conflict:
                 path, current = conflict
@@ -171,9 +175,10 @@ def _single_values(
 ) -> dict[str, Any]:
     context: dict[str, Any] = {}
     for name, places in occurrences.items():
-        if len(places) != 1:
+        winner = _winner(task, places)
+        if winner is None:
             continue
-        key, resolved = places[0]
+        key, resolved = winner
         values = task.parameters[key]
         if isinstance(values, list) and len(values) == 1:
             context[name] = effective_value(resolved, values[0])
@@ -198,9 +203,10 @@ def _lift_rule(
     axes: list[tuple[str, tuple[Any, ...]]] = []
     keys: list[str] = []
     for name in present:
-        if len(occurrences[name]) != 1:
-            return None  # the same flag under two spellings: leave both for validation
-        key, resolved = occurrences[name][0]
+        winner = _winner(task, occurrences[name])
+        if winner is None:
+            return None  # several spellings, several candidates: leave them for validation
+        key, resolved = winner
         values = task.parameters[key]
         if isinstance(values, RangeSpec) or not values:
             return None
@@ -208,6 +214,7 @@ def _lift_rule(
         if any(v is _UNSET for v in effective):
             return None
         axes.append((name, effective))
+        keys.extend(k for k, _ in occurrences[name] if k != key)
         keys.append(key)
     reads = (
         tuple((spec.name, context.get(spec.name)) for spec in bound.read_specs.values())
@@ -227,6 +234,79 @@ def _lift_rule(
     if outcome is None:
         return None
     return keys, {path: list(values) for path, values in outcome.items()}
+
+
+def _winner(task: TaskConfig, places: list[tuple[str, Resolved]]) -> tuple[str, Resolved] | None:
+    """The spelling whose value the parser keeps: the only one, or the last of several when
+    each gives one value to a flag that stores (a repeated append adds up: no winner)."""
+    if len(places) == 1:
+        return places[0]
+    for key, resolved in places:
+        values = task.parameters[key]
+        if not isinstance(values, list) or len(values) != 1:
+            return None
+        if resolved.spec.action in ("append", "extend", "count"):
+            return None
+    return places[-1]
+
+
+def _same_launch(
+    engine: Engine,
+    variants: tuple[Bound, ...],
+    keys: list[str],
+    values: dict[str, list[Any]],
+    task: TaskConfig,
+    sections: dict[str, Any],
+    updates: dict[str, dict[str, Any]],
+) -> bool:
+    """Rendering the lifted fields (as ``to_flat`` will: the first variant that can) gives
+    the launches the original flags give, as the release's parser reads them."""
+    fields = variants[0].fields
+
+    def current(path: str) -> list[Any] | None:
+        if path in values:
+            return values[path]
+        section, _, name = path.partition(".")
+        if name in updates.get(section, {}):
+            held: list[Any] | None = updates[section][name]
+            return held
+        holder = sections[section]
+        return getattr(holder, name) if holder is not None else None
+
+    lists = [current(path) for path in fields]
+    is_switch = _is_switch_key(engine)
+    emission = None
+    for bound in variants:
+        emission = _emit(bound, lists, is_switch)
+        if emission.ok:
+            break
+    if emission is None or not emission.ok:
+        return False
+    original = [
+        (_as_parsed(engine, key), task.parameters[key]) for key in task.parameters if key in keys
+    ]
+    again = list(emission.flags.items())
+
+    def points(columns: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+        names = [key for key, _ in columns]
+        return [
+            dict(zip(names, combo, strict=True))
+            for combo in itertools.product(*[list(candidates) for _, candidates in columns])
+        ]
+
+    return same_launches(engine.manifest, points(original), points(again))
+
+
+def _as_parsed(engine: Engine, key: str) -> str:
+    """The key as the parser reads it; a spelling only configlib reads leniently (``tp_size``
+    on SGLang, which the autotuner used to write) stands for the flag it names."""
+    if resolve_key(engine.manifest, key).ok:
+        return key
+    resolved = engine.manifest.lookup_lenient(key)
+    if resolved is None:
+        return key
+    spec = resolved.spec
+    return spec.negation[0] if resolved.negated and spec.negation else spec.name
 
 
 def _lift_values(

@@ -125,13 +125,26 @@ def _merge(original: dict[str, Any], update: dict[str, Any]) -> None:
             original[key] = value
 
 
-def parse_argv(manifest: Manifest, argv: Sequence[str], *, positionals: int = 0) -> Parsed:
+def defaults(manifest: Manifest) -> dict[str, Any]:
+    """Every destination's default (the first flag's, as argparse keeps the first default)."""
+    found: dict[str, Any] = manifest.__dict__.get("_defaults") or {}
+    if not found:
+        for spec in manifest.flags.values():
+            found.setdefault(spec.dest, spec.default)
+        manifest.__dict__["_defaults"] = found
+    return found
+
+
+def parse_argv(
+    manifest: Manifest, argv: Sequence[str], *, positionals: int = 0, full: bool = True
+) -> Parsed:
     """What the release's parser makes of ``argv`` (the arguments after the launcher).
 
-    ``positionals`` is how many plain arguments the parser takes (vLLM's model: 1).
+    ``positionals`` is how many plain arguments the parser takes (vLLM's model: 1). With
+    ``full=False`` only the destinations the arguments set are in ``values``.
     """
     tokens, errors = _dotted_first(manifest, argv)
-    values: dict[str, Any] = {spec.dest: spec.default for spec in manifest.flags.values()}
+    values: dict[str, Any] = dict(defaults(manifest)) if full else {}
     given: dict[str, list[str]] = {}
     seen_positionals = 0
     index = 0
@@ -209,19 +222,26 @@ def _frozen(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
 
 
-def parsed_point(manifest: Manifest, point: Mapping[str, Any]) -> Parsed:
-    return parse_argv(manifest, argv_for(point))
-
-
-def launch_set(manifest: Manifest, points: Iterable[Mapping[str, Any]]) -> set[str] | None:
-    """The distinct launches (parsed values) of some grid points; None when one is refused."""
-    found = set()
-    for point in points:
-        parsed = parsed_point(manifest, point)
-        if not parsed.ok:
-            return None
-        found.add(_frozen(parsed.values))
-    return found
+def same_launches(
+    manifest: Manifest,
+    first: Iterable[Mapping[str, Any]],
+    second: Iterable[Mapping[str, Any]],
+) -> bool:
+    """Whether two sets of grid points (flag -> one value) are the same launches: the parser
+    gives the same values, point set for point set. A refused point is never the same."""
+    sides = []
+    for points in (first, second):
+        parses = [parse_argv(manifest, argv_for(point), full=False) for point in points]
+        if any(not p.ok for p in parses):
+            return False
+        sides.append(parses)
+    dests = {dest for parses in sides for p in parses for dest in p.values}
+    base = defaults(manifest)
+    launches = [
+        {_frozen({d: p.values.get(d, base.get(d)) for d in sorted(dests)}) for p in parses}
+        for parses in sides
+    ]
+    return launches[0] == launches[1]
 
 
 def same_values(manifest: Manifest, first: Sequence[str], second: Sequence[str]) -> bool:

@@ -40,6 +40,10 @@ class Note:
 
 _UNMAPPED = object()
 
+#: Note code for "this variant cannot say these values": the converter tries the next variant
+#: of a ``OneOf``, and reports an error when none can (never an empty result).
+CANNOT_EXPRESS = "cannot-express"
+
 
 ENGINE_LABELS = {"sglang": "SGLang", "vllm": "vLLM"}
 

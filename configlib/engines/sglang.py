@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from configlib.engines.rules import (
+    CANNOT_EXPRESS,
     Custom,
     Flag,
     Note,
@@ -34,7 +35,7 @@ PRE_QUANTIZED = (
 
 
 def _layout(
-    attention_flags: Callable[[Callable[[str], str], int | None], dict[str, Any]],
+    attention_flags: Callable[[Callable[[str], str], int | None, list[Note]], dict[str, Any]],
     switch: str | None,
 ) -> Callable[[Callable[[str], str], tuple[Any, ...], list[Note]], dict[str, Any]]:
     """Emit the layout; only what the task says is written (unset sizes stay engine defaults)."""
@@ -47,7 +48,7 @@ def _layout(
         if attention:
             if tp is not None or dp is not None:
                 flags[key("tp-size")] = (tp or 1) * (dp or 1)
-            flags.update(attention_flags(key, dp))
+            flags.update(attention_flags(key, dp, notes))
             return flags
         if tp is not None:
             flags[key("tp-size")] = tp
@@ -60,11 +61,27 @@ def _layout(
     return emit
 
 
-def _attn_dp_size(key: Callable[[str], str], ranks: int | None) -> dict[str, Any]:
-    return {} if ranks is None else {key("attn-dp-size"): ranks}
+def _attn_dp_size(
+    key: Callable[[str], str], ranks: int | None, notes: list[Note]
+) -> dict[str, Any]:
+    if ranks is None:
+        # "Attention DP over the default dp size" has no --attn-dp-size value: the next
+        # variant (the switch, where the release still has it) says it.
+        notes.append(
+            Note(
+                "error",
+                "parallel_config.attention_dp",
+                CANNOT_EXPRESS,
+                "attention_dp without parallel_config.dp has no --attn-dp-size value",
+            )
+        )
+        return {}
+    return {key("attn-dp-size"): ranks}
 
 
-def _dp_attention_switch(key: Callable[[str], str], ranks: int | None) -> dict[str, Any]:
+def _dp_attention_switch(
+    key: Callable[[str], str], ranks: int | None, notes: list[Note]
+) -> dict[str, Any]:
     flags: dict[str, Any] = {} if ranks is None else {key("dp-size"): ranks}
     flags[key("enable-dp-attention")] = True
     return flags
