@@ -116,6 +116,10 @@ def cmd_params(args: argparse.Namespace) -> int:
             for k, v in flat.parameters.items()
         }
         print(json.dumps(data, indent=2))
+    elif errors(findings):
+        # A launch the engine or the autotuner would refuse is never printed as a command.
+        count = len(errors(findings))
+        print(f"no launch command: {count} error{'s' if count > 1 else ''} below", file=sys.stderr)
     else:
         grid = grid_of(flat.parameters)
         limit = args.limit

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 Severity = Literal["error", "warning"]
 
@@ -58,8 +58,13 @@ def field_path(loc: Iterable[int | str]) -> str:
     return path
 
 
-def from_validation_error(error: ValidationError, prefix: str = "") -> list[Finding]:
-    """One finding per pydantic error, with the field path and a plain message."""
+def from_validation_error(
+    error: ValidationError, prefix: str = "", model: type[BaseModel] | None = None
+) -> list[Finding]:
+    """One finding per pydantic error, with the field path and a plain message.
+
+    With ``model`` (the class that was validated), an unknown key gets "did you mean".
+    """
     found = []
     for item in error.errors(include_url=False):
         loc = [p for p in item["loc"] if not _is_union_tag(p)]
@@ -68,7 +73,7 @@ def from_validation_error(error: ValidationError, prefix: str = "") -> list[Find
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
         if item["type"] == "extra_forbidden":
-            message = "unknown key"
+            message = "unknown key" + did_you_mean(str(loc[-1]), _known_keys(model, loc[:-1]))
         elif item["type"] == "missing":
             message = "required"
         found.append(Finding("error", path, "invalid-value", message))
@@ -80,3 +85,38 @@ def _is_union_tag(part: int | str) -> bool:
     return isinstance(part, str) and (
         "[" in part or part in {"RangeSpec", "str", "int", "float", "bool", "none"}
     )
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``; did you mean x?`` for a close known name, else ""."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=2, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
+
+
+def _known_keys(model: type[BaseModel] | None, loc: list[int | str]) -> list[str]:
+    """The field names of the model found at ``loc`` under ``model`` (empty when unknown)."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return []
+        info = current.model_fields.get(part)
+        if info is None:
+            return []
+        current = _model_in(info.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None

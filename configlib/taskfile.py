@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from configlib.convert import to_flat, with_parameters
 from configlib.engines import Engine
-from configlib.findings import Finding, from_validation_error
+from configlib.findings import Finding, did_you_mean, from_validation_error
 from configlib.io import parse_document, read_text
 from configlib.model import ParallelConfig, TaskConfig
 from configlib.vocab import ConfigFormat, DeploymentMode, Runtime
@@ -29,6 +29,20 @@ AUTOTUNER_ONLY_KEYS = (
 )
 #: Keys of a parallel_config that are fields of ours (the autotuner's shares tp..moe_ep).
 _PARALLEL_FIELDS = tuple(ParallelConfig.model_fields)
+#: Every key the autotuner's own parallel_config reads (its parallel_mapper).
+AUTOTUNER_PARALLEL_KEYS = (
+    "tp",
+    "pp",
+    "dp",
+    "cp",
+    "dcp",
+    "enable_expert_parallel",
+    "moe_tp",
+    "moe_ep",
+    "moe_cluster",
+    "moe_dense_tp",
+    "presets",
+)
 #: Keys of the autotuner's parallel_config that are plain flags, per runtime.
 _PARALLEL_FLAGS = {
     "sglang": {"moe_dense_tp": "moe-dense-tp-size"},
@@ -163,6 +177,28 @@ def _normalize_runtime(out: dict[str, Any], extras: dict[str, Any], notes: list[
     out["base_runtime"] = engine
 
 
+#: Long names people write for the parallel_config fields.
+_PARALLEL_SYNONYMS = {
+    "tensor_parallel": "tp",
+    "tensor_parallel_size": "tp",
+    "pipeline_parallel": "pp",
+    "pipeline_parallel_size": "pp",
+    "data_parallel": "dp",
+    "data_parallel_size": "dp",
+    "expert_parallel": "moe_ep",
+    "expert_parallel_size": "moe_ep",
+}
+
+
+def _parallel_hint(key: str) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, list(_PARALLEL_SYNONYMS), n=1, cutoff=0.75)
+    if close:
+        return f"; did you mean {_PARALLEL_SYNONYMS[close[0]]}?"
+    return did_you_mean(key, (*_PARALLEL_FIELDS, *AUTOTUNER_PARALLEL_KEYS))
+
+
 def _split_parallel(
     parallel: dict[str, Any], runtime: str, out: dict[str, Any], notes: list[Finding]
 ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
@@ -180,6 +216,18 @@ def _split_parallel(
             parameters.setdefault(flags[key], values)
             continue
         leftover[key] = value
+        if key not in AUTOTUNER_PARALLEL_KEYS:
+            notes.append(
+                Finding(
+                    "error",
+                    f"parallel_config.{key}",
+                    "unknown-key",
+                    f"parallel_config.{key} is neither a configlib field nor an autotuner "
+                    "setting"
+                    + _parallel_hint(key),
+                )
+            )
+            continue
         notes.append(
             Finding(
                 "warning",
@@ -201,7 +249,7 @@ def parse_task(data: Any) -> tuple[TaskConfig, list[Finding]]:
     try:
         task = TaskConfig.model_validate(normalized)
     except ValidationError as error:
-        raise TaskFormatError(from_validation_error(error)) from None
+        raise TaskFormatError(from_validation_error(error, model=TaskConfig)) from None
     return task, notes
 
 

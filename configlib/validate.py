@@ -19,6 +19,8 @@ from configlib.convert import FlatResult, effective_value, engine_for, to_flat
 from configlib.engines import Engine, supported_versions
 from configlib.engines import get_engine as _get_engine
 from configlib.engines.manifest import Resolved, check_value, option_for_key
+from configlib.engines.parsing import argv_for, parse_argv
+from configlib.engines.spelling import resolve_key
 from configlib.findings import Finding, from_validation_error, unique
 from configlib.grid import grid_of
 from configlib.model import RangeSpec, TaskConfig
@@ -69,7 +71,7 @@ def validate_data(
     try:
         task = TaskConfig.model_validate(data)
     except ValidationError as error:
-        return None, from_validation_error(error)
+        return None, from_validation_error(error, model=TaskConfig)
     return task, validate(task, runtime=runtime, engine_version=engine_version)
 
 
@@ -92,7 +94,16 @@ def check_flags(flat: FlatResult, task: TaskConfig) -> list[Finding]:
     for key, values in flat.parameters.items():
         resolved = manifest.lookup_key(key)
         if resolved is None:
+            dotted = resolve_key(manifest, key)
+            if dotted.kind == "dotted" and dotted.resolved is not None:
+                found.extend(_check_dotted(flat, key, dotted.resolved, values))
+                continue
             found.append(_unknown_flag(engine, key, _path(flat, key)))
+            lenient = dotted.resolved  # what the parser itself reads (an abbreviation)
+            if lenient is not None and lenient.spec.name in seen:
+                found.append(_repeat(flat, key, seen[lenient.spec.name], lenient))
+            if lenient is not None:
+                seen[lenient.spec.name] = key
             continue
         spec = resolved.spec
         if spec.bare in _launcher_flags(engine):
@@ -107,15 +118,8 @@ def check_flags(flat: FlatResult, task: TaskConfig) -> list[Finding]:
             )
             continue
         if spec.name in seen:
-            found.append(
-                Finding(
-                    "error",
-                    _path(flat, key),
-                    "duplicate-flag",
-                    f"{key} and {seen[spec.name]} both set {spec.name}; keep one",
-                )
-            )
-        seen.setdefault(spec.name, key)
+            found.append(_repeat(flat, key, seen[spec.name], resolved))
+        seen[spec.name] = key
         if spec.deprecated:
             instead = f"; use {spec.replacement}" if spec.replacement else ""
             found.append(
@@ -148,6 +152,77 @@ def check_flags(flat: FlatResult, task: TaskConfig) -> list[Finding]:
             )
             continue
         found.extend(_check_values(flat, key, resolved, values))
+    return found
+
+
+def _repeat(flat: FlatResult, key: str, earlier: str, resolved: Resolved) -> Finding:
+    """Two spellings of one flag. The parser keeps the last value given (store actions): an
+    exact repeat is harmless, a different single value is overridden (the rendered command
+    keeps the order, so the same one wins), candidates on both make a grid the parser
+    collapses."""
+    manifest = flat.engine.manifest
+    spec = resolved.spec
+    first, second = flat.parameters[earlier], flat.parameters[key]
+    single = isinstance(first, list) and isinstance(second, list)
+    single = single and len(first) == 1 and len(second) == 1  # type: ignore[arg-type]
+    if spec.action in ("append", "extend", "count"):
+        return Finding(
+            "warning",
+            _path(flat, key),
+            "repeated-flag",
+            f"{earlier} and {key} both add to {spec.name}; the parser keeps both, in order",
+        )
+    if single:
+        a = parse_argv(manifest, argv_for({earlier: first[0]}), full=False).values  # type: ignore[index]
+        b = parse_argv(manifest, argv_for({key: second[0]}), full=False).values  # type: ignore[index]
+        if a == b:
+            return Finding(
+                "warning",
+                _path(flat, key),
+                "repeated-flag",
+                f"{earlier} and {key} both set {spec.name} to the same value; keep one",
+            )
+        return Finding(
+            "warning",
+            _path(flat, key),
+            "overridden-flag",
+            f"{earlier} {_plain_list(first)} is overridden by the later {key} "
+            f"{_plain_list(second)} (the parser keeps the last {spec.name}); keep one",
+        )
+    return Finding(
+        "error",
+        _path(flat, key),
+        "duplicate-flag",
+        f"{key} and {earlier} both set {spec.name} with several candidates; the parser keeps "
+        "only the last one given, so the grid would repeat launches: keep one",
+    )
+
+
+def _plain_list(values: Any) -> str:
+    if isinstance(values, list) and len(values) == 1:
+        return str(_plain(values[0]))
+    return str(values)
+
+
+def _check_dotted(
+    flat: FlatResult, key: str, resolved: Resolved, values: Any
+) -> list[Finding]:
+    """``--json-flag.sub.key value``: the parser merges it into the flag's JSON value."""
+    if not isinstance(values, list):
+        return []
+    found = []
+    for index, value in enumerate(values):
+        text = str(value)
+        if isinstance(value, bool) or text == "" or any(c.isspace() for c in text):
+            found.append(
+                Finding(
+                    "error",
+                    _path(flat, key, index),
+                    "invalid-flag-value",
+                    f"--{key} in {flat.engine.label}: {value!r} cannot be passed as one "
+                    "sub-key value",
+                )
+            )
     return found
 
 
@@ -311,14 +386,14 @@ def _flag_axes(
         resolved = manifest.lookup_key(spelling)
         if resolved is not None:
             wanted[resolved.spec.name] = spelling
-    names: list[str] = []
-    axes: list[list[Any]] = []
+    by_name: dict[str, list[Any]] = {}
     keys: dict[str, str] = {}
     for key, values in flat.parameters.items():
-        resolved = manifest.lookup_key(key)
+        # Every spelling the parser reads (abbreviations too); the last one given wins.
+        resolved = manifest.lookup_lenient(key)
         if resolved is None or resolved.spec.name not in wanted or not isinstance(values, list):
             continue
-        if not values or resolved.spec.name in names:
+        if not values or resolved.subkey is not None:
             continue
         effective = []
         for value in values:
@@ -326,9 +401,11 @@ def _flag_axes(
             if isinstance(value, str) and value.lstrip("-").isdigit():
                 value = int(value)
             effective.append(value)
-        names.append(resolved.spec.name)
-        axes.append(effective)
+        by_name.pop(resolved.spec.name, None)
+        by_name[resolved.spec.name] = effective
         keys[wanted[resolved.spec.name]] = key
+    names = list(by_name)
+    axes = list(by_name.values())
     if math.prod(len(a) for a in axes) > MAX_CHECKED_COMBINATIONS:
         return None
     return names, axes, keys
@@ -401,7 +478,7 @@ def _flat_key(flat: FlatResult, spelling: str) -> str | None:
     manifest = flat.engine.manifest
     target = manifest.lookup_key(spelling)
     for key in flat.parameters:
-        resolved = manifest.lookup_key(key)
+        resolved = manifest.lookup_lenient(key)
         if resolved and target and resolved.spec.name == target.spec.name:
             return key
     return None

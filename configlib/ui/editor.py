@@ -302,9 +302,15 @@ def summarize(task: TaskConfig, engine: Engine, findings: list[Finding]) -> Summ
         }
         for key, values in task.parameters.items()
     ]
-    commands = [
-        launch_command(engine, task.model.id_or_path, point) for point in grid.first(COMMANDS_SHOWN)
-    ]
+    # A task with an error has no launch command: the engine or the autotuner would refuse it.
+    commands = (
+        []
+        if errors(findings)
+        else [
+            launch_command(engine, task.model.id_or_path, point)
+            for point in grid.first(COMMANDS_SHOWN)
+        ]
+    )
     ranges = tuple(k for k, v in task.parameters.items() if isinstance(v, RangeSpec))
     return Summary(
         engine=engine.label,

@@ -361,6 +361,12 @@ def side_panel(summary: Summary, *, show_task_parts: bool = True) -> None:
     if show_task_parts and summary.commands:
         st.markdown("**First launch commands**")
         st.code("\n\n".join(summary.commands), language="bash", wrap_lines=True)
+    elif show_task_parts and summary.error_count:
+        st.markdown("**First launch commands**")
+        st.caption(
+            f"No launch command: the {summary.error_count} error(s) above would make the engine "
+            "or the autotuner refuse it. Fix them to see the commands."
+        )
     if summary.predictions:
         st.markdown("**aiconfigurator predictions**")
         frame = pd.DataFrame(summary.predictions)[["metric", "value", "unit", "meaning"]]
