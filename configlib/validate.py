@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from configlib.convert import FlatResult, effective_value, engine_for, to_flat
 from configlib.engines import Engine, supported_versions
 from configlib.engines import get_engine as _get_engine
-from configlib.engines.manifest import Resolved, check_value, option_for_key
+from configlib.engines.manifest import Resolved, check_value, option_for_key, starts_like_option
 from configlib.engines.parsing import argv_for, parse_argv
 from configlib.engines.spelling import resolve_key
 from configlib.findings import Finding, from_validation_error, unique
@@ -52,6 +52,7 @@ def validate(
         findings.extend(resolution)
     flat = to_flat(task, engine)
     findings.extend(flat.findings)
+    findings.extend(check_model(task))
     findings.extend(check_flags(flat, task))
     findings.extend(check_gpus(flat, task))
     findings.extend(check_benchmark(task))
@@ -76,6 +77,22 @@ def validate_data(
 
 
 # ---- Flags -----------------------------------------------------------------------------------
+
+
+def check_model(task: TaskConfig) -> list[Finding]:
+    """The model is a value on the command line: one that starts with '-' would be an option."""
+    model = task.model.id_or_path
+    if starts_like_option(model):
+        return [
+            Finding(
+                "error",
+                "model.id_or_path",
+                "option-like-value",
+                f"{model!r} starts with '-': on the command line the engine would read it as "
+                "an option, not as the model",
+            )
+        ]
+    return []
 
 
 def _path(flat: FlatResult, key: str, index: int | None = None) -> str:

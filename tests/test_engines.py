@@ -54,7 +54,8 @@ def test_resolution_order_and_notes() -> None:
     engine, notes = resolve_engine("sglang")
     assert engine.version == "0.5.23" and [n.code for n in notes] == ["default-image"]
     engine, notes = resolve_engine("vllm")
-    assert (engine.version, notes) == ("0.33.0", [])
+    assert engine.version == "0.33.0" and [n.code for n in notes] == ["default-image"]
+    assert "vllm/vllm-openai:latest" in notes[0].message
 
 
 def test_unknown_explicit_version_is_an_error() -> None:

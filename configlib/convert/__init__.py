@@ -118,11 +118,13 @@ def retarget(
     target = Runtime(runtime)
     if target == task.base_runtime and engine_version is None:
         return task, []
-    source, findings = engine_for(task)
+    source, _ = engine_for(task)
     lifted = lift(task, source)
     moved = lifted.task.model_copy(
         update={"base_runtime": target, "engine_version": engine_version}
     )
     if target != task.base_runtime:
         moved = moved.model_copy(update={"runtime_image_tag": None})
-    return moved, unique([*findings, *lifted.findings])
+    # Which image and release the moved task runs is for the target engine to say
+    # (validate, to_flat); the source's image no longer applies.
+    return moved, unique(lifted.findings)

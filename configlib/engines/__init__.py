@@ -240,7 +240,18 @@ def resolve_engine(
                 f"supported, {spec.label} {newest}",
             )
         )
-    elif spec.autotuner_default_tag != "latest":
+    elif spec.autotuner_default_tag == "latest":
+        notes.append(
+            Note(
+                "warning",
+                "runtime_image_tag",
+                "default-image",
+                f"no runtime_image_tag: the autotuner will run {spec.image}:latest, whichever "
+                f"{spec.label} release that is on the day, while the flags are checked against "
+                f"{spec.label} {newest}; set runtime_image_tag or engine_version",
+            )
+        )
+    else:
         default = version_from_tag(spec.autotuner_default_tag)
         if default != newest:
             notes.append(

@@ -243,6 +243,18 @@ def render_value(value: Any) -> str:
     return str(value)
 
 
+def starts_like_option(text: str) -> bool:
+    """Whether argparse would take ``text`` for an option rather than a value (``-1`` and
+    ``-0.5`` are values: no supported parser has options that look like negative numbers)."""
+    if not text.startswith("-") or text == "-":
+        return False
+    try:
+        float(text)
+    except ValueError:
+        return True
+    return False
+
+
 def check_value(spec: FlagSpec, value: Any, allowed: frozenset[str] | None = None) -> str | None:
     """Why ``value`` would be rejected for ``spec`` at launch, or None when it is accepted.
 
@@ -272,6 +284,8 @@ def check_value(spec: FlagSpec, value: Any, allowed: frozenset[str] | None = Non
         return "empty value"
     if any(c.isspace() for c in text):
         return "contains whitespace, which the autotuner splits into separate arguments"
+    if starts_like_option(text):
+        return f"{text!r} starts with '-', so the parser would read it as an option, not a value"
     problem = _check_converted(spec, base, text, optional)
     if problem:
         return problem

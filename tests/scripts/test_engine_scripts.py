@@ -161,7 +161,10 @@ def test_hidden_option_strings_are_part_of_the_flag() -> None:
 def test_the_writer_lays_out_the_shipped_files_byte_for_byte(path: Path) -> None:
     text = path.read_text()
     data = json.loads(text)
-    head = {k: data[k] for k in ("engine", "version", "launcher", "source")}
+    head = {
+        k: data[k]
+        for k in ("engine", "version", "launcher", "source", "allow_abbrev", "dotted_keys")
+    }
     assert writer.render(head, data.get("positionals", []), data["flags"]) == text
 
 
