@@ -228,6 +228,20 @@ def _check_dotted(
     if not isinstance(values, list):
         return []
     found = []
+    manifest = flat.engine.manifest
+    whole = [k for k in flat.parameters if (r := manifest.lookup_key(k)) and r.spec is resolved.spec]
+    if whole:
+        found.append(
+            Finding(
+                "warning",
+                _path(flat, whole[0]),
+                "overridden-flag",
+                f"{whole[0]} is replaced by the dotted sub-keys such as {key}: "
+                f"{flat.engine.spec.label} collects them into one {resolved.spec.name} value "
+                "given after everything else, so the parser keeps only that one; write all "
+                "settings in one form",
+            )
+        )
     for index, value in enumerate(values):
         text = str(value)
         if isinstance(value, bool) or text == "" or any(c.isspace() for c in text):
