@@ -223,8 +223,7 @@ def _split_parallel(
                     f"parallel_config.{key}",
                     "unknown-key",
                     f"parallel_config.{key} is neither a configlib field nor an autotuner "
-                    "setting"
-                    + _parallel_hint(key),
+                    "setting" + _parallel_hint(key),
                 )
             )
             continue

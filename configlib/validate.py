@@ -221,15 +221,15 @@ def _plain_list(values: Any) -> str:
     return str(values)
 
 
-def _check_dotted(
-    flat: FlatResult, key: str, resolved: Resolved, values: Any
-) -> list[Finding]:
+def _check_dotted(flat: FlatResult, key: str, resolved: Resolved, values: Any) -> list[Finding]:
     """``--json-flag.sub.key value``: the parser merges it into the flag's JSON value."""
     if not isinstance(values, list):
         return []
     found = []
     manifest = flat.engine.manifest
-    whole = [k for k in flat.parameters if (r := manifest.lookup_key(k)) and r.spec is resolved.spec]
+    whole = [
+        k for k in flat.parameters if (r := manifest.lookup_key(k)) and r.spec is resolved.spec
+    ]
     if whole:
         found.append(
             Finding(

@@ -112,8 +112,18 @@ def test_dotted_sub_keys_replace_the_json_flag_as_the_parser_does(version: str) 
     # so that value is the one kept, whatever the order (checked with the real parsers).
     engine = get_engine("vllm", version)
     for argv in (
-        ["--speculative-config", '{"num_speculative_tokens": 1}', "--speculative-config.method", "mtp"],
-        ["--speculative-config.method", "mtp", "--speculative-config", '{"num_speculative_tokens": 1}'],
+        [
+            "--speculative-config",
+            '{"num_speculative_tokens": 1}',
+            "--speculative-config.method",
+            "mtp",
+        ],
+        [
+            "--speculative-config.method",
+            "mtp",
+            "--speculative-config",
+            '{"num_speculative_tokens": 1}',
+        ],
     ):
         parsed = parse_argv(engine.manifest, argv)
         assert parsed.values["speculative_config"] == {"method": "mtp"}
@@ -280,8 +290,12 @@ def test_autotuner_parallel_keys_are_not_typos() -> None:
     from configlib.taskfile import parse_task
 
     _, notes = parse_task(
-        {"task_name": "t", "model": {"id_or_path": "m"}, "base_runtime": "sglang",
-         "parallel_config": {"tp": 2, "moe_cluster": 2}}
+        {
+            "task_name": "t",
+            "model": {"id_or_path": "m"},
+            "base_runtime": "sglang",
+            "parallel_config": {"tp": 2, "moe_cluster": 2},
+        }
     )
     assert [n.code for n in notes if n.path == "parallel_config.moe_cluster"] == ["not-translated"]
 
@@ -308,5 +322,21 @@ def test_option_like_model_and_values_are_errors(runtime: str, version: str) -> 
     if resolve_key(engine.manifest, flag).ok:
         found = validate(_task(runtime, version, parameters={flag: ["--trust-remote-code"]}))
         assert "invalid-flag-value" in _codes(found)
-    ok = validate(_task(runtime, version, parameters={} if runtime == "vllm" else {"chunked-prefill-size": [-1]}))
+    ok = validate(
+        _task(
+            runtime, version, parameters={} if runtime == "vllm" else {"chunked-prefill-size": [-1]}
+        )
+    )
     assert "invalid-flag-value" not in _codes(ok)
+
+
+@pytest.mark.parametrize("version", VLLM)
+def test_json_flag_with_dotted_keys_warns_that_the_dotted_keys_win(version: str) -> None:
+    flags = {
+        "speculative-config": ['{"num_speculative_tokens":1}'],
+        "speculative-config.method": ["mtp"],
+    }
+    found = validate(_task("vllm", version, parameters=flags))
+    assert [f.path for f in found if f.code == "overridden-flag"] == [
+        "parameters.speculative-config"
+    ]

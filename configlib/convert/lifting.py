@@ -33,8 +33,8 @@ from configlib.convert.emit import (
 from configlib.engines import Engine
 from configlib.engines.manifest import Resolved
 from configlib.engines.parsing import same_launches
-from configlib.engines.spelling import resolve_key
 from configlib.engines.rules import Bound
+from configlib.engines.spelling import resolve_key
 from configlib.findings import Finding, unique
 from configlib.model import STRUCTURED_SECTIONS, RangeSpec, TaskConfig
 from configlib.vocab import ConfigFormat

@@ -96,7 +96,9 @@ def resolve_option(manifest: Manifest, option: str) -> Spelling:
     found = _prefix(manifest, option)
     if found.kind == "exact" and option != given:
         assert found.resolved is not None
-        return Spelling(given, "snake", Resolved(found.resolved.spec, found.resolved.negated, given))
+        return Spelling(
+            given, "snake", Resolved(found.resolved.spec, found.resolved.negated, given)
+        )
     if found.resolved is not None and option != given:
         return Spelling(given, found.kind, found.resolved)
     return Spelling(given, found.kind, found.resolved, found.candidates)

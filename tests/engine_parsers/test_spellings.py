@@ -49,7 +49,12 @@ CASES: dict[str, list[tuple[str, list[str]]]] = {
         ("dotted-keys", ["--speculative-config.method", "mtp", "--limit-mm-per-prompt.video", "0"]),
         (
             "json-then-dotted",
-            ["--speculative-config", '{"num_speculative_tokens": 1}', "--speculative-config.method", "mtp"],
+            [
+                "--speculative-config",
+                '{"num_speculative_tokens": 1}',
+                "--speculative-config.method",
+                "mtp",
+            ],
         ),
         ("repeat-two-spellings", ["--no-enable-prefix-caching", "--no-enable-prefix"]),
         ("enforce-eager", ["--enforce-eager", "--max-num-seqs", "64"]),
@@ -102,8 +107,10 @@ def _parameters(argv: list[str]) -> dict[str, list[Any]]:
         if eq:
             parameters[key] = [_typed(explicit)]
             index += 1
-        elif index + 1 < len(argv) and not argv[index + 1].startswith("--") and not (
-            argv[index + 1].startswith("-") and not argv[index + 1].lstrip("-").isdigit()
+        elif (
+            index + 1 < len(argv)
+            and not argv[index + 1].startswith("--")
+            and not (argv[index + 1].startswith("-") and not argv[index + 1].lstrip("-").isdigit())
         ):
             parameters[key] = [_typed(argv[index + 1])]
             index += 2
