@@ -278,3 +278,13 @@ def test_a_problem_with_a_whole_section_is_shown_at_its_top(app: AppTest) -> Non
     open_section(at, "parallel_config")
     captions = [c.value for c in at.caption]
     assert any("needs up to 4 GPUs" in c for c in captions), captions
+
+
+def test_a_task_with_an_error_shows_why_instead_of_a_launch_command(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    _fill(at, task_name="t", model__id_or_path="Qwen/Qwen3-32B", parallel_config__tp="2")
+    assert "--tp-size 2" in at.code[0].value
+    _fill(at, memory_config__mem_fraction_static="1.5")
+    assert not [c for c in at.code if "launch_server" in c.value]
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("No launch command: the 1 error(s) above") for c in captions)
