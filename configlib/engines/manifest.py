@@ -115,14 +115,15 @@ class Manifest:
     def lookup_lenient(self, key: str) -> Resolved | None:
         """Like ``lookup_key`` but also reading ``tp_size`` and ``-tp`` on any engine, and
         every spelling the release's parser resolves itself: unique prefixes (``--tp``) where
-        it allows abbreviations, dotted JSON sub-keys where it reads them.
+        it allows abbreviations. A dotted JSON sub-key (vLLM ``--speculative-config.method``)
+        is one part of a flag's value, not the flag: ``spelling.resolve_key`` reads those.
 
         For understanding what a key means (lifting, conflicts, GPU counts).
         """
         from configlib.engines.spelling import resolve_key
 
         spelled = resolve_key(self, key)
-        if spelled.resolved is not None:
+        if spelled.resolved is not None and spelled.kind != "dotted":
             return spelled.resolved
         found = self.lookup_key(key)
         if found is None and key.startswith("-") and not key.startswith("--"):
