@@ -325,7 +325,7 @@ def _parse_arguments(engine: Engine, runtime: Runtime, arguments: list[str]) -> 
             if values:
                 out.model = values[-1]
             continue
-        if takes_value and not values and not optional:
+        if spec is not None and takes_value and not values and not optional:
             note("error", "missing-value", f"{option} needs a value", f"parameters.{key}")
             continue
         if len(values) > 1:
