@@ -54,7 +54,9 @@ def _cases() -> list[Any]:
             wanted = entry["releases"]
             if entry["runtime"] != runtime or (wanted != "all" and version not in wanted):
                 continue
-            cases.append(pytest.param(runtime, version, entry, id=f"{runtime}-{version}-{entry['id']}"))
+            cases.append(
+                pytest.param(runtime, version, entry, id=f"{runtime}-{version}-{entry['id']}")
+            )
     return cases
 
 
@@ -162,7 +164,9 @@ def test_corpus_command_round_trips(
     label = f"{entry['id']} on {runtime} {version}"
     if not original["ok"]:
         TALLY["refused"].append(label)
-        pytest.skip(f"{runtime} {version} itself refuses the published command: {original['error']}")
+        pytest.skip(
+            f"{runtime} {version} itself refuses the published command: {original['error']}"
+        )
     TALLY["accepted"].append(label)
     flat = to_flat(read.task, read.engine)
     grid = grid_of(flat.parameters)
@@ -186,5 +190,7 @@ def test_corpus_command_round_trips(
     message = f"{label}: " + "; ".join(problems) + f"\n  configlib's command: {argv}"
     if causes:
         TALLY["expected"].append(label)
-        pytest.xfail("spelling resolution (issue 9 part A): " + "; ".join(causes) + f" -- {message}")
+        pytest.xfail(
+            "spelling resolution (issue 9 part A): " + "; ".join(causes) + f" -- {message}"
+        )
     pytest.fail(message)
