@@ -14,6 +14,7 @@ fields like any other task. What cannot be read is a finding naming the token.
 from __future__ import annotations
 
 import json
+import math
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -239,8 +240,9 @@ def _looks_like_option(word: str) -> bool:
 
 
 def _typed(spec: FlagSpec, text: str) -> Any:
-    """The value as a task holds it: a number when the flag converts to one, JSON compacted
-    when the flag parses JSON (same parsed value, no whitespace), else the text."""
+    """The value as a task holds it: a number when the flag converts to one (rendered back,
+    the parser gets the same number), JSON compacted when the flag parses JSON (same parsed
+    value, no whitespace), else the text."""
     base, _, _ = _base_type(spec.type)
     if base == "int":
         try:
@@ -252,7 +254,8 @@ def _typed(spec: FlagSpec, text: str) -> Any:
             number = float(text)
         except ValueError:
             return text
-        return number if repr(number) == text or str(number) == text else text
+        # str() of a float parses back to the same float, so the launch is unchanged.
+        return number if math.isfinite(number) else text
     if base is not None and base.startswith("json") and any(c.isspace() for c in text):
         try:
             loaded = json.loads(text)
