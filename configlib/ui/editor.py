@@ -175,6 +175,9 @@ class EditorState:
         }
         for section in FLAG_SECTIONS:
             update[section] = getattr(launch, section)
+        unnamed = self.task.task_name == NEW_TASK_NAME and not self.raw.get("task_name")
+        if unnamed:
+            update["task_name"] = launch.task_name
         self.replace(self.task.model_copy(update=update), read.findings)
         return read.findings
 

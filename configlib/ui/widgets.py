@@ -270,15 +270,17 @@ def _on_paste(state: EditorState, scope: str) -> None:
         st.session_state[f"{scope}.paste_result"] = ("error", str(error), [])
         return
     summary = (
-        f"Read a {state.engine.label} launch of {state.task.model.id_or_path} "
-        f"with {len(state.task.parameters)} flags."
+        f"Read the {state.engine.label} launch of {state.task.model.id_or_path}: "
+        f"{len(state.task.parameters)} flags."
     )
     st.session_state[f"{scope}.paste_result"] = ("success", summary, notes)
 
 
 def paste_command_box(state: EditorState, scope: str) -> None:
-    """"Paste a launch command": fills model, runtime, release and flags from one command."""
-    with st.expander("Paste a launch command", expanded=not state.task.parameters):
+    """ "Paste a launch command": fills model, runtime, release and flags from one command."""
+    result = st.session_state.get(f"{scope}.paste_result")
+    opened = not state.task.parameters or result is not None
+    with st.expander("Paste a launch command", expanded=opened):
         with st.form(key=f"{scope}.paste_form", border=False):
             st.text_area(
                 "Launch command",
@@ -291,7 +293,6 @@ def paste_command_box(state: EditorState, scope: str) -> None:
                 "engine release and every flag of this task.",
             )
             st.form_submit_button("Read command", on_click=_on_paste, args=(state, scope))
-        result = st.session_state.get(f"{scope}.paste_result")
         if result:
             kind, text, notes = result
             (st.success if kind == "success" else st.error)(md(text))

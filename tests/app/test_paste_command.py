@@ -43,10 +43,11 @@ def test_pasted_command_fills_model_runtime_release_and_flags(app: AppTest) -> N
     assert task.base_runtime.value == "vllm"
     assert task.engine_version == "0.10.2"
     assert task.model.id_or_path == "Qwen/Qwen3-235B-A22B-FP8"
+    assert task.task_name == "Qwen3-235B-A22B-FP8"  # a new task is named after the model
     assert task.parallel_config is not None and task.parallel_config.tp == [4]
-    assert any(
-        "Read a vLLM 0.10.2 launch" in s.value.replace("\\", "") for s in at.success
-    ), [s.value for s in at.success]
+    assert any("Read the vLLM 0.10.2 launch" in s.value.replace("\\", "") for s in at.success), [
+        s.value for s in at.success
+    ]
     frame = at.data_editor[0].value
     table = dict(zip(frame["flag"], frame["values"], strict=True))
     assert table["tensor-parallel-size"] == "4"
