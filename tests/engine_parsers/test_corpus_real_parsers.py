@@ -9,8 +9,8 @@ task must equal the GPUs the parsed original asks for.
 Round trips that fail because of spellings configlib does not resolve yet (abbreviations such
 as --tp, vLLM's dotted sub-keys, one option given twice) or because lifting rewrote a flag into
 one with another meaning (the flags as written render the same launch, the lifted task does
-not) are expected failures naming that reason; any other difference fails. The run prints the figure: N of N accepted commands
-round-trip.
+not) are expected failures naming that reason; any other difference fails. The run prints
+the figure: N of N accepted commands round-trip.
 """
 
 from __future__ import annotations
