@@ -1,7 +1,9 @@
-# `make test` is the whole test suite, from a fresh machine: it installs what it needs first.
+# `make test` is the whole test suite, from a fresh machine: it installs what it needs first,
+# including the engines' real parser environments (cached in ~/.cache/configlib-engines, so
+# only the first run builds them).
 PYTHON ?= python3
 
-.PHONY: install install-test chromium test lint app bench engine-parsers
+.PHONY: install install-test chromium engine-envs test lint app bench engine-parsers
 
 install:
 	$(PYTHON) -m pip install -q -e .
@@ -13,7 +15,11 @@ install-test:
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install-test chromium
+# The real parsers of every supported release (CPU only); builds only what is missing.
+engine-envs:
+	$(PYTHON) scripts/engine_parsers.py build --missing
+
+test: install-test chromium engine-envs
 	$(PYTHON) -m pytest
 
 lint: install-test
@@ -27,7 +33,6 @@ app: install
 bench: install
 	$(PYTHON) bench/run_all.py
 
-# Opt-in: build the engines' parser environments (outside the repo) and check against them.
-engine-parsers: install-test
-	$(PYTHON) scripts/engine_parsers.py build --all
+# Only the checks against the engines' real parsers (part of `make test` too).
+engine-parsers: install-test engine-envs
 	$(PYTHON) -m pytest -m engine_parsers tests/engine_parsers

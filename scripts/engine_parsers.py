@@ -2,6 +2,7 @@
 """Build CPU environments that hold each engine release's real argument parser, and use them.
 
     python scripts/engine_parsers.py build sglang-0.5.23 vllm-0.33.0   # or: build --all
+    python scripts/engine_parsers.py build --missing   # only those not built yet (make test)
     python scripts/engine_parsers.py status
     python scripts/engine_parsers.py parse vllm-0.33.0 -- m -tp 2 --no-enable-prefix-caching
     python scripts/engine_parsers.py manifest sglang-0.5.2 -o /tmp/sglang-0.5.2.json
@@ -218,6 +219,8 @@ def compare_value_lists(engine: str, version: str) -> list[str]:
 
 
 def _releases(args: argparse.Namespace) -> list[tuple[str, str]]:
+    if getattr(args, "missing", False):
+        return [r for r in shipped_releases() if not is_built(*r)]
     if args.all:
         return shipped_releases()
     if not args.releases:
@@ -238,6 +241,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.add_argument("--all", action="store_true", help="every shipped release")
         if name == "build":
             command.add_argument("--force", action="store_true", help="rebuild from scratch")
+            command.add_argument(
+                "--missing",
+                action="store_true",
+                help="every shipped release whose environment is not built yet (none: nothing "
+                "to do)",
+            )
     manifest = sub.add_parser("manifest", help="print (or write) a regenerated manifest")
     manifest.add_argument("release")
     manifest.add_argument("-o", "--output", type=Path)

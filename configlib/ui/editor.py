@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from configlib.commandline import read_command
 from configlib.compare import prediction_rows
 from configlib.convert import to_flat
 from configlib.engines import Engine
@@ -28,6 +29,14 @@ NEW_TASK_NAME = "untitled-task"
 NEW_MODEL = "<model>"
 #: Launch commands shown in the side panel.
 COMMANDS_SHOWN = 3
+#: The sections a launch command's flags fill (hardware, benchmark and search are not flags).
+FLAG_SECTIONS = (
+    "parallel_config",
+    "quantization_config",
+    "memory_config",
+    "scheduling_config",
+    "advanced_tuning_config",
+)
 
 
 @dataclass
@@ -147,6 +156,30 @@ class EditorState:
         self.bad_rows = []
         self.form_revision += 1
         self._changed(regenerated, unique([*(notes or []), *more]))
+
+    def paste_command(self, text: str) -> list[Finding]:
+        """A pasted launch command sets the model, runtime, release and every engine flag
+        (the sections it maps to included); name, hardware, benchmark and search stay.
+
+        Returns what reading it had to say; raises ``UnreadableCommand`` when the text
+        launches no engine (the draft is then unchanged).
+        """
+        read = read_command(text)
+        launch = read.task
+        update: dict[str, Any] = {
+            "model": self.task.model.model_copy(update={"id_or_path": launch.model.id_or_path}),
+            "base_runtime": launch.base_runtime,
+            "engine_version": launch.engine_version,
+            "runtime_image_tag": launch.runtime_image_tag,
+            "parameters": launch.parameters,
+        }
+        for section in FLAG_SECTIONS:
+            update[section] = getattr(launch, section)
+        unnamed = self.task.task_name == NEW_TASK_NAME and not self.raw.get("task_name")
+        if unnamed:
+            update["task_name"] = launch.task_name
+        self.replace(self.task.model_copy(update=update), read.findings)
+        return read.findings
 
     def _replace_form(self, task: TaskConfig) -> None:
         """Refresh widget values from ``task``, keeping typed values that are still pending."""

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from configlib.commandline import UnreadableCommand
 from configlib.engines import supported_versions
 from configlib.findings import Finding
 from configlib.safe_text import md
@@ -258,9 +259,52 @@ def consume_table_edits(state: EditorState, scope: str, draft: str) -> None:
     state.set_rows(expert.apply_edits(rows, edits))
 
 
+def _on_paste(state: EditorState, scope: str) -> None:
+    text = st.session_state.get(f"{scope}.paste_text") or ""
+    if not text.strip():
+        st.session_state[f"{scope}.paste_result"] = ("error", "Paste a command first.", [])
+        return
+    try:
+        notes = state.paste_command(text)
+    except UnreadableCommand as error:
+        st.session_state[f"{scope}.paste_result"] = ("error", str(error), [])
+        return
+    summary = (
+        f"Read the {state.engine.label} launch of {state.task.model.id_or_path}: "
+        f"{len(state.task.parameters)} flags."
+    )
+    st.session_state[f"{scope}.paste_result"] = ("success", summary, notes)
+
+
+def paste_command_box(state: EditorState, scope: str) -> None:
+    """ "Paste a launch command": fills model, runtime, release and flags from one command."""
+    result = st.session_state.get(f"{scope}.paste_result")
+    opened = not state.task.parameters or result is not None
+    with st.expander("Paste a launch command", expanded=opened):
+        with st.form(key=f"{scope}.paste_form", border=False):
+            st.text_area(
+                "Launch command",
+                key=f"{scope}.paste_text",
+                height=140,
+                placeholder="python -m sglang.launch_server --model-path Qwen/Qwen3-8B --tp-size 2"
+                "\nvllm serve MODEL ...  ·  docker run ... IMAGE ...",
+                help="An SGLang or vLLM command (backslash continuations, environment variables "
+                "and docker run lines are read; nothing is run). It replaces the model, runtime, "
+                "engine release and every flag of this task.",
+            )
+            st.form_submit_button("Read command", on_click=_on_paste, args=(state, scope))
+        if result:
+            kind, text, notes = result
+            (st.success if kind == "success" else st.error)(md(text))
+            for note in notes:
+                line = md(f"{note.path}: {note.message}" if note.path else note.message)
+                (st.error if note.severity == "error" else st.warning)(line)
+
+
 def expert_tab(state: EditorState, scope: str, draft: str, findings: list[Finding]) -> None:
     """The "Expert mode" tab: every flag as a row; mapped flags update the sections."""
     engine = state.engine
+    paste_command_box(state, scope)
     catalog = expert.flag_catalog(engine)
     st.caption(
         f"Every flag {engine.label} receives, one row each. Editing a flag that a structured "

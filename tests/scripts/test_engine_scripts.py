@@ -348,3 +348,24 @@ def test_a_parser_that_dies_is_reported_with_its_log(
         pytest.raises(driver.BuildError, match="no module flashinfer_x"),
     ):
         session.parse_many([["--model-path", "m"]])
+
+
+def test_build_missing_builds_only_the_environments_not_built(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built = {("sglang", "0.5.2"), ("vllm", "0.33.0")}
+    calls: list[tuple[str, str]] = []
+    monkeypatch.setattr(driver, "is_built", lambda engine, version: (engine, version) in built)
+
+    def fake_build(engine: str, version: str, *, force: bool = False) -> float:
+        calls.append((engine, version))
+        return 1.0
+
+    monkeypatch.setattr(driver, "build", fake_build)
+    assert driver.main(["build", "--missing"]) == 0
+    assert calls == [r for r in driver.shipped_releases() if r not in built]
+    assert "total build time" in capsys.readouterr().out
+    built.update(calls)
+    calls.clear()
+    assert driver.main(["build", "--missing"]) == 0
+    assert calls == []
