@@ -28,7 +28,7 @@ from configlib.store.errors import InvalidData
 from configlib.store.models import PresetRow, ResultRow, TaskRow
 from configlib.store.results import result_columns
 from configlib.store.rows import prepare_task, preset_columns
-from configlib.store.tasks import first_version, now
+from configlib.store.tasks import first_version, freed_version, now
 from configlib.taskfile import TaskFormatError, parse_task
 
 OnConflict = Literal["skip", "rename"]
@@ -185,7 +185,7 @@ def import_autotuner(
         for row, records in zip(task_rows, result_rows, strict=True):
             stored = TaskRow(
                 **row,
-                **first_version(stamp, user),
+                **first_version(stamp, user, freed_version(session, "task", row["name"]) + 1),
             )
             session.add(stored)
             session.flush()
@@ -197,7 +197,9 @@ def import_autotuner(
             session.add(
                 PresetRow(
                     **columns,
-                    **first_version(stamp, user),
+                    **first_version(
+                        stamp, user, freed_version(session, "preset", columns["name"]) + 1
+                    ),
                 )
             )
     return report
