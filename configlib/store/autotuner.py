@@ -25,6 +25,7 @@ from configlib.presets import Preset, system_presets
 from configlib.results import MeasuredResult, records_from_experiment
 from configlib.store.engine import Database
 from configlib.store.errors import InvalidData
+from configlib.store.gate import check_preset, result_findings
 from configlib.store.models import PresetRow, ResultRow, TaskRow
 from configlib.store.results import result_columns
 from configlib.store.rows import prepare_task, preset_columns
@@ -273,6 +274,14 @@ def _tasks(
                         report.findings,
                     )
                 )
+        kept_records = []
+        for i, record in enumerate(records):
+            refused = result_findings(record, f"{where}.results[{i}]")
+            if refused:
+                report.findings.extend(refused)
+            else:
+                kept_records.append(record)
+        records = kept_records
         entry.results = len(records)
         task_rows.append(prepared.columns)
         result_rows.append(records)
@@ -320,6 +329,11 @@ def _presets(
                 continue
             preset = preset.model_copy(update={"name": _unique_name(preset.name, taken)})
         structured, structure = structure_preset(preset)
+        try:
+            check_preset(structured, where)
+        except InvalidData as error:
+            report.presets_skipped[name] = str(error)
+            continue
         report.findings.extend(_at(where, f) for f in structure.findings)
         report.presets[structured.name] = structure
         taken.add(structured.name)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from configlib.presets import Preset, system_presets
 from configlib.store.engine import Database, rowcount
 from configlib.store.errors import NameTaken, NotFound, ReadOnlyError
+from configlib.store.gate import check_preset
 from configlib.store.models import PresetRow
 from configlib.store.rows import preset_columns, preset_data, preset_from_data
 from configlib.store.tasks import (
@@ -152,6 +153,7 @@ def save_preset(
             f"{preset.name!r} is marked as a system preset; only configlib "
             "ships those (save it with is_system false)"
         )
+    check_preset(preset)
     columns = preset_columns(preset)
     stamp = now()
     try:

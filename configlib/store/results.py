@@ -14,6 +14,7 @@ from configlib.findings import from_validation_error
 from configlib.results import MeasuredResult
 from configlib.store.engine import Database, rowcount
 from configlib.store.errors import InvalidData, NotFound
+from configlib.store.gate import check_results
 from configlib.store.models import ResultRow, TaskRow
 from configlib.store.tasks import now
 
@@ -75,6 +76,7 @@ def add_results(
     checked = [
         r if isinstance(r, MeasuredResult) else result_from_data(r, "result") for r in records
     ]
+    check_results(checked, f"results for {task_name!r}")
     rows = [result_columns(r) for r in checked]
     stamp = now()
     with db.write() as session:

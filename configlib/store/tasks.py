@@ -353,7 +353,7 @@ def rename_task(
         renamed = TaskConfig.model_validate(renamed.model_dump(mode="json", exclude_none=True))
     except ValueError as error:
         raise InvalidData(f"cannot rename {name!r} to {new_name!r}: {error}") from None
-    prepared = prepare_task(renamed, regenerate=False)
+    prepared = prepare_task(renamed, regenerate=False, check=False)
     stamp = now()
     try:
         with db.write() as session:

@@ -117,6 +117,10 @@ def test_head_revision_constant_is_alembics_head() -> None:
     from configlib.store.migrate import HEAD_REVISION, _config
 
     assert ScriptDirectory.from_config(_config()).get_current_head() == HEAD_REVISION
+    from configlib.store.migrate import REVISIONS
+
+    scripts = ScriptDirectory.from_config(_config()).walk_revisions()
+    assert tuple(reversed([s.revision for s in scripts])) == REVISIONS
 
 
 def test_a_database_at_the_first_revision_is_brought_to_head_keeping_its_tasks(
