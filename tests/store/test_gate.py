@@ -233,3 +233,14 @@ def test_db_import_of_a_tampered_backup_is_a_message(
     captured = capsys.readouterr()
     assert code != 0 and "schema_revision" in captured.err
     assert "Traceback" not in captured.err
+
+
+def test_a_results_file_of_empty_items_is_an_error_not_stored_zero(
+    store: Store, make_task: Callable[..., TaskConfig]
+) -> None:
+    from configlib.results import results_from_data
+
+    store.save_task(make_task("t"), expected_version=None)
+    imported = results_from_data({"all_results": [None, None]}, "nulls.json")
+    with pytest.raises(InvalidData, match="no measured result"):
+        store.add_results("t", imported.records)
