@@ -124,7 +124,7 @@ def _decode(row: dict[str, Any], where: str, findings: list[Finding]) -> dict[st
         if isinstance(value, str | bytes):
             try:
                 out[key] = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested beyond Python's stack
                 findings.append(
                     Finding(
                         "error",
