@@ -263,3 +263,5 @@ class VersionMark(Base):
     """The name that was freed."""
     version: Mapped[int] = mapped_column(Integer)
     """The highest version it had held."""
+    renamed_to: Mapped[str | None] = mapped_column(String(255))
+    """The name the item took when it was last renamed away (NULL: deleted)."""

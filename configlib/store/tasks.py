@@ -124,19 +124,25 @@ def freed_version(session: Session, kind: str, name: str) -> int:
     return int(found or 0)
 
 
-def mark_freed(session: Session, kind: str, name: str, version: int) -> None:
-    """Remember that ``name`` held ``version`` (it is being deleted or renamed away), so the
-    next item of that name starts above it. Runs inside the caller's write transaction."""
+def mark_freed(
+    session: Session, kind: str, name: str, version: int, renamed_to: str | None = None
+) -> None:
+    """Remember that ``name`` held ``version`` (it is being deleted, or renamed to
+    ``renamed_to``), so the next item of that name starts above it. Runs inside the caller's
+    write transaction."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(VersionMark).values(kind=kind, name=name, version=version)
+    statement = insert(VersionMark).values(
+        kind=kind, name=name, version=version, renamed_to=renamed_to
+    )
     statement = statement.on_conflict_do_update(
         index_elements=[VersionMark.kind, VersionMark.name],
         set_={
             "version": case(
                 (statement.excluded.version > VersionMark.version, statement.excluded.version),
                 else_=VersionMark.version,
-            )
+            ),
+            "renamed_to": statement.excluded.renamed_to,
         },
     )
     session.execute(statement)
@@ -284,6 +290,14 @@ def conflict_or_missing(
         )
     ).one_or_none()
     if current is None:
+        mark = session.execute(
+            select(VersionMark.renamed_to).where(VersionMark.kind == kind, VersionMark.name == name)
+        ).scalar_one_or_none()
+        if mark is not None:
+            return NotFound(
+                f"{kind} {name!r} was renamed to {mark!r} since you loaded it; "
+                "open it under its new name and apply your edits again"
+            )
         return NotFound(f"{kind} {name!r} no longer exists (deleted by someone else?)")
     return ConflictError(
         kind, name, expected, current.version, current.updated_by, current.updated_at
@@ -367,7 +381,7 @@ def rename_task(
             )
             if rowcount(result) != 1:
                 raise conflict_or_missing(session, TaskRow, "task", name, expected_version)
-            mark_freed(session, "task", name, expected_version)
+            mark_freed(session, "task", name, expected_version, renamed_to=new_name)
     except IntegrityError:
         raise NameTaken(f"a task named {new_name!r} already exists") from None
     return StoredTask(prepared.task, version, current.created_at, stamp, current.created_by, user)

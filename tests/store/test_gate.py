@@ -244,3 +244,18 @@ def test_a_results_file_of_empty_items_is_an_error_not_stored_zero(
     imported = results_from_data({"all_results": [None, None]}, "nulls.json")
     with pytest.raises(InvalidData, match="no measured result"):
         store.add_results("t", imported.records)
+
+
+def test_autotuner_json_nested_beyond_the_stack_is_a_skipped_row(
+    store: Store, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from tests.store.test_autotuner_import import build_autotuner_db
+
+    path = build_autotuner_db(tmp_path / "autotuner.db")
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE tasks SET parameters = ? WHERE id = 1", ("[" * 100_000,))
+    report = store.import_autotuner(path)
+    assert report.tasks[0].skipped == "a JSON column does not parse"
+    assert "docker-advanced-tune" in report.imported_tasks

@@ -54,9 +54,13 @@ def test_a_renamed_task_refuses_its_old_name_and_version(
 ) -> None:
     old = store.save_task(make_task("a"), expected_version=None)
     store.rename_task("a", "b", expected_version=old.version)
-    with pytest.raises(NotFound, match="no longer exists"):
+    with pytest.raises(NotFound, match="was renamed to 'b'"):
         store.save_task(old.task, expected_version=old.version)
     assert store.task_names() == ["b"]
+    store.delete_task("b", expected_version=store.get_task("b").version)
+    store.save_task(make_task("a2"), expected_version=None)
+    with pytest.raises(NotFound, match="no longer exists"):
+        store.save_task(make_task("b"), expected_version=1)
 
 
 def test_a_recreated_preset_does_not_take_a_stale_editors_save(store: Store) -> None:

@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("renamed_to", sa.String(length=255), nullable=True),
         sa.PrimaryKeyConstraint("kind", "name", name=op.f("pk_version_marks")),
     )
 
