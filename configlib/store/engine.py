@@ -167,8 +167,10 @@ def _check_same_file(connection: Connection, database: str) -> None:
     """Refuse to go on when the file was deleted or replaced since the connection opened it
     (SQLite would go on writing to the deleted file, and the save would be lost)."""
     opened = connection.connection.info.get(_FILE_ID)
+    if opened is None:
+        return  # not a plain file path (e.g. a file: URI): nothing to compare with
     now = _file_id(database)
-    if opened is not None and now == opened:
+    if now == opened:
         return
     connection.invalidate()
     state = "was deleted" if now is None else "was replaced by another file"
