@@ -111,7 +111,8 @@ def check_preset(preset: Preset, where: str = "") -> list[Finding]:
 def result_findings(record: MeasuredResult, path: str = "") -> list[Finding]:
     """What keeps a measured result out of the store."""
     prefix = f"{path}." if path else ""
-    findings = storable(record.model_dump(mode="json"), path)
+    columns = {f"{prefix}experiment_id", f"{prefix}concurrency"}  # checked as columns below
+    findings = [f for f in storable(record.model_dump(mode="json"), path) if f.path not in columns]
     findings += int_column(record.experiment_id, f"{prefix}experiment_id")
     findings += int_column(record.concurrency, f"{prefix}concurrency")
     if record.concurrency is not None and record.concurrency < 1:
