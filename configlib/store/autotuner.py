@@ -25,10 +25,11 @@ from configlib.presets import Preset, system_presets
 from configlib.results import MeasuredResult, records_from_experiment
 from configlib.store.engine import Database
 from configlib.store.errors import InvalidData
+from configlib.store.gate import check_preset, result_findings
 from configlib.store.models import PresetRow, ResultRow, TaskRow
 from configlib.store.results import result_columns
 from configlib.store.rows import prepare_task, preset_columns
-from configlib.store.tasks import first_version, now
+from configlib.store.tasks import first_version, freed_version, now
 from configlib.taskfile import TaskFormatError, parse_task
 
 OnConflict = Literal["skip", "rename"]
@@ -123,7 +124,7 @@ def _decode(row: dict[str, Any], where: str, findings: list[Finding]) -> dict[st
         if isinstance(value, str | bytes):
             try:
                 out[key] = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):  # not JSON, or nested beyond Python's stack
                 findings.append(
                     Finding(
                         "error",
@@ -185,7 +186,7 @@ def import_autotuner(
         for row, records in zip(task_rows, result_rows, strict=True):
             stored = TaskRow(
                 **row,
-                **first_version(stamp, user),
+                **first_version(stamp, user, freed_version(session, "task", row["name"]) + 1),
             )
             session.add(stored)
             session.flush()
@@ -197,7 +198,9 @@ def import_autotuner(
             session.add(
                 PresetRow(
                     **columns,
-                    **first_version(stamp, user),
+                    **first_version(
+                        stamp, user, freed_version(session, "preset", columns["name"]) + 1
+                    ),
                 )
             )
     return report
@@ -271,6 +274,14 @@ def _tasks(
                         report.findings,
                     )
                 )
+        kept_records = []
+        for i, record in enumerate(records):
+            refused = result_findings(record, f"{where}.results[{i}]")
+            if refused:
+                report.findings.extend(refused)
+            else:
+                kept_records.append(record)
+        records = kept_records
         entry.results = len(records)
         task_rows.append(prepared.columns)
         result_rows.append(records)
@@ -318,6 +329,11 @@ def _presets(
                 continue
             preset = preset.model_copy(update={"name": _unique_name(preset.name, taken)})
         structured, structure = structure_preset(preset)
+        try:
+            check_preset(structured, where)
+        except InvalidData as error:
+            report.presets_skipped[name] = str(error)
+            continue
         report.findings.extend(_at(where, f) for f in structure.findings)
         report.presets[structured.name] = structure
         taken.add(structured.name)

@@ -10,23 +10,35 @@ Format (docs/store.md has the details)::
      "results": [{"task": "<task name>", "imported_at": "...", "result": {...}}]}
 
 Importing checks everything first and then writes it in one transaction: a backup that does
-not validate, or whose names collide with what is stored, changes nothing. Versions,
-timestamps and authors are kept, so export -> import -> export gives the same document.
+not validate, or whose names collide with what is stored, changes nothing. The checks:
+``schema_revision`` is one this configlib ships; every task, preset and result passes the
+same gate as every other way into the store (``configlib.store.gate``), so it holds only
+values both SQLite and PostgreSQL accept; versions fit their column. System presets come
+only from configlib itself: a backup's copy of a shipped system preset is used when it is
+identical (keeping its timestamps), otherwise the shipped one is kept; a system preset
+configlib does not ship is refused.
+
+Versions, timestamps and authors are kept, so export -> import -> export gives the same
+document; only an item whose name this store used before (deleted, renamed away, or
+replaced by ``replace``) gets a version above the ones that name had, so an editor still
+open on the old item cannot save over the restored one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 
 from configlib.findings import Finding
+from configlib.presets import system_presets
 from configlib.store.engine import Database
 from configlib.store.errors import InvalidData, NameTaken
-from configlib.store.migrate import head_revision
+from configlib.store.gate import INT32, check_preset, check_task, result_findings
+from configlib.store.migrate import REVISIONS, head_revision
 from configlib.store.models import PresetRow, ResultRow, TaskRow
 from configlib.store.results import RESULT_FIELDS, result_columns, result_from_data
 from configlib.store.rows import (
@@ -37,7 +49,7 @@ from configlib.store.rows import (
     task_data,
     task_from_data,
 )
-from configlib.store.tasks import now
+from configlib.store.tasks import freed_version, mark_freed, now
 
 BACKUP_FORMAT = "configlib-backup"
 BACKUP_VERSION = 1
@@ -61,7 +73,9 @@ class BackupReport:
     replaced: bool = False
     """True when everything stored before was deleted first."""
     system_presets_overwritten: list[str] = field(default_factory=list)
-    """System presets replaced by the backup's copies."""
+    """System presets replaced by the backup's (identical) copies."""
+    system_presets_kept: list[str] = field(default_factory=list)
+    """System presets whose backup copy differs from configlib's: configlib's was kept."""
 
 
 def _bookkeeping(row: TaskRow | PresetRow) -> dict[str, Any]:
@@ -115,20 +129,38 @@ class _Checker:
         except ValueError:
             parsed = None
         if parsed is None or parsed.tzinfo is None:
-            self.add(f"{path}.{key}", f"{value!r} is not an ISO timestamp with a time zone")
+            self.add(
+                f"{path}.{key}", f"{str(value)[:80]!r} is not an ISO timestamp with a time zone"
+            )
+            return None
+        try:
+            parsed.astimezone(UTC)
+        except (OverflowError, ValueError):
+            self.add(f"{path}.{key}", f"{value!r} is out of range")
+            return None
         return parsed
 
     def bookkeeping(self, item: dict[str, Any], path: str) -> dict[str, Any]:
         version = item.get("version")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-            self.add(f"{path}.version", f"{version!r} is not a version number (1 or more)")
+        if (
+            not isinstance(version, int)
+            or isinstance(version, bool)
+            or not 1 <= version <= INT32[1]
+        ):
+            shown = repr(version)[:40]
+            self.add(f"{path}.version", f"{shown} is not a version number (1 to {INT32[1]})")
         out: dict[str, Any] = {"version": version}
         for key in ("created_at", "updated_at"):
             out[key] = self.timestamp(item, key, path)
         for key in ("created_by", "updated_by"):
             value = item.get(key)
-            if value is not None and not (isinstance(value, str) and len(value) <= 255):
-                self.add(f"{path}.{key}", "expected a name of at most 255 characters or null")
+            if value is not None and not (
+                isinstance(value, str) and len(value) <= 255 and "\x00" not in value
+            ):
+                self.add(
+                    f"{path}.{key}",
+                    "expected a name of at most 255 characters (no NUL) or null",
+                )
             out[key] = value
         return out
 
@@ -177,23 +209,55 @@ def _named_items(
     return parsed, names
 
 
-def _parse(data: Any) -> tuple[list[Any], list[Any], list[Any]]:
+def _gated_task(body: dict[str, Any], where: str) -> Any:
+    task = task_from_data(body, where)
+    check_task(task, where)
+    return task
+
+
+def _gated_preset(body: dict[str, Any], where: str) -> Any:
+    preset = preset_from_data(body, where)
+    check_preset(preset, where)
+    return preset
+
+
+def _check_header(data: Any) -> None:
     if not isinstance(data, dict) or data.get("format") != BACKUP_FORMAT:
         raise InvalidData(f'not a configlib backup (expected "format": "{BACKUP_FORMAT}")')
-    if data.get("format_version") != BACKUP_VERSION:
+    version = data.get("format_version")
+    if type(version) is not int or version != BACKUP_VERSION:
         raise InvalidData(
-            f"backup format version {data.get('format_version')!r} is not "
+            f"backup format version {repr(version)[:40]} is not "
             f"supported (this configlib reads version {BACKUP_VERSION})"
         )
+    revision = data.get("schema_revision")
+    if revision not in REVISIONS:
+        shown = "missing" if revision is None else repr(revision)[:40]
+        raise InvalidData(
+            f"the backup's schema_revision is {shown}; this configlib reads backups of "
+            f"revisions {', '.join(REVISIONS)} (a newer revision needs a newer configlib)"
+        )
+
+
+def _parse(data: Any) -> tuple[list[Any], list[Any], list[Any]]:
+    _check_header(data)
     check = _Checker()
-    tasks, task_names = _named_items(data, "tasks", "task", "task_name", task_from_data, check)
-    presets, _ = _named_items(data, "presets", "preset", "name", preset_from_data, check)
+    tasks, task_names = _named_items(data, "tasks", "task", "task_name", _gated_task, check)
+    presets, _ = _named_items(data, "presets", "preset", "name", _gated_preset, check)
+    shipped = {p.name for p in system_presets()}
+    for i, (preset, _meta) in enumerate(presets):
+        if preset.is_system and preset.name not in shipped:
+            check.add(
+                f"presets[{i}].preset.is_system",
+                f"{preset.name!r} is marked as a system preset, but configlib ships none of "
+                "that name; only configlib ships system presets",
+            )
     results = []
     for i, item in enumerate(_items(data, "results", check)):
         path = f"results[{i}]"
         owner = item.get("task")
-        if owner not in task_names:
-            check.add(f"{path}.task", f"{owner!r} is not a task in this backup")
+        if not isinstance(owner, str) or owner not in task_names:
+            check.add(f"{path}.task", f"{repr(owner)[:80]} is not a task in this backup")
         body = item.get("result")
         if not isinstance(body, dict):
             check.add(f"{path}.result", "expected a result object")
@@ -202,6 +266,11 @@ def _parse(data: Any) -> tuple[list[Any], list[Any], list[Any]]:
             record = result_from_data(body, path)
         except InvalidData as error:
             check.add(path, str(error))
+            continue
+        refused = result_findings(record, f"{path}.result")
+        for finding in refused:
+            check.problems.append(finding)
+        if refused:
             continue
         results.append((owner, record, check.timestamp(item, "imported_at", path)))
     if check.problems:
@@ -217,23 +286,38 @@ def _parse(data: Any) -> tuple[list[Any], list[Any], list[Any]]:
 
 def import_all(db: Database, data: Any, *, replace: bool = False) -> BackupReport:
     """Load a backup. Without ``replace``, a task or user preset whose name is already stored
-    stops the import (nothing is written); system presets in the backup overwrite the stored
-    ones. With ``replace``, everything stored is deleted first."""
+    stops the import (nothing is written). With ``replace``, everything stored is deleted
+    first. System presets: see the module's description."""
     tasks, presets, results = _parse(data)
-    task_rows = [{**prepare_task(task, regenerate=False).columns, **meta} for task, meta in tasks]
-    preset_rows = [{**preset_columns(preset), **meta} for preset, meta in presets]
+    task_rows = [
+        {**prepare_task(task, regenerate=False, check=False).columns, **meta}
+        for task, meta in tasks
+    ]
+    shipped = {p.name: preset_columns(p) for p in system_presets()}
     report = BackupReport(replaced=replace)
+    preset_rows = []
+    for preset, meta in presets:
+        columns = preset_columns(preset)
+        if preset.is_system and columns != shipped[preset.name]:
+            report.system_presets_kept.append(preset.name)
+            continue
+        preset_rows.append({**columns, **meta})
     with db.write() as session:
         if replace:
+            _free_all(session)
             session.execute(delete(ResultRow))
             session.execute(delete(TaskRow))
             session.execute(delete(PresetRow))
         else:
             _refuse_collisions(session, task_rows, preset_rows, report)
+        _above_freed(session, "task", task_rows)
+        _above_freed(session, "preset", preset_rows)
         for start in range(0, len(task_rows), _CHUNK):
             session.execute(insert(TaskRow), task_rows[start : start + _CHUNK])
         for start in range(0, len(preset_rows), _CHUNK):
             session.execute(insert(PresetRow), preset_rows[start : start + _CHUNK])
+        if replace:
+            _restore_shipped(session, shipped, {row["name"] for row in preset_rows})
         ids: dict[str, int] = {}
         wanted = sorted({owner for owner, _, _ in results})
         for start in range(0, len(wanted), _CHUNK):
@@ -248,6 +332,45 @@ def import_all(db: Database, data: Any, *, replace: bool = False) -> BackupRepor
             session.execute(insert(ResultRow), result_rows[start : start + _CHUNK])
     report.tasks, report.presets, report.results = len(task_rows), len(preset_rows), len(results)
     return report
+
+
+def _free_all(session: Any) -> None:
+    """Remember the version of every task and preset about to be deleted by ``replace``."""
+    for kind, row_type in (("task", TaskRow), ("preset", PresetRow)):
+        for name, version in session.execute(select(row_type.name, row_type.version)).all():
+            mark_freed(session, kind, name, version)
+
+
+def _above_freed(session: Any, kind: str, rows: list[dict[str, Any]]) -> None:
+    """An imported item whose name was used before starts above that name's versions."""
+    for row in rows:
+        freed = freed_version(session, kind, row["name"])
+        if row["version"] <= freed:
+            row["version"] = freed + 1
+
+
+def _restore_shipped(session: Any, shipped: dict[str, dict[str, Any]], imported: set[str]) -> None:
+    """After ``replace``, the system presets the backup did not bring back come from configlib."""
+    stamp = now()
+    for name, columns in shipped.items():
+        if name in imported:
+            continue
+        taken = session.execute(select(PresetRow.id).where(PresetRow.name == name)).first()
+        if taken is None:
+            version = freed_version(session, "preset", name) + 1
+            session.execute(
+                insert(PresetRow),
+                [
+                    {
+                        **columns,
+                        "created_at": stamp,
+                        "updated_at": stamp,
+                        "created_by": "configlib",
+                        "updated_by": "configlib",
+                        "version": version,
+                    }
+                ],
+            )
 
 
 def _refuse_collisions(
@@ -287,5 +410,6 @@ def _refuse_collisions(
         )
     system = [r["name"] for r in preset_rows if r["name"] in stored_presets]
     if system:
+        # Identical copies of read-only presets: no editor can hold them, no mark needed.
         session.execute(delete(PresetRow).where(PresetRow.name.in_(system)))
         report.system_presets_overwritten = system

@@ -244,3 +244,24 @@ class ResultRow(Base):
     """Everything else: objective_score, batch_size, GPU count, versions, task name."""
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
     """When it was stored (UTC)."""
+
+
+class VersionMark(Base):
+    """The highest version a name has held, kept when the name stops being used.
+
+    A task or preset deleted, or renamed away, leaves its last version here; whatever takes
+    the name next starts above it. So a (name, version) pair is never given out twice, and
+    an editor still holding a version of the old item gets a conflict, never a save over
+    the new one.
+    """
+
+    __tablename__ = "version_marks"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    """task or preset."""
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    """The name that was freed."""
+    version: Mapped[int] = mapped_column(Integer)
+    """The highest version it had held."""
+    renamed_to: Mapped[str | None] = mapped_column(String(255))
+    """The name the item took when it was last renamed away (NULL: deleted)."""

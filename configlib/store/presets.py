@@ -12,9 +12,16 @@ from sqlalchemy.exc import IntegrityError
 from configlib.presets import Preset, system_presets
 from configlib.store.engine import Database, rowcount
 from configlib.store.errors import NameTaken, NotFound, ReadOnlyError
+from configlib.store.gate import check_preset
 from configlib.store.models import PresetRow
 from configlib.store.rows import preset_columns, preset_data, preset_from_data
-from configlib.store.tasks import conflict_or_missing, first_version, now
+from configlib.store.tasks import (
+    conflict_or_missing,
+    first_version,
+    freed_version,
+    mark_freed,
+    now,
+)
 from configlib.vocab import Runtime
 
 #: Who system presets are saved by.
@@ -146,6 +153,7 @@ def save_preset(
             f"{preset.name!r} is marked as a system preset; only configlib "
             "ships those (save it with is_system false)"
         )
+    check_preset(preset)
     columns = preset_columns(preset)
     stamp = now()
     try:
@@ -160,14 +168,15 @@ def save_preset(
             if expected_version is None:
                 if existing is not None:
                     raise NameTaken(f"a preset named {preset.name!r} already exists")
+                version = freed_version(session, "preset", preset.name) + 1
                 session.add(
                     PresetRow(
                         **columns,
-                        **first_version(stamp, user),
+                        **first_version(stamp, user, version),
                     )
                 )
                 session.flush()
-                return StoredPreset(preset, 1, stamp, stamp, user, user)
+                return StoredPreset(preset, version, stamp, stamp, user, user)
             found = session.execute(
                 update(PresetRow)
                 .where(
@@ -207,6 +216,7 @@ def delete_preset(db: Database, name: str, *, expected_version: int) -> None:
         )
         if rowcount(result) != 1:
             raise conflict_or_missing(session, PresetRow, "preset", name, expected_version)
+        mark_freed(session, "preset", name, expected_version)
 
 
 def sync_system_presets(db: Database) -> list[str]:
@@ -242,10 +252,11 @@ def sync_system_presets(db: Database) -> list[str]:
                     select(PresetRow).where(PresetRow.name == name)
                 ).scalar_one_or_none()
                 if current is None:
+                    version = freed_version(session, "preset", name) + 1
                     session.add(
                         PresetRow(
                             **shipped[name],
-                            **first_version(stamp, SYSTEM_USER),
+                            **first_version(stamp, SYSTEM_USER, version),
                         )
                     )
                 elif current.is_system:

@@ -14,6 +14,7 @@ from configlib.findings import from_validation_error
 from configlib.results import MeasuredResult
 from configlib.store.engine import Database, rowcount
 from configlib.store.errors import InvalidData, NotFound
+from configlib.store.gate import check_results
 from configlib.store.models import ResultRow, TaskRow
 from configlib.store.tasks import now
 
@@ -71,10 +72,16 @@ def add_results(
     db: Database, task_name: str, records: Iterable[MeasuredResult], *, replace_source: bool = True
 ) -> int:
     """Store results for a task; returns how many. With ``replace_source``, results imported
-    earlier from the same source files are replaced, so importing a file twice keeps one copy."""
+    earlier from the same source files are replaced, so importing a file twice keeps one copy.
+    Nothing to store (a file whose items were all empty) is ``InvalidData``, not "stored 0"."""
     checked = [
         r if isinstance(r, MeasuredResult) else result_from_data(r, "result") for r in records
     ]
+    if not checked:
+        raise InvalidData(
+            f"no measured result to store for {task_name!r}: every item was empty or skipped"
+        )
+    check_results(checked, f"results for {task_name!r}")
     rows = [result_columns(r) for r in checked]
     stamp = now()
     with db.write() as session:

@@ -127,9 +127,17 @@ class PreparedTask:
     columns: dict[str, Any]
 
 
-def prepare_task(task: TaskConfig, *, regenerate: bool = True) -> PreparedTask:
-    """Regenerate ``parameters`` (structured tasks) and compute every column but bookkeeping."""
+def prepare_task(task: TaskConfig, *, regenerate: bool = True, check: bool = True) -> PreparedTask:
+    """Regenerate ``parameters`` (structured tasks) and compute every column but bookkeeping.
+
+    With ``check`` (every write but a rename, which changes nothing else), the task passes
+    the store's gate first (``configlib.store.gate``): ``InvalidData`` lists what refuses it.
+    """
     findings: list[Finding] = []
+    if check:
+        from configlib.store.gate import check_task
+
+        check_task(task)
     if regenerate and task.has_structured():
         task, findings = with_parameters(task)
     engine, _ = engine_for(task)

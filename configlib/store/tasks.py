@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,7 @@ from configlib.findings import Finding
 from configlib.model import TaskConfig
 from configlib.store.engine import Database, rowcount
 from configlib.store.errors import ConflictError, InvalidData, NameTaken, NotFound
-from configlib.store.models import SORT_COLUMNS, ResultRow, TaskRow
+from configlib.store.models import SORT_COLUMNS, ResultRow, TaskRow, VersionMark
 from configlib.store.rows import prepare_task, task_data, task_from_data
 from configlib.vocab import Runtime
 
@@ -104,15 +105,47 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def first_version(stamp: datetime, user: str | None) -> dict[str, Any]:
-    """The bookkeeping columns of a row being created: version 1, made and changed now."""
+def first_version(stamp: datetime, user: str | None, version: int = 1) -> dict[str, Any]:
+    """The bookkeeping columns of a row being created: made and changed now."""
     return {
         "created_at": stamp,
         "updated_at": stamp,
         "created_by": user,
         "updated_by": user,
-        "version": 1,
+        "version": version,
     }
+
+
+def freed_version(session: Session, kind: str, name: str) -> int:
+    """The highest version ``name`` held before it was deleted or renamed away (0: never)."""
+    found = session.execute(
+        select(VersionMark.version).where(VersionMark.kind == kind, VersionMark.name == name)
+    ).scalar_one_or_none()
+    return int(found or 0)
+
+
+def mark_freed(
+    session: Session, kind: str, name: str, version: int, renamed_to: str | None = None
+) -> None:
+    """Remember that ``name`` held ``version`` (it is being deleted, or renamed to
+    ``renamed_to``), so the next item of that name starts above it. Runs inside the caller's
+    write transaction."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(VersionMark).values(
+        kind=kind, name=name, version=version, renamed_to=renamed_to
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[VersionMark.kind, VersionMark.name],
+        set_={
+            "version": case(
+                (statement.excluded.version > VersionMark.version, statement.excluded.version),
+                else_=VersionMark.version,
+            ),
+            "renamed_to": statement.excluded.renamed_to,
+        },
+    )
+    session.execute(statement)
 
 
 def _summary(row: Any) -> TaskSummary:
@@ -257,6 +290,14 @@ def conflict_or_missing(
         )
     ).one_or_none()
     if current is None:
+        mark = session.execute(
+            select(VersionMark.renamed_to).where(VersionMark.kind == kind, VersionMark.name == name)
+        ).scalar_one_or_none()
+        if mark is not None:
+            return NotFound(
+                f"{kind} {name!r} was renamed to {mark!r} since you loaded it; "
+                "open it under its new name and apply your edits again"
+            )
         return NotFound(f"{kind} {name!r} no longer exists (deleted by someone else?)")
     return ConflictError(
         kind, name, expected, current.version, current.updated_by, current.updated_at
@@ -276,13 +317,14 @@ def save_task(
                 taken = session.execute(select(TaskRow.id).where(TaskRow.name == name)).first()
                 if taken is not None:
                     raise NameTaken(f"a task named {name!r} already exists")
+                version = freed_version(session, "task", name) + 1
                 row = TaskRow(
                     **prepared.columns,
-                    **first_version(stamp, user),
+                    **first_version(stamp, user, version),
                 )
                 session.add(row)
                 session.flush()
-                created_at, created_by, version = stamp, user, 1
+                created_at, created_by = stamp, user
             else:
                 result = session.execute(
                     update(TaskRow)
@@ -309,7 +351,11 @@ def save_task(
 def rename_task(
     db: Database, name: str, new_name: str, *, expected_version: int, user: str | None = None
 ) -> StoredTask:
-    """Give a task another name (its results follow it)."""
+    """Give a task another name (its results follow it).
+
+    The renamed task's version goes above any the new name held before, and the old name
+    remembers the version it had, so editors of either name's earlier items get a conflict.
+    """
     current = get_task(db, name)
     if new_name == name and current.version == expected_version:
         return current
@@ -321,29 +367,24 @@ def rename_task(
         renamed = TaskConfig.model_validate(renamed.model_dump(mode="json", exclude_none=True))
     except ValueError as error:
         raise InvalidData(f"cannot rename {name!r} to {new_name!r}: {error}") from None
-    prepared = prepare_task(renamed, regenerate=False)
+    prepared = prepare_task(renamed, regenerate=False, check=False)
     stamp = now()
     try:
         with db.write() as session:
             if session.execute(select(TaskRow.id).where(TaskRow.name == new_name)).first():
                 raise NameTaken(f"a task named {new_name!r} already exists")
+            version = max(expected_version, freed_version(session, "task", new_name)) + 1
             result = session.execute(
                 update(TaskRow)
                 .where(TaskRow.name == name, TaskRow.version == expected_version)
-                .values(
-                    **prepared.columns,
-                    updated_at=stamp,
-                    updated_by=user,
-                    version=expected_version + 1,
-                )
+                .values(**prepared.columns, updated_at=stamp, updated_by=user, version=version)
             )
             if rowcount(result) != 1:
                 raise conflict_or_missing(session, TaskRow, "task", name, expected_version)
+            mark_freed(session, "task", name, expected_version, renamed_to=new_name)
     except IntegrityError:
         raise NameTaken(f"a task named {new_name!r} already exists") from None
-    return StoredTask(
-        prepared.task, expected_version + 1, current.created_at, stamp, current.created_by, user
-    )
+    return StoredTask(prepared.task, version, current.created_at, stamp, current.created_by, user)
 
 
 def delete_task(db: Database, name: str, *, expected_version: int) -> int:
@@ -357,5 +398,10 @@ def delete_task(db: Database, name: str, *, expected_version: int) -> int:
         if task_id is None:
             raise conflict_or_missing(session, TaskRow, "task", name, expected_version)
         removed = session.execute(delete(ResultRow).where(ResultRow.task_id == task_id))
-        session.execute(delete(TaskRow).where(TaskRow.id == task_id))
+        gone = session.execute(
+            delete(TaskRow).where(TaskRow.id == task_id, TaskRow.version == expected_version)
+        )
+        if rowcount(gone) != 1:
+            raise conflict_or_missing(session, TaskRow, "task", name, expected_version)
+        mark_freed(session, "task", name, expected_version)
         return rowcount(removed)

@@ -10,6 +10,7 @@ from urllib.parse import quote
 import streamlit as st
 
 from configlib.io import InputError, decode
+from configlib.safe_text import md, md_code
 from configlib.taskfile import TaskFormatError, task_from_text
 from configlib.ui import drafts
 from configlib.ui.actions import download_buttons
@@ -139,20 +140,39 @@ def upload_tasks(db: Store) -> None:
         try:
             task, _ = task_from_text(decode(data, upload.name), upload.name)
             db.save_task(task, expected_version=None)
-        except (InputError, TaskFormatError, InvalidData) as error:
-            done[digest] = ("error", f"{upload.name}: {error}")
+        except InvalidData as error:
+            # The store's gate (the same rules as the editor's save): list every finding.
+            done[digest] = ("error", _refused(upload.name, error))
+        except (InputError, TaskFormatError) as error:
+            done[digest] = ("error", md(f"{upload.name}: {error}"))
         except NameTaken:
             done[digest] = (
                 "error",
-                f"{upload.name}: a task named {task.task_name!r} exists "
-                "already; rename it in the file or delete the stored one",
+                md(
+                    f"{upload.name}: a task named {task.task_name!r} exists "
+                    "already; rename it in the file or delete the stored one"
+                ),
             )
         else:
-            done[digest] = ("success", f"{upload.name}: saved as {task.task_name}")
+            done[digest] = ("success", md(f"{upload.name}: saved as {task.task_name}"))
     current = {hashlib.sha256(f.getvalue()).hexdigest() + f.name for f in files or []}
     for digest, (kind, message) in done.items():
         if digest in current:
             (st.success if kind == "success" else st.error)(message)
+
+
+def _refused(file_name: str, error: Any) -> str:
+    """Markdown: the file was not saved, and each finding with its field."""
+    findings = error.findings
+    if not findings:
+        return md(f"{file_name}: not saved: {error}")
+    lines = [md(f"{file_name}: not saved; fix these in the file and upload it again:")]
+    lines += [
+        f"- {md_code(f.path or 'task')} {md(f.message)} ({md(f.code)})" for f in findings[:20]
+    ]
+    if len(findings) > 20:
+        lines.append(md(f"- and {len(findings) - 20} more"))
+    return "\n".join(lines)
 
 
 def examples_menu(db: Store, editor: str, key: str = "menu") -> None:

@@ -241,10 +241,16 @@ AUTOTUNER_TASKS = sorted((ROOT / "tests" / "data" / "autotuner").glob("examples*
 
 
 @pytest.mark.parametrize("path", AUTOTUNER_TASKS, ids=lambda p: p.name)
-def test_every_autotuner_example_opens_in_both_tabs(app: AppTest, db: Store, path: Path) -> None:
+def test_every_autotuner_example_opens_in_both_tabs(
+    app: AppTest, db: Store, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from configlib.store import gate
     from configlib.taskfile import load_task
 
     task, _ = load_task(str(path))
+    # Some examples (the OME one's mem_frac) are refused by the store's gate today; a
+    # database written before the gate may still hold them, and the editor must open them.
+    monkeypatch.setattr(gate, "check_task", lambda *args, **kwargs: [])
     db.save_task(task, expected_version=None)
     at = open_page(app, "editor", task=task.task_name)
     assert at.title[0].value == task.task_name

@@ -87,11 +87,11 @@ def test_uploads_are_saved_once_and_bad_files_named(app: AppTest, db: Store) -> 
     ]
     run_ok(at.file_uploader(key="tasks.upload").set_value(files))
     assert db.task_names() == ["qwen3-32b-h200-sglang"]
-    errors = [e.value for e in at.error]
+    errors = [e.value.replace("\\", "") for e in at.error]  # shown Markdown-escaped
     assert any(e.startswith("broken.json") and "invalid JSON" in e for e in errors)
     assert any(e.startswith("latin1.yaml") and "UTF-8" in e for e in errors)
     assert any(e.startswith("not-a-task.json") for e in errors)
-    assert any("saved as qwen3-32b-h200-sglang" in s.value for s in at.success)
+    assert any("saved as qwen3-32b-h200-sglang" in s.value.replace("\\", "") for s in at.success)
     run_ok(at)  # a rerun does not save the file again (no "exists already" error)
     assert not any("exists already" in e.value for e in at.error)
 
@@ -116,3 +116,22 @@ def test_a_database_failure_mid_page_is_a_message(
     monkeypatch.setattr(Store, "list_tasks", locked)
     at = run_ok(app)
     assert any("the database is busy" in e.value for e in at.error)
+
+
+def test_an_upload_the_store_refuses_names_every_finding(app: AppTest, db: Store) -> None:
+    """The Tasks page's upload passes the store's gate, like the editor's save."""
+    at = run_ok(app)
+    bad = {
+        "task_name": "bad-upload",
+        "model": {"id_or_path": "m/m"},
+        "base_runtime": "sglang",
+        "engine_version": "0.5.2",
+        "parameters": {"tp-size": ["four"], "no-such-flag": [1]},
+    }
+    files = [("bad.json", json.dumps(bad).encode(), "application/json")]
+    run_ok(at.file_uploader(key="tasks.upload").set_value(files))
+    assert "bad-upload" not in db.task_names()
+    shown = " ".join(e.value.replace("\\", "") for e in at.error)
+    assert "bad.json: not saved" in shown
+    assert "parameters.tp-size[0]" in shown and "parameters.no-such-flag" in shown
+    assert not at.success

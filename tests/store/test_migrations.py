@@ -15,7 +15,7 @@ from configlib.store.engine import Database
 from configlib.store.migrate import current_revision, downgrade, head_revision, upgrade
 from configlib.store.models import Base
 
-TABLES = {"tasks", "presets", "measured_results", "alembic_version"}
+TABLES = {"tasks", "presets", "measured_results", "version_marks", "alembic_version"}
 
 
 def _tables(db: Database) -> set[str]:
@@ -117,3 +117,24 @@ def test_head_revision_constant_is_alembics_head() -> None:
     from configlib.store.migrate import HEAD_REVISION, _config
 
     assert ScriptDirectory.from_config(_config()).get_current_head() == HEAD_REVISION
+    from configlib.store.migrate import REVISIONS
+
+    scripts = ScriptDirectory.from_config(_config()).walk_revisions()
+    assert tuple(reversed([s.revision for s in scripts])) == REVISIONS
+
+
+def test_a_database_at_the_first_revision_is_brought_to_head_keeping_its_tasks(
+    db_url: str,
+) -> None:
+    from configlib.store import Store
+    from tests.store.conftest import build_task
+
+    db = Database(db_url)
+    upgrade(db, "0001")
+    assert "version_marks" not in _tables(db)
+    db.dispose()
+    with Store.open(db_url) as store:
+        assert store.revision() == head_revision()
+        store.save_task(build_task("kept"), expected_version=None)
+        store.delete_task("kept", expected_version=1)
+        assert store.save_task(build_task("kept"), expected_version=None).version == 2

@@ -53,7 +53,7 @@ def test_a_flat_task_keeps_its_parameters_and_no_sections(store: Store) -> None:
             "parameters": {
                 "tp-size": [1, 2],
                 "mem-fraction-static": [0.8, 0.9],
-                "some-future-flag": ["a"],
+                "schedule-policy": ["lpm"],
             },
         }
     )
@@ -61,7 +61,7 @@ def test_a_flat_task_keeps_its_parameters_and_no_sections(store: Store) -> None:
     loaded = store.get_task("flat").task
     assert not loaded.has_structured()
     assert loaded.parameters == flat.parameters
-    assert list(loaded.parameters) == ["tp-size", "mem-fraction-static", "some-future-flag"]
+    assert list(loaded.parameters) == ["tp-size", "mem-fraction-static", "schedule-policy"]
 
 
 def test_summary_columns_are_computed_on_save(store: Store, make_task) -> None:
