@@ -14,8 +14,10 @@ from typing import Any
 
 import yaml
 
-#: Largest document accepted, in bytes.
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+from configlib.bounds import limit
+
+#: Largest document accepted, in bytes (configlib.bounds, docs/limits.md).
+MAX_DOCUMENT_BYTES = limit("document_bytes")
 #: Largest number of nodes a YAML document may expand to (aliases counted each time used).
 MAX_YAML_NODES = 2_000_000
 
@@ -89,7 +91,15 @@ def parse_json(text: str, source: str = "<input>") -> Any:
     except RecursionError:
         raise InputError(source, "JSON nested too deeply") from None
     except ValueError as error:  # e.g. an integer with more digits than Python allows
-        raise InputError(source, f"invalid JSON: {error}") from None
+        raise InputError(source, f"invalid JSON: {_number_problem(error)}") from None
+
+
+def _number_problem(error: ValueError) -> str:
+    """Python's message for a number it cannot read, said for a user."""
+    text = str(error)
+    if "digits" in text and "limit" in text.lower():
+        return "a number with more than 4,300 digits (integers must fit 64 bits)"
+    return text
 
 
 class _GuardedLoader(yaml.SafeLoader):
@@ -147,7 +157,7 @@ def parse_yaml(text: str, source: str = "<input>") -> Any:
     fast = _FastGuardedLoader if "*" in text else _FastLoader
     try:
         documents = list(yaml.load_all(text, Loader=fast))
-    except (yaml.YAMLError, RecursionError, ValueError):
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError):
         pass
     else:
         if documents:
@@ -163,6 +173,10 @@ def parse_yaml(text: str, source: str = "<input>") -> Any:
         raise InputError(source, f"invalid YAML: {error}") from None
     except RecursionError:
         raise InputError(source, "YAML nested too deeply") from None
+    except ValueError as error:  # an integer with more digits than Python allows
+        raise InputError(source, f"invalid YAML: {_number_problem(error)}") from None
+    except OverflowError as error:
+        raise InputError(source, f"invalid YAML: {error}") from None
     if not documents:
         raise InputError(source, "empty document")
     return documents[0] if len(documents) == 1 else documents

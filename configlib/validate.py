@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from configlib.bounds import check_task_document
 from configlib.convert import FlatResult, effective_value, engine_for, to_flat
 from configlib.engines import Engine, supported_versions
 from configlib.engines import get_engine as _get_engine
@@ -22,6 +23,7 @@ from configlib.engines.manifest import Resolved, check_value, option_for_key
 from configlib.findings import Finding, from_validation_error, unique
 from configlib.grid import grid_of
 from configlib.model import RangeSpec, TaskConfig
+from configlib.numbers import parse_int
 from configlib.scenarios import TASKS, parse_scenario
 from configlib.vocab import DeploymentMode, Runtime, Strategy
 
@@ -66,6 +68,9 @@ def validate_data(
     if not isinstance(data, Mapping):
         kind = type(data).__name__
         return None, [Finding("error", "", "not-a-task", f"a task is a mapping, not a {kind}")]
+    too_big = check_task_document(data)
+    if too_big:
+        return None, too_big
     try:
         task = TaskConfig.model_validate(data)
     except ValidationError as error:
@@ -323,8 +328,9 @@ def _flag_axes(
         effective = []
         for value in values:
             value = effective_value(resolved, value)
-            if isinstance(value, str) and value.lstrip("-").isdigit():
-                value = int(value)
+            if isinstance(value, str):
+                parsed = parse_int(value)
+                value = parsed if isinstance(parsed, int) else value
             effective.append(value)
         names.append(resolved.spec.name)
         axes.append(effective)
