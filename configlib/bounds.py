@@ -92,11 +92,13 @@ def check_document(
     string_limit: str | None = None,
     key_limit: str | None = None,
     values_limit: str | None = None,
+    numbers: bool = True,
     max_findings: int = 20,
 ) -> list[Finding]:
     """Findings for every limit a parsed document exceeds; walks it once, iteratively.
 
-    Numbers must be finite and integers fit 64 bits wherever they are. The walk stops early
+    With ``numbers``, numbers must be finite and integers fit 64 bits wherever they are (readers
+    that check each number where they use it pass False). The walk stops early
     once ``values_limit`` is passed or ``max_findings`` are collected.
     """
     found: list[Finding] = []
@@ -168,7 +170,7 @@ def check_document(
                         f"a text of {len(value):,} characters; the limit is {max_string:,}",
                     )
                 )
-        elif isinstance(value, int | float) and not isinstance(value, bool):
+        elif numbers and isinstance(value, int | float) and not isinstance(value, bool):
             problem = check_number(value)
             if not isinstance(problem, int | float):
                 code = "integer_bits" if isinstance(value, int) else "number_chars"

@@ -177,7 +177,9 @@ def _looks_like_version(text: str) -> bool:
     return bool(_VERSION_TEXT.fullmatch(text))
 
 
-_VERSION_TEXT = re.compile(r"v?[0-9]{1,4}(\.[0-9]{1,4}){1,3}([.-]?(rc|post|dev|a|b)[0-9]{0,4})*", re.ASCII)
+_VERSION_TEXT = re.compile(
+    r"v?[0-9]{1,4}(\.[0-9]{1,4}){1,3}([.-]?(rc|post|dev|a|b)[0-9]{0,4})*", re.ASCII
+)
 
 
 def _nearest(versions: list[str], wanted: str) -> str:
