@@ -15,7 +15,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from configlib.findings import Finding
-from configlib.numbers import NumberProblem, check_int, check_number, check_range, parse_int
+from configlib.numbers import (
+    INT64_MAX,
+    INT64_MIN,
+    NumberProblem,
+    check_int,
+    check_number,
+    check_range,
+    parse_int,
+)
 
 
 @dataclass(frozen=True)
@@ -93,11 +101,11 @@ class MeasuredResult(BaseModel):
     """Measured values by name; every name ends in its unit (see ``METRICS``)."""
     status: Literal["success", "failed"] = "success"
     """failed: the experiment produced no measurements (``error_message`` says why)."""
-    experiment_id: int | None = None
+    experiment_id: int | None = Field(None, ge=INT64_MIN, le=INT64_MAX)
     """The autotuner's 1-based experiment number within its task."""
     scenario: str | None = Field(None, max_length=255)
     """genai-bench traffic scenario, e.g. D(100,100)."""
-    concurrency: int | None = Field(None, ge=1)
+    concurrency: int | None = Field(None, ge=1, le=INT64_MAX)
     """Requests in flight during the run (genai-bench --num-concurrency)."""
     source_file: str = ""
     """The file (or database and table) the record came from."""

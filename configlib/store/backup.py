@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select
 
 from configlib.findings import Finding
+from configlib.numbers import INT64_MAX
 from configlib.store.engine import Database
 from configlib.store.errors import InvalidData, NameTaken
 from configlib.store.migrate import head_revision
@@ -116,11 +117,21 @@ class _Checker:
             parsed = None
         if parsed is None or parsed.tzinfo is None:
             self.add(f"{path}.{key}", f"{value!r} is not an ISO timestamp with a time zone")
+            return parsed
+        try:  # stored in UTC: a date at the edge of the calendar may not convert
+            parsed.astimezone(UTC)
+        except OverflowError:
+            self.add(f"{path}.{key}", f"{value!r} is out of the range of dates")
+            return None
         return parsed
 
     def bookkeeping(self, item: dict[str, Any], path: str) -> dict[str, Any]:
         version = item.get("version")
-        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        if (
+            not isinstance(version, int)
+            or isinstance(version, bool)
+            or not 1 <= version <= INT64_MAX
+        ):
             self.add(f"{path}.version", f"{version!r} is not a version number (1 or more)")
         out: dict[str, Any] = {"version": version}
         for key in ("created_at", "updated_at"):
