@@ -182,7 +182,8 @@ def check_document(
 
 
 def _depth(path: str, name: str, max_depth: int) -> Finding:
-    return _finding(path or "(document)", name, f"nested deeper than {max_depth} levels")
+    shown = path if len(path) <= 80 else path[:77] + "..."
+    return _finding(shown or "(document)", name, f"nested deeper than {max_depth} levels")
 
 
 #: Task sections whose values are candidate lists (one axis of the grid each).
@@ -250,11 +251,23 @@ def check_task_document(data: Any) -> list[Finding]:
 
 
 def check_text_size(text: str, source: str, name: str = "task_file_bytes") -> str | None:
-    """Why a document's text is too large to read, else None (counts UTF-8 bytes cheaply)."""
+    """Why a task document's text is too large to parse, else None.
+
+    Besides its size in bytes, the number of values is bounded before parsing: every value
+    after the first in a document needs a comma or a new line, so more commas and lines than
+    the ``task_values`` limit mean more values than that (a compact YAML list of a million
+    numbers is 2 MB and would take seconds and hundreds of MB to parse).
+    """
     most = limit(name)
-    if len(text) <= most // 4:
-        return None
-    size = len(text.encode("utf-8", "surrogatepass"))
-    if size <= most:
-        return None
-    return f"{source}: {size:,} bytes; the limit for a task file is {most:,}"
+    if len(text) > most // 4:
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > most:
+            return f"{source}: {size:,} bytes; the limit for a task file is {most:,}"
+    values = limit("task_values")
+    separators = text.count(",") + text.count("\n")
+    if separators > values:
+        return (
+            f"{source}: {separators:,} commas and lines, so more than {values:,} values; "
+            f"the limit is {values:,} values per task"
+        )
+    return None
