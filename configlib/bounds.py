@@ -56,6 +56,9 @@ LIMITS: dict[str, Limit] = {
         "combinations",
         "candidate combinations one conversion rule expands (e.g. tp x dp x attention_dp)",
     ),
+    "flag_suggestions": Limit(
+        20, "flags", "unknown flags of a task that get a 'did you mean' suggestion"
+    ),
     "string_chars": Limit(10_000, "characters", "any text value in a task (names, descriptions)"),
     "key_chars": Limit(256, "characters", "a mapping key in a task (flag names, setting names)"),
     "integer_bits": Limit(
@@ -250,10 +253,14 @@ def check_task_document(data: Any) -> list[Finding]:
     return found
 
 
-def check_text_size(text: str, source: str, name: str = "task_file_bytes") -> str | None:
+def check_text_size(
+    text: str, source: str, name: str = "task_file_bytes", *, yaml: bool = True
+) -> str | None:
     """Why a task document's text is too large to parse, else None.
 
-    Besides its size in bytes, the number of values is bounded before parsing: every value
+    Besides its size in bytes, a YAML document's number of values is bounded before parsing
+    (JSON parses in C in a fraction of a second, and its values are then counted with field
+    paths by ``check_task_document``): every value
     after the first in a document needs a comma or a new line, so more commas and lines than
     the ``task_values`` limit mean more values than that (a compact YAML list of a million
     numbers is 2 MB and would take seconds and hundreds of MB to parse).
@@ -263,6 +270,8 @@ def check_text_size(text: str, source: str, name: str = "task_file_bytes") -> st
         size = len(text.encode("utf-8", "surrogatepass"))
         if size > most:
             return f"{source}: {size:,} bytes; the limit for a task file is {most:,}"
+    if not yaml:
+        return None
     values = limit("task_values")
     separators = text.count(",") + text.count("\n")
     if separators > values:

@@ -73,11 +73,16 @@ def _looks_like_json(text: str, source: str) -> bool:
     return text.lstrip()[:1] in {"{", "["}
 
 
+def is_json_document(text: str, source: str, fmt: str | None = None) -> bool:
+    """Whether ``parse_document`` reads this text as JSON (else YAML)."""
+    return fmt == "json" if fmt else _looks_like_json(text, source)
+
+
 def parse_document(text: str, source: str = "<input>", fmt: str | None = None) -> Any:
     """Parse JSON or YAML (by ``fmt``, the file name, or the first character)."""
     if not text.strip():
         raise InputError(source, "empty document")
-    use_json = fmt == "json" if fmt else _looks_like_json(text, source)
+    use_json = is_json_document(text, source, fmt)
     return parse_json(text, source) if use_json else parse_yaml(text, source)
 
 

@@ -17,7 +17,7 @@ from configlib.bounds import check_task_document, check_text_size, limit
 from configlib.convert import to_flat, with_parameters
 from configlib.engines import Engine
 from configlib.findings import Finding, from_validation_error
-from configlib.io import InputError, parse_document, read_text
+from configlib.io import InputError, is_json_document, parse_document, read_text
 from configlib.model import ParallelConfig, TaskConfig
 from configlib.vocab import ConfigFormat, DeploymentMode, Runtime
 
@@ -287,7 +287,7 @@ def task_from_text(
     text: str, source: str = "<input>", fmt: str | None = None
 ) -> tuple[TaskConfig, list[Finding]]:
     """Parse a task document (JSON or YAML, either format)."""
-    too_big = check_text_size(text, source)
+    too_big = check_text_size(text, source, yaml=not is_json_document(text, source, fmt))
     if too_big:
         raise InputError(source, too_big.removeprefix(f"{source}: "))
     return parse_task(parse_document(text, source, fmt))

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from configlib.bounds import check_task_document
+from configlib.bounds import check_task_document, limit
 from configlib.convert import FlatResult, effective_value, engine_for, to_flat
 from configlib.engines import Engine, supported_versions
 from configlib.engines import get_engine as _get_engine
@@ -94,10 +94,13 @@ def check_flags(flat: FlatResult, task: TaskConfig) -> list[Finding]:
     manifest = engine.manifest
     found: list[Finding] = []
     seen: dict[str, str] = {}
+    unknown = 0
     for key, values in flat.parameters.items():
         resolved = manifest.lookup_key(key)
         if resolved is None:
-            found.append(_unknown_flag(engine, key, _path(flat, key)))
+            unknown += 1
+            suggest = unknown <= limit("flag_suggestions")
+            found.append(_unknown_flag(engine, key, _path(flat, key), suggest=suggest))
             continue
         spec = resolved.spec
         if spec.bare in _launcher_flags(engine):
@@ -161,7 +164,7 @@ def _launcher_flags(engine: Engine) -> tuple[str, ...]:
     return flags
 
 
-def _unknown_flag(engine: Engine, key: str, path: str) -> Finding:
+def _unknown_flag(engine: Engine, key: str, path: str, *, suggest: bool = True) -> Finding:
     manifest = engine.manifest
     option = option_for_key(key)
     label = engine.label
@@ -200,7 +203,7 @@ def _unknown_flag(engine: Engine, key: str, path: str) -> Finding:
     hint = ""
     if elsewhere:
         hint = f" (it exists in {engine.spec.label} {', '.join(elsewhere)})"
-    else:
+    elif suggest:  # spelling suggestions cost milliseconds each: only for the first few
         close = manifest.suggest(key)
         if close:
             hint = f"; did you mean {' or '.join(close)}?"
@@ -563,9 +566,9 @@ def check_slo(task: TaskConfig) -> list[Finding]:
         return []
     found: list[Finding] = []
     limits = {"ttft": 30.0, "tpot": 5.0}
-    for name, limit in limits.items():
+    for name, most in limits.items():
         metric = getattr(slo, name)
-        if metric is not None and metric.threshold >= limit:
+        if metric is not None and metric.threshold >= most:
             found.append(
                 Finding(
                     "warning",

@@ -30,6 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "qwen3-32b-h200-sglang.json"
 
+#: Most characters of output kept per run.
+MESSAGE_CHARS = 20_000
 TASK_ENTRIES = ("validate", "convert", "params", "app-task-upload")
 RESULTS_ENTRIES = ("app-results-upload",)
 BACKUP_ENTRIES = ("db-import",)
@@ -154,14 +156,14 @@ def task_cases() -> list[Case]:
         ),
         ("tp-superscript-yaml", _yaml_task("parallel_config: {tp: ²}\n")),
         (
-            "flag-superscript",
+            "flag-superscript-yaml",
             _yaml_task('parameters: {tp-size: ["²"], max-running-requests: ["³²"]}\n'),
         ),
         (
-            "flag-fullwidth-digits",
+            "flag-fullwidth-digits-yaml",
             _yaml_task('parameters: {tp-size: ["４"], mem-fraction-static: ["０.９"]}\n'),
         ),
-        ("flag-arabic-indic-digits", _yaml_task('parameters: {tp-size: ["٤"]}\n')),
+        ("flag-arabic-indic-digits-yaml", _yaml_task('parameters: {tp-size: ["٤"]}\n')),
         (
             "flag-beyond-64-bits",
             _raw_task('"enable-mixed-chunk": [true]', f'"max-running-requests": [{2**70}]'),
@@ -183,7 +185,7 @@ def task_cases() -> list[Case]:
         ),
         ("flag-1e400", _raw_task('"enable-mixed-chunk": [true]', '"mem-fraction-static": [1e400]')),
         (
-            "flag-string-1e400",
+            "flag-string-1e400-yaml",
             _yaml_task('parameters: {mem-fraction-static: ["1e400", "nan", "inf"]}\n'),
         ),
         (
@@ -623,7 +625,7 @@ def _run_entry(entry: str, path: Path, workdir: Path) -> tuple[str, str]:
                 code = main(argv)
             except SystemExit as stop:
                 code = stop.code if isinstance(stop.code, int) else 2
-        return str(code), (err.getvalue() or out.getvalue()).strip()[-400:]
+        return str(code), (out.getvalue()[:MESSAGE_CHARS] + err.getvalue()[:MESSAGE_CHARS]).strip()
     return _run_app(entry, path, url)
 
 
@@ -648,7 +650,7 @@ def _run_app(entry: str, path: Path, url: str) -> tuple[str, str]:
             raise ValueError(f"unknown entry point {entry}")
     shown = fake.shown + flashes
     kind = shown[-1][0] if shown else "nothing"
-    return kind, "; ".join(text for _, text in shown)[-400:]
+    return kind, "; ".join(text for _, text in shown)[:MESSAGE_CHARS]
 
 
 def _child(entry: str, path: str, workdir: str, queue: Any) -> None:
@@ -724,9 +726,13 @@ class Corpus:
 
 
 def warm_up() -> None:
-    """Import what the CLI uses, so forked children start warm; the app's modules (Streamlit)
-    are imported by the children that need them, as part of their measured run."""
+    """Import what the entry points use, so forked children start warm, as a running CLI or app
+    server would be (their peak RSS includes these modules)."""
     os.environ.setdefault("CONFIGLIB_DATA_DIR", tempfile.mkdtemp())
-    import configlib.cli
+    from configlib.cli import build_parser
+
+    build_parser()  # imports the feature modules (aiconfigurator, store)
     import configlib.store.autotuner
-    import configlib.store.backup  # noqa: F401
+    import configlib.store.backup
+    import configlib.ui.measuring
+    import configlib.ui.tasklist  # noqa: F401
