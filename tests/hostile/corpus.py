@@ -672,6 +672,11 @@ def _load_cases() -> None:
     _CASES.update((case.name, case) for case in all_cases())
 
 
+def register(case: Case) -> None:
+    """Add a case in the process that writes the cases (see ``Corpus.add``)."""
+    _CASES[case.name] = case
+
+
 def _index() -> list[tuple[str, str, tuple[str, ...]]]:
     return [(case.name, case.filename, case.entries) for case in _CASES.values()]
 
@@ -695,6 +700,12 @@ class Corpus:
     def __exit__(self, *exc: object) -> None:
         self._pool.terminate()
         self._pool.join()
+
+    def add(self, registrar: Callable[[], None], entry: tuple[str, str, tuple[str, ...]]) -> None:
+        """One more case: ``registrar`` (a module-level function) calls ``register`` in the
+        writer process; ``entry`` is its (name, filename, entry points)."""
+        self._pool.apply(registrar)
+        self.cases.append(entry)
 
     def runs(self) -> list[tuple[str, str]]:
         """Every (case, entry point) pair."""
