@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from configlib.findings import Finding
-from configlib.numbers import check_number
+from configlib.numbers import MAX_NUMBER_CHARS, check_number
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,9 @@ LIMITS: dict[str, Limit] = {
     "integer_bits": Limit(
         64, "bits", "any integer in a task or results file: a signed 64-bit integer, as stored"
     ),
-    "number_chars": Limit(64, "characters", "a number written as text, e.g. a flag value '8'"),
+    "number_chars": Limit(
+        MAX_NUMBER_CHARS, "characters", "a number written as text, e.g. a flag value '8'"
+    ),
 }
 
 
@@ -280,3 +282,12 @@ def check_text_size(
             f"the limit is {values:,} values per task"
         )
     return None
+
+
+def render_table() -> str:
+    """The Markdown table of ``LIMITS`` that docs/limits.md holds (tests/test_bounds.py checks)."""
+    lines = ["| Limit | Value | Bounds |", "|---|---|---|"]
+    for name, item in LIMITS.items():
+        value = f"{item.value:.0e}" if item.value >= 10**9 else f"{item.value:,}"
+        lines.append(f"| `{name}` | {value} {item.unit} | {item.bounds} |")
+    return "\n".join(lines) + "\n"
