@@ -14,6 +14,8 @@ from pydantic import AfterValidator, BeforeValidator, Field, GetJsonSchemaHandle
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
+from configlib.bounds import limit
+
 T = TypeVar("T")
 
 
@@ -28,17 +30,33 @@ def as_candidate_list(value: Any) -> list[Any]:
                 '{"type": "choice", "values": [...]}'
             )
     if isinstance(value, list | tuple):
-        return list(value)
+        return check_count(list(value))
     return [value]
 
 
+def check_count(values: list[Any]) -> list[Any]:
+    """Refuse more candidate values than the limit (configlib.bounds) before any is checked."""
+    most = limit("candidates")
+    if len(values) > most:
+        raise ValueError(f"{len(values):,} candidate values; the limit is {most:,} per list")
+    return values
+
+
 def _dedupe(values: list[Any]) -> list[Any]:
+    """Drop repeated values, keeping the first (linear: equal values share a hash)."""
     if not values:
         raise ValueError("give at least one candidate value")
     unique: list[Any] = []
+    seen: set[Any] = set()
     for value in values:
-        if value not in unique:
-            unique.append(value)
+        try:
+            if value in seen:
+                continue
+            seen.add(value)
+        except TypeError:  # unhashable: compare with the ones kept so far
+            if value in unique:
+                continue
+        unique.append(value)
     return unique
 
 

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 from configlib.convert import effective_value
 from configlib.engines import Engine
+from configlib.numbers import parse_int
 
 Kind = Literal["prediction", "measurement"]
 
@@ -470,8 +471,9 @@ def server_gpus(engine: Engine, point: Mapping[str, Any]) -> int | None:
     def get(spelling: str) -> Any:
         resolved = manifest.lookup_key(spelling)
         found = by_name.get(resolved.spec.name) if resolved else None
-        if isinstance(found, str) and found.lstrip("-").isdigit():
-            return int(found)
+        if isinstance(found, str):
+            parsed = parse_int(found)  # ASCII digits within 64 bits
+            return parsed if isinstance(parsed, int) else found
         return found
 
     try:

@@ -14,8 +14,10 @@ from typing import Any
 
 import yaml
 
-#: Largest document accepted, in bytes.
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+from configlib.bounds import limit
+
+#: Largest document accepted, in bytes (configlib.bounds, docs/limits.md).
+MAX_DOCUMENT_BYTES = limit("document_bytes")
 #: Largest number of nodes a YAML document may expand to (aliases counted each time used).
 MAX_YAML_NODES = 2_000_000
 
@@ -71,11 +73,16 @@ def _looks_like_json(text: str, source: str) -> bool:
     return text.lstrip()[:1] in {"{", "["}
 
 
+def is_json_document(text: str, source: str, fmt: str | None = None) -> bool:
+    """Whether ``parse_document`` reads this text as JSON (else YAML)."""
+    return fmt == "json" if fmt else _looks_like_json(text, source)
+
+
 def parse_document(text: str, source: str = "<input>", fmt: str | None = None) -> Any:
     """Parse JSON or YAML (by ``fmt``, the file name, or the first character)."""
     if not text.strip():
         raise InputError(source, "empty document")
-    use_json = fmt == "json" if fmt else _looks_like_json(text, source)
+    use_json = is_json_document(text, source, fmt)
     return parse_json(text, source) if use_json else parse_yaml(text, source)
 
 
@@ -89,7 +96,15 @@ def parse_json(text: str, source: str = "<input>") -> Any:
     except RecursionError:
         raise InputError(source, "JSON nested too deeply") from None
     except ValueError as error:  # e.g. an integer with more digits than Python allows
-        raise InputError(source, f"invalid JSON: {error}") from None
+        raise InputError(source, f"invalid JSON: {_number_problem(error)}") from None
+
+
+def _number_problem(error: ValueError) -> str:
+    """Python's message for a number it cannot read, said for a user."""
+    text = str(error)
+    if "digits" in text and "limit" in text.lower():
+        return "a number with more than 4,300 digits (integers must fit 64 bits)"
+    return text
 
 
 class _GuardedLoader(yaml.SafeLoader):
@@ -147,7 +162,7 @@ def parse_yaml(text: str, source: str = "<input>") -> Any:
     fast = _FastGuardedLoader if "*" in text else _FastLoader
     try:
         documents = list(yaml.load_all(text, Loader=fast))
-    except (yaml.YAMLError, RecursionError, ValueError):
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError):
         pass
     else:
         if documents:
@@ -163,6 +178,10 @@ def parse_yaml(text: str, source: str = "<input>") -> Any:
         raise InputError(source, f"invalid YAML: {error}") from None
     except RecursionError:
         raise InputError(source, "YAML nested too deeply") from None
+    except ValueError as error:  # an integer with more digits than Python allows
+        raise InputError(source, f"invalid YAML: {_number_problem(error)}") from None
+    except OverflowError as error:
+        raise InputError(source, f"invalid YAML: {error}") from None
     if not documents:
         raise InputError(source, "empty document")
     return documents[0] if len(documents) == 1 else documents

@@ -15,6 +15,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from configlib.findings import Finding
+from configlib.numbers import (
+    INT64_MAX,
+    INT64_MIN,
+    NumberProblem,
+    check_int,
+    check_number,
+    check_range,
+    parse_int,
+)
 
 
 @dataclass(frozen=True)
@@ -92,11 +101,11 @@ class MeasuredResult(BaseModel):
     """Measured values by name; every name ends in its unit (see ``METRICS``)."""
     status: Literal["success", "failed"] = "success"
     """failed: the experiment produced no measurements (``error_message`` says why)."""
-    experiment_id: int | None = None
+    experiment_id: int | None = Field(None, ge=INT64_MIN, le=INT64_MAX)
     """The autotuner's 1-based experiment number within its task."""
     scenario: str | None = Field(None, max_length=255)
     """genai-bench traffic scenario, e.g. D(100,100)."""
-    concurrency: int | None = Field(None, ge=1)
+    concurrency: int | None = Field(None, ge=1, le=INT64_MAX)
     """Requests in flight during the run (genai-bench --num-concurrency)."""
     source_file: str = ""
     """The file (or database and table) the record came from."""
@@ -128,11 +137,25 @@ class ResultsImport:
 
 
 def number(value: Any) -> float | int | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+    """A finite number (an integer within 64 bits), else None."""
+    checked = check_number(value)
+    return None if isinstance(checked, NumberProblem) else checked
+
+
+#: Allowed range of a metric, by its unit: durations must be positive, the rest non-negative.
+RANGE_BY_UNIT = {"s": "positive"}
+#: Metrics whose values are fractions, 0 to 1.
+FRACTION_UNIT = "fraction"
+
+
+def metric_problem(name: str, value: float | int) -> str | None:
+    """Why a finite value is out of range for metric ``name`` (see METRICS), else None."""
+    info = METRICS.get(name)
+    unit = info.unit if info else ""
+    problem = check_range(value, RANGE_BY_UNIT.get(unit, "non-negative"))
+    if problem is None and unit == FRACTION_UNIT and value > 1:
+        problem = f"{value:g} is more than 1; it is a fraction from 0 to 1"
+    return problem
 
 
 class Collector:
@@ -146,18 +169,26 @@ class Collector:
     def put(self, name: str, value: Any, scale: float = 1.0, source: str = "") -> None:
         if value is None:
             return
-        found = number(value)
-        if found is None:
+        found = check_number(value)
+        path = f"{self.where}.{source or name}"
+        if isinstance(found, NumberProblem):
             self.findings.append(
-                Finding(
-                    "warning",
-                    f"{self.where}.{source or name}",
-                    "not-a-number",
-                    f"{value!r} is not a finite number; {name} left out",
-                )
+                Finding("error", path, "not-a-number", f"{found.reason}; {name} left out")
             )
             return
-        self.metrics[name] = found * scale if scale != 1.0 else found
+        scaled = found * scale if scale != 1.0 else found
+        if isinstance(scaled, float) and not math.isfinite(scaled):
+            self.findings.append(
+                Finding("error", path, "not-a-number", f"{value!r} overflows; {name} left out")
+            )
+            return
+        problem = metric_problem(name, scaled)
+        if problem:
+            self.findings.append(
+                Finding("error", path, "out-of-range", f"{name}: {problem}; left out")
+            )
+            return
+        self.metrics[name] = scaled
 
 
 _STAT_NAMES = {"ttft": "ttft", "tpot": "tpot", "e2e_latency": "request_latency"}
@@ -220,11 +251,46 @@ def _per_gpu(out: Collector, aggregated: dict[str, Any], gpus: int | None) -> No
 
 
 def positive_int(value: Any) -> int | None:
-    if isinstance(value, bool):
+    """A whole number >= 1 within 64 bits (a number or ASCII digits), else None."""
+    if value is None or count_problem(value) is not None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    return value if isinstance(value, int) and value >= 1 else None
+    return _as_int(value, None)
+
+
+def _as_int(value: Any, problem: str | None) -> int | None:
+    if problem is not None:
+        return None
+    parsed = parse_int(value) if isinstance(value, str) else value
+    return parsed if isinstance(parsed, int) else None
+
+
+def count_problem(value: Any) -> str | None:
+    """Why ``value`` is not a whole number >= 1 that fits 64 bits, else None."""
+    if isinstance(value, bool):
+        return f"{value} is not a whole number"
+    if isinstance(value, str):
+        parsed = parse_int(value)
+        if isinstance(parsed, NumberProblem):
+            return parsed.reason
+        value = parsed
+    if not isinstance(value, int):
+        return f"{str(value)[:40]!r} is not a whole number"
+    checked = check_int(value)
+    if isinstance(checked, NumberProblem):
+        return checked.reason
+    return None if value >= 1 else f"{value} is less than 1"
+
+
+def count_field(value: Any, path: str, findings: list[Finding]) -> int | None:
+    """A count such as a concurrency or GPU number: None when absent; an error when present but
+    not a whole number >= 1 within 64 bits."""
+    if value is None:
+        return None
+    problem = count_problem(value)
+    if problem is not None:
+        findings.append(Finding("error", path, "invalid-count", f"{problem}; left out"))
+        return None
+    return _as_int(value, None)
 
 
 def run_record(
@@ -242,7 +308,7 @@ def run_record(
             run_context[key] = run[key]
     concurrency = None
     if run.get("iteration_type") in (None, "num_concurrency"):
-        concurrency = positive_int(run.get("num_concurrency"))
+        concurrency = count_field(run.get("num_concurrency"), f"{where}.num_concurrency", findings)
     scenario = run.get("scenario")
     if scenario is not None:
         scenario = str(scenario)

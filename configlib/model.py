@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from configlib.bounds import limit
 from configlib.candidates import (
     Candidates,
     Fraction,
@@ -29,6 +30,7 @@ from configlib.candidates import (
     RequestCount,
     TokenCount,
     as_candidate_list,
+    check_count,
 )
 from configlib.systems import resolve_system, system_names
 from configlib.vocab import (
@@ -349,7 +351,7 @@ def _parameter_values(value: Any) -> Any:
             "or a bayesian/random range with type categorical, continuous or integer"
         )
     if isinstance(value, list | tuple):
-        return list(value)
+        return check_count(list(value))
     return [value]
 
 
@@ -432,6 +434,14 @@ class TaskConfig(BaseModel):
     """Provenance and predictions."""
     autotuner_fields: dict[str, Any] = Field(default_factory=dict)
     """Autotuner-only top-level keys (OME resources, storage, quant_config), kept verbatim."""
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _flag_count(cls, parameters: Any) -> Any:
+        most = limit("flags")
+        if isinstance(parameters, dict) and len(parameters) > most:
+            raise ValueError(f"{len(parameters):,} flags; the limit is {most:,} per task")
+        return parameters
 
     @field_validator("parameters")
     @classmethod

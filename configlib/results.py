@@ -22,7 +22,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from configlib.findings import Finding
+from configlib.bounds import check_document
+from configlib.findings import Finding, errors
 from configlib.io import InputError, load_document
 from configlib.measured import (
     METRICS,
@@ -32,6 +33,7 @@ from configlib.measured import (
     ResultsFormatError,
     ResultsImport,
     SourceFormat,
+    count_field,
     number,
     positive_int,
     run_metrics,
@@ -117,12 +119,7 @@ def records_from_experiment(
         return []
     raw_parameters = experiment.get("parameters")
     parameters = dict(raw_parameters) if isinstance(raw_parameters, dict) else {}
-    experiment_id = experiment.get("experiment_id")
-    experiment_id = (
-        experiment_id
-        if isinstance(experiment_id, int) and not isinstance(experiment_id, bool)
-        else None
-    )
+    experiment_id = count_field(experiment.get("experiment_id"), f"{where}.experiment_id", findings)
     context: dict[str, Any] = {}
     score = number(experiment.get("objective_score"))
     if score is not None:
@@ -130,7 +127,11 @@ def records_from_experiment(
     if experiment.get("slo_violation") is True:
         context["slo_violation"] = True
     gpu_info = experiment.get("gpu_info")
-    gpus = positive_int(gpu_info.get("count")) if isinstance(gpu_info, dict) else None
+    gpus = (
+        count_field(gpu_info.get("count"), f"{where}.gpu_info.count", findings)
+        if isinstance(gpu_info, dict)
+        else None
+    )
     if gpus:
         context["gpus"] = gpus
     base = {
@@ -147,7 +148,11 @@ def records_from_experiment(
     raw_runs = metrics.get("raw_results")
     if not isinstance(raw_runs, list) or not raw_runs:
         levels = metrics.get("concurrency_levels")
-        single = positive_int(levels[0]) if isinstance(levels, list) and len(levels) == 1 else None
+        single = (
+            count_field(levels[0], f"{where}.metrics.concurrency_levels[0]", findings)
+            if isinstance(levels, list) and len(levels) == 1
+            else None
+        )
         context["averaged_over_runs"] = metrics.get("num_result_files")
         return [
             MeasuredResult(
@@ -187,6 +192,11 @@ def records_from_autotuner(data: dict[str, Any], source: str) -> ResultsImport:
     records: list[MeasuredResult] = []
     for i, experiment in enumerate(entries):
         records.extend(records_from_experiment(experiment, f"{key}[{i}]", source, fmt, findings))
+    if not records:
+        raise ResultsFormatError(
+            f"{source}: {key} holds no readable experiment ({len(entries):,} entries, none a "
+            "finished experiment)"
+        )
     if isinstance(name, str):
         for record in records:
             record.context.setdefault("task_name", name)
@@ -334,6 +344,30 @@ def results_from_data(
         raise ResultsFormatError(
             f"{source}: a results file is a JSON object, not a {type(data).__name__}"
         )
+    return refuse_errors(_results_from_data(data, source, parameters=parameters, gpus=gpus), source)
+
+
+def refuse_errors(imported: ResultsImport, source: str) -> ResultsImport:
+    """The import, or ``ResultsFormatError`` naming the first values that cannot be stored
+    (not finite, out of range, beyond 64 bits): nothing of a file with such values is kept."""
+    bad = errors(imported.findings)
+    if not bad:
+        return imported
+    listed = "; ".join(f"{f.path}: {f.message}" for f in bad[:5])
+    more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+    raise ResultsFormatError(f"{source}: {len(bad)} value(s) cannot be stored: {listed}{more}")
+
+
+def _results_from_data(
+    data: dict[str, Any],
+    source: str,
+    *,
+    parameters: dict[str, Any] | None,
+    gpus: int | None,
+) -> ResultsImport:
+    bad = check_document(data, depth_limit="document_depth", numbers=False)
+    if bad:
+        raise ResultsFormatError(f"{source}: {bad[0].path or 'document'}: {bad[0].message}")
     if "all_results" in data or ("experiments" in data and "task" in data):
         return records_from_autotuner(data, source)
     if "aggregated_metrics" in data:
@@ -359,5 +393,7 @@ def read_results(
     """
     path = Path(path)
     if path.is_dir():
-        return read_genai_bench_folder(path, parameters=parameters, gpus=gpus)
+        return refuse_errors(
+            read_genai_bench_folder(path, parameters=parameters, gpus=gpus), str(path)
+        )
     return results_from_data(load_document(path), str(path), parameters=parameters, gpus=gpus)

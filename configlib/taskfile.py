@@ -13,10 +13,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from configlib.bounds import check_task_document, check_text_size, limit
 from configlib.convert import to_flat, with_parameters
 from configlib.engines import Engine
 from configlib.findings import Finding, did_you_mean, from_validation_error
-from configlib.io import parse_document, read_text
+from configlib.io import InputError, is_json_document, parse_document, read_text
 from configlib.model import ParallelConfig, TaskConfig
 from configlib.vocab import ConfigFormat, DeploymentMode, Runtime
 
@@ -243,7 +244,13 @@ def _split_parallel(
 
 
 def parse_task(data: Any) -> tuple[TaskConfig, list[Finding]]:
-    """A TaskConfig from autotuner or structured data; ``TaskFormatError`` lists what is wrong."""
+    """A TaskConfig from autotuner or structured data; ``TaskFormatError`` lists what is wrong.
+
+    The size limits (configlib.bounds) are checked first, so nothing builds a huge task.
+    """
+    too_big = check_task_document(data)
+    if too_big:
+        raise TaskFormatError(too_big)
     normalized, notes = normalize(data)
     try:
         task = TaskConfig.model_validate(normalized)
@@ -327,9 +334,12 @@ def task_from_text(
     text: str, source: str = "<input>", fmt: str | None = None
 ) -> tuple[TaskConfig, list[Finding]]:
     """Parse a task document (JSON or YAML, either format)."""
+    too_big = check_text_size(text, source, yaml=not is_json_document(text, source, fmt))
+    if too_big:
+        raise InputError(source, too_big.removeprefix(f"{source}: "))
     return parse_task(parse_document(text, source, fmt))
 
 
 def load_task(path: str) -> tuple[TaskConfig, list[Finding]]:
     """Read a task file; raises ``InputError`` (unreadable) or ``TaskFormatError`` (not a task)."""
-    return task_from_text(read_text(path), str(path))
+    return task_from_text(read_text(path, max_bytes=limit("task_file_bytes")), str(path))

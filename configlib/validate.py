@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from configlib.bounds import check_task_document, limit
 from configlib.convert import FlatResult, effective_value, engine_for, to_flat
 from configlib.engines import Engine, supported_versions
 from configlib.engines import get_engine as _get_engine
@@ -24,6 +25,7 @@ from configlib.engines.spelling import resolve_key
 from configlib.findings import Finding, from_validation_error, unique
 from configlib.grid import grid_of
 from configlib.model import RangeSpec, TaskConfig
+from configlib.numbers import parse_int
 from configlib.scenarios import TASKS, parse_scenario
 from configlib.vocab import DeploymentMode, Runtime, Strategy
 
@@ -69,6 +71,9 @@ def validate_data(
     if not isinstance(data, Mapping):
         kind = type(data).__name__
         return None, [Finding("error", "", "not-a-task", f"a task is a mapping, not a {kind}")]
+    too_big = check_task_document(data)
+    if too_big:
+        return None, too_big
     try:
         task = TaskConfig.model_validate(data)
     except ValidationError as error:
@@ -108,6 +113,7 @@ def check_flags(flat: FlatResult, task: TaskConfig) -> list[Finding]:
     manifest = engine.manifest
     found: list[Finding] = []
     seen: dict[str, str] = {}
+    unknown = 0
     for key, values in flat.parameters.items():
         resolved = manifest.lookup_key(key)
         if resolved is None:
@@ -115,7 +121,9 @@ def check_flags(flat: FlatResult, task: TaskConfig) -> list[Finding]:
             if dotted.kind == "dotted" and dotted.resolved is not None:
                 found.extend(_check_dotted(flat, key, dotted.resolved, values))
                 continue
-            found.append(_unknown_flag(engine, key, _path(flat, key)))
+            unknown += 1
+            suggest = unknown <= limit("flag_suggestions")
+            found.append(_unknown_flag(engine, key, _path(flat, key), suggest=suggest))
             lenient = dotted.resolved  # what the parser itself reads (an abbreviation)
             if lenient is not None and lenient.spec.name in seen:
                 found.append(_repeat(flat, key, seen[lenient.spec.name], lenient))
@@ -262,7 +270,7 @@ def _launcher_flags(engine: Engine) -> tuple[str, ...]:
     return flags
 
 
-def _unknown_flag(engine: Engine, key: str, path: str) -> Finding:
+def _unknown_flag(engine: Engine, key: str, path: str, *, suggest: bool = True) -> Finding:
     manifest = engine.manifest
     option = option_for_key(key)
     label = engine.label
@@ -301,7 +309,7 @@ def _unknown_flag(engine: Engine, key: str, path: str) -> Finding:
     hint = ""
     if elsewhere:
         hint = f" (it exists in {engine.spec.label} {', '.join(elsewhere)})"
-    else:
+    elif suggest:  # spelling suggestions cost milliseconds each: only for the first few
         close = manifest.suggest(key)
         if close:
             hint = f"; did you mean {' or '.join(close)}?"
@@ -429,8 +437,9 @@ def _flag_axes(
         effective = []
         for value in values:
             value = effective_value(resolved, value)
-            if isinstance(value, str) and value.lstrip("-").isdigit():
-                value = int(value)
+            if isinstance(value, str):
+                parsed = parse_int(value)
+                value = parsed if isinstance(parsed, int) else value
             effective.append(value)
         by_name.pop(resolved.spec.name, None)
         by_name[resolved.spec.name] = effective
@@ -665,9 +674,9 @@ def check_slo(task: TaskConfig) -> list[Finding]:
         return []
     found: list[Finding] = []
     limits = {"ttft": 30.0, "tpot": 5.0}
-    for name, limit in limits.items():
+    for name, most in limits.items():
         metric = getattr(slo, name)
-        if metric is not None and metric.threshold >= limit:
+        if metric is not None and metric.threshold >= most:
             found.append(
                 Finding(
                     "warning",

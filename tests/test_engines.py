@@ -58,6 +58,17 @@ def test_resolution_order_and_notes() -> None:
     assert "vllm/vllm-openai:latest" in notes[0].message
 
 
+def test_an_unknown_engine_version_the_task_asks_for_is_an_error() -> None:
+    # Issue 14 item 12: no silent fallback to another release, and no path is ever opened.
+    for asked in ("../../../../etc/passwd", "0.5.3", "9" * 5000):
+        engine, notes = resolve_engine("sglang", engine_version=asked)
+        assert [(n.severity, n.code) for n in notes] == [("error", "unsupported-version")]
+        assert engine.version in supported_versions("sglang")
+        assert len(notes[0].message) < 300
+    _, notes = resolve_engine("sglang", engine_version="0.5.3")
+    assert "other findings are for 0.5.2" in notes[0].message
+
+
 def test_unknown_explicit_version_is_an_error() -> None:
     with pytest.raises(UnknownEngineVersion, match=r"supported: 0\.10\.2, 0\.24\.0, 0\.33\.0"):
         get_engine("vllm", "0.11.0")

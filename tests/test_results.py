@@ -121,13 +121,15 @@ def test_unfinished_or_malformed_experiments_are_reported() -> None:
             },
         ]
     }
+    # Values that cannot be measurements refuse the file, naming each (issue 14 item 12).
+    with pytest.raises(ResultsFormatError, match=r"2 value\(s\) cannot be stored") as refused:
+        results_from_data(data, "odd.json")
+    assert "all_results[2].metrics.mean_ttft" in str(refused.value)
+    assert "all_results[2].metrics.mean_tpot" in str(refused.value)
+    metrics = data["all_results"][2]["metrics"]  # type: ignore[index]
+    del metrics["mean_ttft"], metrics["mean_tpot"]
     read = results_from_data(data, "odd.json")
-    assert [f.code for f in read.findings] == [
-        "not-finished",
-        "not-an-experiment",
-        "not-a-number",
-        "not-a-number",
-    ]
+    assert [f.code for f in read.findings] == ["not-finished", "not-an-experiment"]
     assert read.records[0].metrics == {"request_latency_ms": 500.0}
 
 

@@ -23,6 +23,7 @@ from configlib.engines import get_engine, supported_versions
 from configlib.engines.manifest import render_value
 from configlib.findings import Finding
 from configlib.io import InputError, decode, parse_yaml
+from configlib.numbers import parse_int
 
 if TYPE_CHECKING:
     from configlib.aiconfigurator.candidates import Candidate
@@ -226,7 +227,9 @@ def _graph_workers(doc: dict[str, Any], source: str) -> list[WorkerLaunch]:
                 module=module,
                 flags=parse_argv(tokens),
                 workers=replicas if isinstance(replicas, int) else None,
-                gpus_per_worker=int(str(gpu)) if str(gpu or "").isdigit() else None,
+                gpus_per_worker=int(str(gpu))
+                if str(gpu or "").isascii() and str(gpu or "").isdigit()
+                else None,
                 files=[f"{source} ({name})"],
             )
         )
@@ -560,3 +563,9 @@ def _engine_yaml_rows(role: str, config: dict[str, Any], runtime: str) -> list[F
             FlagDifference(role, f"engine:{key}", None, _show(value), "only-aiconfigurator", why)
         )
     return rows
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number written in ASCII digits ('²'.isdigit() is true, int('²') fails)."""
+    parsed = parse_int(str(value or ""))
+    return parsed if isinstance(parsed, int) and parsed >= 0 else None

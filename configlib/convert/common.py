@@ -127,8 +127,26 @@ def _plain(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
-def _same_type_in(value: Any, values: list[Any]) -> bool:
-    return any(v == value and type(v) is type(value) for v in values)
+def _type_key(value: Any) -> Any:
+    """A set key that tells values apart by type and value (1, 1.0 and True differ)."""
+    try:
+        hash(value)
+    except TypeError:
+        return (type(value), repr(value))
+    return (type(value), value)
+
+
+def _distinct_columns(rows: Any, keys: list[str]) -> dict[str, list[Any]]:
+    """Per key, the distinct values (by type and value) of ``rows`` in first-seen order."""
+    columns: dict[str, list[Any]] = {k: [] for k in keys}
+    seen: dict[str, set[Any]] = {k: set() for k in keys}
+    for row in rows:
+        for key, value in row:
+            marker = _type_key(value)
+            if marker not in seen[key]:
+                seen[key].add(marker)
+                columns[key].append(value)
+    return columns
 
 
 #: Memoised results per engine; cleared when a memo grows past this many entries.

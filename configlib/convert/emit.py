@@ -8,9 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from configlib.convert.common import (
-    _same_type_in,
-)
+from configlib.bounds import limit
+from configlib.convert.common import _type_key
 from configlib.engines import Engine
 from configlib.engines.rules import CANNOT_EXPRESS, ENGINE_LABELS, Bound, Note
 
@@ -39,6 +38,15 @@ def _emit(
             return _cannot(notes)
         return _Emission({key: [value] for key, value in flags.items()}, notes, True)
     axes = [values if values is not None else [None] for values in lists]
+    combinations = math.prod(len(axis) for axis in axes)
+    if combinations > limit("rule_combinations"):
+        return _Emission(
+            {},
+            notes,
+            False,
+            f"their candidates make {combinations:,} combinations, more than the limit of "
+            f"{limit('rule_combinations'):,} one rule expands",
+        )
     rows = []
     for combo in itertools.product(*axes):
         rows.append(bound.emit(combo, notes))
@@ -50,6 +58,7 @@ def _emit(
     if not keys:
         return _Emission({}, notes, True)
     columns: dict[str, list[Any]] = {k: [] for k in keys}
+    seen: dict[str, set[Any]] = {k: set() for k in keys}
     tuples = []
     for row in rows:
         entry = []
@@ -66,7 +75,9 @@ def _emit(
                     f"some candidates write --{key} and others leave it out, which one flag "
                     "list cannot say",
                 )
-            if not _same_type_in(value, columns[key]):
+            marker = _type_key(value)
+            if marker not in seen[key]:
+                seen[key].add(marker)
                 columns[key].append(value)
             entry.append((type(value), value))
         tuples.append(tuple(entry))

@@ -17,10 +17,10 @@ from configlib.convert.common import (
     MAX_LIFT_COMBINATIONS,
     FlatParameters,
     LiftResult,
+    _distinct_columns,
     _effective_list,
     _plain,
     _render,
-    _same_type_in,
     _section_model,
     _show,
     effective_value,
@@ -327,11 +327,7 @@ def _lift_values(
     paths = sorted({path for combo in combos for path, _ in combo})
     if not paths or any(len(combo) != len(paths) for combo in combos):
         return None
-    columns: dict[str, list[Any]] = {path: [] for path in paths}
-    for combo in combos:
-        for path, value in combo:
-            if not _same_type_in(value, columns[path]):
-                columns[path].append(value)
+    columns = _distinct_columns(combos, paths)
     if len(set(combos)) != len(combos) or len(combos) != math.prod(
         len(v) for v in columns.values()
     ):

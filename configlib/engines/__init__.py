@@ -85,7 +85,7 @@ class UnknownEngineVersion(ValueError):
 
 
 def _version_key(version: str) -> tuple[int, ...]:
-    parts = re.findall(r"\d+", version)
+    parts = re.findall(r"[0-9]{1,9}", version)
     return tuple(int(p) for p in parts)
 
 
@@ -172,6 +172,16 @@ def get_engine(runtime: Runtime | str, version: str | None = None) -> Engine:
     return Engine(spec, chosen, manifest, bindings, value_lists, dict(extra.get("requires", {})))
 
 
+def _looks_like_version(text: str) -> bool:
+    """A release number such as 0.5.14 or 0.10.2rc1 (not a path or free text)."""
+    return bool(_VERSION_TEXT.fullmatch(text))
+
+
+_VERSION_TEXT = re.compile(
+    r"v?[0-9]{1,4}(\.[0-9]{1,4}){1,3}([.-]?(rc|post|dev|a|b)[0-9]{0,4})*", re.ASCII
+)
+
+
 def _nearest(versions: list[str], wanted: str) -> str:
     key = _version_key(wanted)
     older = [v for v in versions if _version_key(v) <= key]
@@ -203,16 +213,21 @@ def resolve_engine(
                     )
                 )
             return get_engine(spec.runtime, engine_version), notes
-        chosen = _nearest(versions, engine_version)
+        # The user asked for this release: checking another one instead would pass flags the
+        # asked-for release may refuse, so this is an error (the other findings still come from
+        # the nearest release so they can be fixed in the same pass).
+        chosen = _nearest(versions, engine_version) if _looks_like_version(engine_version) else None
+        shown = engine_version if len(engine_version) <= 40 else engine_version[:37] + "..."
         notes.append(
             Note(
-                "warning",
+                "error",
                 "engine_version",
                 "unsupported-version",
-                f"no flag manifest for {spec.label} {engine_version}; checking against {chosen} "
-                f"(supported: {', '.join(versions)})",
+                f"no flag manifest for {spec.label} {shown!r}; supported: {', '.join(versions)}"
+                + (f" (other findings are for {chosen})" if chosen else ""),
             )
         )
+        chosen = chosen or versions[-1]
         return get_engine(spec.runtime, chosen), notes
     tagged = version_from_tag(image_tag)
     if tagged in versions:

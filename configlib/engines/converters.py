@@ -14,37 +14,45 @@ value is passed through as text.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from configlib.numbers import NumberProblem, parse_float, parse_int
+
 Converter = Callable[[str], Any]
 
-_SGLANG_HUMAN = re.compile(r"(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)")
+_SGLANG_HUMAN = re.compile(r"(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)", re.ASCII)
 _SGLANG_IEC = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
 _SGLANG_SI = {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
-_VLLM_HUMAN = re.compile(r"(\d+(?:\.\d+)?)([kKmMgGtT])")
+_VLLM_HUMAN = re.compile(r"(\d+(?:\.\d+)?)([kKmMgGtT])", re.ASCII)
 _VLLM_DECIMAL = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 _VLLM_BINARY = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 
 
+def _ascii_int(text: str) -> int:
+    """int() for ASCII digits that fit 64 bits (Python's int() also reads '４' and 5,000 digits)."""
+    parsed = parse_int(text)
+    if isinstance(parsed, NumberProblem):
+        raise ValueError(parsed.reason)
+    return parsed
+
+
 def _int(text: str) -> int:
     try:
-        return int(text)
+        return _ascii_int(text)
     except ValueError:
-        raise ValueError("is not an integer") from None
+        raise ValueError("is not an integer written in ASCII digits that fits 64 bits") from None
 
 
 def _float(text: str) -> float:
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError("is not a number") from None
+    number = parse_float(text)
     # The parser takes nan and inf; no engine setting means anything with them.
-    if not math.isfinite(number):
-        raise ValueError("is not a finite number")
+    if isinstance(number, NumberProblem):
+        if text.strip().lower().lstrip("+-") in {"nan", "inf", "infinity"}:
+            raise ValueError("is not a finite number")
+        raise ValueError(f"is not a number: {number.reason}")
     return number
 
 
@@ -59,7 +67,7 @@ def _sglang_human_int(text: str) -> int:
             return int(number) * _SGLANG_IEC[suffix]
         return int(Decimal(number) * _SGLANG_SI[suffix])
     try:
-        return int(text)
+        return _ascii_int(text)
     except ValueError:
         raise ValueError(
             "is not an integer such as 4096, 32k (32000) or 32Ki (32768); suffixes are "
@@ -78,7 +86,7 @@ def _vllm_human_int(text: str) -> int:
             raise ValueError(f"takes no decimals with the binary suffix {suffix}")
         return int(number) * _VLLM_BINARY[suffix]
     try:
-        return int(text)
+        return _ascii_int(text)
     except ValueError:
         raise ValueError("is not an integer such as 4096, 32k (32000) or 32K (32768)") from None
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
+from configlib.bounds import check_document
 from configlib.convert import lift
 from configlib.findings import Finding
 from configlib.io import InputError
@@ -124,13 +125,26 @@ def _decode(row: dict[str, Any], where: str, findings: list[Finding]) -> dict[st
         if isinstance(value, str | bytes):
             try:
                 out[key] = json.loads(value)
-            except (ValueError, RecursionError):  # not JSON, or nested beyond Python's stack
+            except (ValueError, RecursionError) as error:
+                reason = "nested too deeply" if isinstance(error, RecursionError) else "not JSON"
                 findings.append(
                     Finding(
                         "error",
                         f"{where}.{key}",
                         "invalid-json",
-                        f"the {key} column is not JSON; skipped",
+                        f"the {key} column is {reason}; skipped",
+                    )
+                )
+                return None
+            too_big = check_document(out[key], numbers=False, max_findings=1)
+            if too_big:
+                found = too_big[0]
+                findings.append(
+                    Finding(
+                        "error",
+                        f"{where}.{key}" + (f".{found.path}" if found.path else ""),
+                        found.code,
+                        f"the {key} column: {found.message}; skipped",
                     )
                 )
                 return None

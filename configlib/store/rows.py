@@ -13,6 +13,7 @@ from configlib.engines import Engine
 from configlib.findings import Finding, from_validation_error
 from configlib.grid import grid_of
 from configlib.model import STRUCTURED_SECTIONS, TaskConfig
+from configlib.numbers import parse_int
 from configlib.presets import Preset
 from configlib.store.errors import InvalidData
 from configlib.store.models import (
@@ -99,8 +100,9 @@ def gpus_needed(parameters: dict[str, Any], engine: Engine) -> int | None:
 
 
 def _as_number(value: Any) -> Any:
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, str):
+        parsed = parse_int(value)  # ASCII digits within 64 bits ('²'.isdigit() is true)
+        return parsed if isinstance(parsed, int) else value
     return value
 
 
