@@ -194,3 +194,16 @@ def test_file_names_cannot_climb() -> None:
     for name in ("../x", "..", "/etc/passwd", "a\\..\\b", "a\x00b", ".hidden"):
         made = file_name(name, "json")
         assert "/" not in made and "\\" not in made and not made.startswith(".")
+
+
+def test_the_import_table_builds_no_task_until_one_is_opened() -> None:
+    session = ImportSession.read("pareto.csv", repeated_csv(len(ROW) * 300))
+    rows = session.rows()
+    assert len(rows) == len(session.candidates) > 250
+    assert session.rows() is rows  # made once per reading
+    assert all(c._built is None for c in session.candidates)
+    first = session.candidates[0]
+    assert first.task.task_name == rows[0]["name"]
+    assert rows[0]["runtime"] == first.task.base_runtime.value
+    assert rows[0]["tp"] == ", ".join(map(str, first.task.parallel_config.tp))
+    assert sum(c._built is not None for c in session.candidates) == 1
