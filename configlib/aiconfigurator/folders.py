@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from configlib.aiconfigurator.limits import (
     MAX_MEMBER_BYTES,
     MAX_MEMBER_RATIO,
+    MAX_YAML_BYTES,
     RATIO_FREE_BYTES,
     over,
 )
@@ -197,17 +198,23 @@ def tree_from_zip(data: bytes, label: str) -> FileTree:
     return tree
 
 
+def member_limit(name: str) -> int:
+    """Most bytes one read file may hold: YAML is parsed into objects, so it gets less."""
+    return MAX_YAML_BYTES if name.lower().endswith((".yaml", ".yml")) else MAX_MEMBER_BYTES
+
+
 def _member_ceiling(info: zipfile.ZipInfo, budget: int) -> int:
     """Most bytes ``info`` may unpack to: its declared size, the per-member and ratio limits,
     and what is left of the archive's total."""
     by_ratio = max(RATIO_FREE_BYTES, info.compress_size * MAX_MEMBER_RATIO)
-    return min(info.file_size, MAX_MEMBER_BYTES, by_ratio, budget)
+    return min(info.file_size, member_limit(info.filename), by_ratio, budget)
 
 
 def _check_declared(info: zipfile.ZipInfo, label: str) -> None:
     member = f"member {info.filename!r}"
-    if info.file_size > MAX_MEMBER_BYTES:
-        raise over(label, f"{member} unpacks to", info.file_size, MAX_MEMBER_BYTES, "bytes")
+    limit = member_limit(info.filename)
+    if info.file_size > limit:
+        raise over(label, f"{member} unpacks to", info.file_size, limit, "bytes")
     if info.file_size > RATIO_FREE_BYTES and (
         info.file_size > info.compress_size * MAX_MEMBER_RATIO
     ):
@@ -249,8 +256,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, bu
             raise over(label, "bytes unpacked from the archive", "more", MAX_UNPACKED_BYTES)
         raise over(
             label,
-            f"{member} unpacks past {MAX_MEMBER_RATIO}x its packed size or {MAX_MEMBER_BYTES:,}"
-            " bytes",
+            f"{member} unpacks past {MAX_MEMBER_RATIO}x its packed size",
             size,
             limit,
             "bytes",
@@ -297,13 +303,14 @@ def tree_from_dir(root: str | Path) -> FileTree:
             if not _wanted(name):
                 tree.other.append(rel)
                 continue
-            if info.st_size > MAX_MEMBER_BYTES:
-                raise over(label, f"{rel} holds", info.st_size, MAX_MEMBER_BYTES, "bytes")
+            limit = member_limit(name)
+            if info.st_size > limit:
+                raise over(label, f"{rel} holds", info.st_size, limit, "bytes")
             try:
                 with full.open("rb") as handle:  # a file growing meanwhile stops at the limit
-                    content = handle.read(MAX_MEMBER_BYTES + 1)
-                if len(content) > MAX_MEMBER_BYTES:
-                    raise over(label, f"{rel} holds", len(content), MAX_MEMBER_BYTES, "bytes")
+                    content = handle.read(limit + 1)
+                if len(content) > limit:
+                    raise over(label, f"{rel} holds", len(content), limit, "bytes")
             except OSError as error:
                 raise InputError(label, f"{rel}: {error.strerror or error}") from None
             tree.files[rel] = content

@@ -288,6 +288,8 @@ class _Importer:
     def _text(self, tree: FileTree, path: str) -> str:
         self.result.files.append(tree.display(path))
         lowered = path.lower()
+        if lowered.endswith((".yaml", ".yml")):
+            self.budget.take_yaml(tree.display(path), len(tree.files[path]))
         limit = (
             MAX_CSV_BYTES
             if lowered.endswith(".csv")

@@ -33,8 +33,12 @@ MAX_MEMBER_RATIO = 100
 RATIO_FREE_BYTES = 1 * MB
 #: Largest lone CSV file, in bytes.
 MAX_CSV_BYTES = 50 * MB
-#: Largest aiconfigurator YAML file (exp_config, generator_config, `cli exp` input, design).
-MAX_YAML_BYTES = 2 * MB
+#: Largest aiconfigurator YAML file (exp_config, generator_config, k8s manifests, `cli exp`
+#: input, design); in an archive or folder a larger YAML member refuses the upload.
+MAX_YAML_BYTES = 1 * MB
+#: Most YAML text one upload may have parsed up front (settings, generator configs, documents);
+#: a candidate's own launch files are read when it is opened, each within MAX_YAML_BYTES.
+MAX_UPLOAD_YAML_BYTES = 3 * MB
 #: Most data rows in one result table.
 MAX_TABLE_ROWS = 20_000
 #: Most columns in one result table (aiconfigurator 0.12 writes 43).
@@ -65,11 +69,22 @@ class Budget:
     label: str
     cells: int = 0
     candidates: int = 0
+    yaml_bytes: int = 0
 
     def take_cells(self, source: str, cells: int) -> None:
         self.cells += cells
         if self.cells > MAX_UPLOAD_CELLS:
             raise over(source, "cells in all tables of the upload", self.cells, MAX_UPLOAD_CELLS)
+
+    def take_yaml(self, source: str, size: int) -> None:
+        self.yaml_bytes += size
+        if self.yaml_bytes > MAX_UPLOAD_YAML_BYTES:
+            raise over(
+                source,
+                "bytes of YAML parsed for the upload",
+                self.yaml_bytes,
+                MAX_UPLOAD_YAML_BYTES,
+            )
 
     def take_candidates(self, source: str, count: int) -> None:
         self.candidates += count

@@ -133,7 +133,7 @@ def test_a_large_yaml_is_refused_before_parsing(tmp_path: Path) -> None:
     path.write_text(text)
     with pytest.raises(InputError, match="bytes in an aiconfigurator YAML file"):
         import_path(path)
-    with pytest.raises(InputError, match="the limit is 2,097,152"):
+    with pytest.raises(InputError, match=f"the limit is {limits.MAX_YAML_BYTES:,}"):
         import_upload("big.yaml", text.encode())
 
 
@@ -207,3 +207,22 @@ def test_the_import_table_builds_no_task_until_one_is_opened() -> None:
     assert rows[0]["runtime"] == first.task.base_runtime.value
     assert rows[0]["tp"] == ", ".join(map(str, first.task.parallel_config.tp))
     assert sum(c._built is not None for c in session.candidates) == 1
+
+
+def test_yaml_members_are_bounded_each_and_together(tmp_path: Path) -> None:
+    block = "e{n}:\n  serving_mode: agg\n  model_path: Qwen/Qwen3-32B\n  total_gpus: 8\n"
+    big = "".join(block.format(n=n) for n in range(20_000)).encode()
+    assert len(big) > limits.MAX_YAML_BYTES
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("inputs/exp.yaml", big)
+    message = _refusal("one.zip", buffer.getvalue())
+    assert "exp.yaml" in message and f"{limits.MAX_YAML_BYTES:,}" in message
+    # Many YAML files each under the limit: the upload's parsing budget refuses them.
+    line = b"key%d: [1, 2, 3]\n"
+    part = b"".join(line % n for n in range(limits.MAX_YAML_BYTES // 20))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index in range(limits.MAX_UPLOAD_YAML_BYTES // len(part) + 1):
+            archive.writestr(f"inputs/exp{index}.yaml", part)
+    assert "bytes of YAML parsed for the upload" in _refusal("many.zip", buffer.getvalue())
