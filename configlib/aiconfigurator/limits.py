@@ -35,18 +35,18 @@ RATIO_FREE_BYTES = 1 * MB
 MAX_CSV_BYTES = 50 * MB
 #: Largest aiconfigurator YAML file (exp_config, generator_config, k8s manifests, `cli exp`
 #: input, design); in an archive or folder a larger YAML member refuses the upload.
-MAX_YAML_BYTES = 1 * MB
+MAX_YAML_BYTES = MB // 2
 #: Most YAML text one upload may have parsed up front (settings, generator configs, documents);
 #: a candidate's own launch files are read when it is opened, each within MAX_YAML_BYTES.
-MAX_UPLOAD_YAML_BYTES = 3 * MB
+MAX_UPLOAD_YAML_BYTES = 1 * MB
 #: Most data rows in one result table.
-MAX_TABLE_ROWS = 20_000
+MAX_TABLE_ROWS = 10_000
 #: Most columns in one result table (aiconfigurator 0.12 writes 43).
 MAX_TABLE_COLUMNS = 200
 #: Most cells (rows x columns) over all tables of one upload.
 MAX_UPLOAD_CELLS = 2_000_000
 #: Most candidates one upload may list.
-MAX_CANDIDATES = 20_000
+MAX_CANDIDATES = 10_000
 
 
 class UploadLimitError(InputError):

@@ -91,7 +91,8 @@ def test_a_member_that_lies_about_its_size_stops_at_the_declared_size() -> None:
 def test_a_million_row_table_is_refused_by_rows(tmp_path: Path) -> None:
     path = tmp_path / "pareto.csv"
     path.write_bytes(repeated_csv(limits.MAX_CSV_BYTES - 1_000_000))
-    with pytest.raises(InputError, match=r"rows in one table: more than 20,000; the limit is"):
+    expected = f"rows in one table: more than {limits.MAX_TABLE_ROWS:,}; the limit is"
+    with pytest.raises(InputError, match=expected):
         import_path(path)
     with pytest.raises(InputError, match="rows in one table"):
         import_upload("pareto.csv", path.read_bytes())
@@ -226,3 +227,17 @@ def test_yaml_members_are_bounded_each_and_together(tmp_path: Path) -> None:
         for index in range(limits.MAX_UPLOAD_YAML_BYTES // len(part) + 1):
             archive.writestr(f"inputs/exp{index}.yaml", part)
     assert "bytes of YAML parsed for the upload" in _refusal("many.zip", buffer.getvalue())
+
+
+def test_deeply_nested_yaml_is_refused_not_a_crash(tmp_path: Path) -> None:
+    from configlib.io import MAX_YAML_DEPTH
+
+    for text in ("[" * 200_000 + "]" * 200_000, "- " * 100_000 + "x", "{a: " * 50_000 + "1"):
+        message = _refusal("deep.yaml", text.encode())
+        assert f"nested more than {MAX_YAML_DEPTH} levels" in message
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("run/agg/best_config_topn.csv", PARETO.read_bytes())
+        archive.writestr("run/agg/exp_config.yaml", "[" * 100_000 + "]" * 100_000)
+    result = import_upload("deep.zip", buffer.getvalue())  # the table still imports
+    assert any("nested more than" in f.message for f in result.findings)
