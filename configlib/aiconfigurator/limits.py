@@ -12,6 +12,7 @@ files, its largest table a ``pareto.csv`` of a few thousand rows of 43 columns.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -100,8 +101,9 @@ def check_rows(text: str, source: str, columns: int) -> None:
     only a table with more lines than that is scanned record by record (quoted cells may span
     lines), and the scan stops at the first record past a limit.
     """
-    lines = text.count("\n")
-    if lines <= MAX_TABLE_ROWS + 1 and lines * columns <= MAX_UPLOAD_CELLS:
+    # Data rows are at most the line ends (the last line may lack one; the header is a line).
+    rows = text.count("\n") + text.count("\r")
+    if rows <= MAX_TABLE_ROWS and rows * columns <= MAX_UPLOAD_CELLS:
         return
     import csv
 
@@ -127,18 +129,15 @@ def check_rows(text: str, source: str, columns: int) -> None:
         return  # the parser that follows names the broken line
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
 def text_lines(text: str) -> Iterator[str]:
-    """The lines of ``text`` (each with its newline), one at a time: ``io.StringIO`` would copy
-    the whole text into a buffer four times its size before the first line is read."""
-    start = 0
-    end = len(text)
-    while start < end:
-        stop = text.find("\n", start)
-        if stop < 0:
-            yield text[start:]
-            return
-        yield text[start : stop + 1]
-        start = stop + 1
+    """The lines of ``text`` (each with its line end: LF, CRLF or a lone CR, all of which CSV
+    readers accept), one at a time: ``io.StringIO`` would copy the whole text into a buffer
+    four times its size before the first line is read."""
+    for match in _LINE.finditer(text):
+        yield match.group()
 
 
 def check_columns(header: list[str], source: str) -> None:

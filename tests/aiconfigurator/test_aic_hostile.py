@@ -241,3 +241,13 @@ def test_deeply_nested_yaml_is_refused_not_a_crash(tmp_path: Path) -> None:
         archive.writestr("run/agg/exp_config.yaml", "[" * 100_000 + "]" * 100_000)
     result = import_upload("deep.zip", buffer.getvalue())  # the table still imports
     assert any("nested more than" in f.message for f in result.findings)
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_rows_are_counted_whatever_the_line_ends(end: str) -> None:
+    rows = [HEADER, *([ROW] * (limits.MAX_TABLE_ROWS + 1))]
+    with pytest.raises(InputError, match="rows in one table"):
+        import_upload("pareto.csv", end.join(rows).encode())
+    assert len(import_upload("pareto.csv", end.join(rows[:-1]).encode()).candidates) == (
+        limits.MAX_TABLE_ROWS
+    )
