@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from configlib.safe_text import md
 from configlib.store import StoreError
 from configlib.ui.resources import store
 
@@ -36,5 +37,5 @@ try:
     page.run()
 except StoreError as error:
     # A locked, unreachable or read-only database mid-page: say so where the user looks.
-    st.error(f"The database did not answer as expected: {error}", icon=":material/database:")
+    st.error(md(f"The database did not answer as expected: {error}"), icon=":material/database:")
     st.caption("Nothing was changed by the action that failed. Try again in a moment.")

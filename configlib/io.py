@@ -154,9 +154,36 @@ def check_expansion(root: yaml.Node) -> None:
         sizes[key] = total
 
 
+#: Deepest nesting of mappings and sequences a YAML document may have. libyaml's composer
+#: recurses in C: a 400 KB document of brackets crashes the process instead of raising.
+MAX_YAML_DEPTH = 500
+_OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def check_depth(text: str, source: str) -> None:
+    """Refuse a document nested deeper than MAX_YAML_DEPTH, from libyaml's event stream (its
+    parser keeps its stack on the heap), stopping at the first event past the limit."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_FastLoader):
+            if isinstance(event, _OPEN):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else None
+                    raise InputError(
+                        source, f"YAML nested more than {MAX_YAML_DEPTH} levels deep", line
+                    )
+            elif isinstance(event, _CLOSE):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # invalid YAML: the parse that follows names the line
+
+
 def parse_yaml(text: str, source: str = "<input>") -> Any:
     """Parse YAML with libyaml when available; errors come from the pure-Python parser, whose
     messages carry the line."""
+    check_depth(text, source)
     # Without an alias ("*name") a document cannot expand beyond its own size, which the
     # document size limit already bounds, so the expansion walk is needed only with aliases.
     fast = _FastGuardedLoader if "*" in text else _FastLoader

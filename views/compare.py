@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from configlib.compare import METRICS
+from configlib.safe_text import md
 from configlib.ui import keys
 from configlib.ui.charts import pareto_chart, scatter_chart
 from configlib.ui.comparison import (
@@ -84,7 +85,7 @@ else:
     )
     st.caption(
         "The line joins each kind's Pareto frontier. "
-        + (f"Dashed red: {targets}. " if targets else "")
+        + (f"Dashed red: {md(targets)}. " if targets else "")
         + "Hover a point for its values and source."
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from configlib.safe_text import md
 from configlib.ui import drafts, widgets
 from configlib.ui.actions import downloads, save_panel
 from configlib.ui.presetpage import apply_panel, save_as_preset
@@ -15,7 +16,7 @@ TABS = ["Advanced config", "Expert mode"]
 
 picked = drafts.current()
 if picked is None:
-    st.error(f"There is no task named {st.query_params.get('task')!r}.")
+    st.error(md(f"There is no task named {st.query_params.get('task')!r}."))
     if st.button("Start a new task"):
         st.query_params.clear()
         drafts.open_new()
@@ -30,7 +31,7 @@ findings = state.findings()
 status = "new, not saved" if state.stored is None else f"stored version {state.stored.version}"
 if state.dirty:
     status += " · unsaved changes"
-st.title(state.task.task_name if state.stored or state.raw.get("task_name") else "New task")
+st.title(md(state.task.task_name) if state.stored or state.raw.get("task_name") else "New task")
 st.caption(status)
 widgets.flash()
 

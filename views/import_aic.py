@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from configlib.safe_text import md, md_code
 from configlib.ui import keys
 from configlib.ui.importing import PREDICTED_COLUMNS, ImportSession
 from configlib.ui.resources import store
@@ -43,7 +44,7 @@ session: ImportSession | None = st.session_state.get(keys.IMPORT)
 if upload is not None:
     data = upload.getvalue()
     if session is None or not session.same_upload(upload.name, data):
-        with st.spinner(f"Reading {upload.name}…"):
+        with st.spinner(f"Reading {md(upload.name)}…"):
             session = ImportSession.read(upload.name, data, runtime or None, include_pareto)
         st.session_state[keys.IMPORT] = session
 if session is None:
@@ -51,9 +52,9 @@ if session is None:
     st.stop()
 session.retarget(runtime or None, include_pareto)
 if upload is None:
-    st.caption(f"Showing the last upload, {session.filename}.")
+    st.caption(md(f"Showing the last upload, {session.filename}."))
 if session.error:
-    st.error(session.error, icon=":material/error:")
+    st.error(md(session.error), icon=":material/error:")
     st.stop()
 
 candidates = session.candidates
@@ -61,7 +62,9 @@ if session.findings:
     with st.expander(f"What the import noticed ({len(session.findings)})"):
         for finding in session.findings:
             colour = "red" if finding.severity == "error" else "orange"
-            st.markdown(f"- :{colour}[{finding.severity}] `{finding.path}` {finding.message}")
+            st.markdown(
+                f"- :{colour}[{finding.severity}] {md_code(finding.path)} {md(finding.message)}"
+            )
 if not candidates:
     st.warning("No candidates in this file.")
     st.stop()
@@ -101,11 +104,11 @@ selected = sorted(picked.selection.rows) if picked is not None else []
 
 if selected:
     first = candidates[selected[0]]
-    with st.expander(f"Details of {first.name}", expanded=len(selected) == 1):
-        st.markdown(f"**{first.label}** · from `{first.origin or session.filename}`")
+    with st.expander(md(f"Details of {first.name}"), expanded=len(selected) == 1):
+        st.markdown(f"**{md(first.label)}** · from {md_code(first.origin or session.filename)}")
         for finding in first.findings:
             colour = "red" if finding.severity == "error" else "orange"
-            st.markdown(f"- :{colour}[{finding.severity}] {finding.message}")
+            st.markdown(f"- :{colour}[{finding.severity}] {md(finding.message)}")
         differences = first.flag_differences()
         if differences:
             st.markdown("**Flags: configlib vs aiconfigurator's own launch**")
@@ -145,10 +148,10 @@ if session.created:
             for item in made:
                 st.page_link(
                     EDITOR,
-                    label=item.name,
+                    label=md(item.name),
                     icon=":material/edit_note:",
                     query_params={"task": item.name},
                 )
     for item in session.created:
         if not item.ok:
-            st.error(f"{item.name}: {item.message}" if item.name else item.message)
+            st.error(md(f"{item.name}: {item.message}" if item.name else item.message))

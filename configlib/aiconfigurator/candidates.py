@@ -454,6 +454,21 @@ class Candidate:
         return unique(found)
 
     @property
+    def target(self) -> Runtime:
+        """The engine the task runs on (without building the task)."""
+        return choose_target(self.spec.backend, self._source.runtime)[0]
+
+    @property
+    def read_findings(self) -> list[Finding]:
+        """What reading the candidate and choosing its engine had to say, without building the
+        task: enough for a table of thousands of candidates (``findings`` adds the task's)."""
+        spec = self.spec
+        found = [*spec.findings, *choose_target(spec.backend, self._source.runtime)[1]]
+        if not spec.runnable and spec.not_runnable_reason:
+            found.append(Finding("warning", "", "aic-not-runnable", spec.not_runnable_reason))
+        return unique(found)
+
+    @property
     def label(self) -> str:
         """One line for people: layout, backend, headline predictions, where it came from."""
         return describe(self.spec)

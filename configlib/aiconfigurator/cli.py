@@ -7,6 +7,8 @@ was imported), 2 unusable input or bad usage.
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -107,13 +109,42 @@ def _short(text: str | None, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+_UNSAFE_FILE_CHARS = re.compile(r"[\x00-\x1f\x7f/\\:]")
+
+
+def file_name(task_name: str, fmt: str) -> str:
+    """A file name for ``task_name`` that cannot leave its folder: separators and control
+    characters become ``_`` and leading dots are dropped (no ``..``, no hidden file)."""
+    stem = _UNSAFE_FILE_CHARS.sub("_", task_name).lstrip(".").strip() or "task"
+    return f"{stem[:200]}.{fmt}"
+
+
+def confined(out: Path, name: str) -> Path:
+    """``out / name``, checked after resolving: the file lands directly inside ``out`` and is
+    not a symbolic link (which could point anywhere)."""
+    root = out.resolve()
+    target = root / name
+    if target.is_symlink():
+        raise InputError(str(out / name), "is a symbolic link; refused (it could point anywhere)")
+    if target.resolve().parent != root:
+        raise InputError(str(out / name), f"would be written outside {out}; refused")
+    return target
+
+
 def _write(task: TaskConfig, out: Path, fmt: str, force: bool) -> Path:
     data, _ = to_structured_form(task)
-    target = out / f"{task.task_name}.{fmt}"
-    if target.exists() and not force:
-        raise InputError(str(target), "exists; pass --force to overwrite")
-    target.write_text(dump_document(data, fmt), encoding="utf-8")
-    return target
+    name = file_name(task.task_name, fmt)
+    target = confined(out, name)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    if not force:
+        flags |= os.O_EXCL
+    try:
+        handle = os.open(target, flags, 0o644)
+    except FileExistsError:
+        raise InputError(str(out / name), "exists; pass --force to overwrite") from None
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(dump_document(data, fmt))
+    return out / name
 
 
 def cmd_import(args: argparse.Namespace) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +22,10 @@ import numpy as np
 import pandas as pd
 
 from configlib.aiconfigurator.csv_values import CellRules, data_lines, read_cells
+from configlib.aiconfigurator.limits import MAX_CSV_BYTES as MAX_CSV_BYTES
+from configlib.aiconfigurator.limits import check_columns, check_rows, text_lines
 from configlib.findings import Finding
 from configlib.io import InputError
-
-#: Largest CSV accepted, in bytes (a 10,000-row pareto.csv is about 2 MB).
-MAX_CSV_BYTES = 50 * 1024 * 1024
 
 AGG, DISAGG = "agg", "disagg"
 
@@ -324,7 +322,7 @@ def _fail(source: str, message: str, line: int | None = None) -> InputError:
 
 def _header(text: str, source: str) -> list[str]:
     try:
-        first = next(csv.reader(io.StringIO(text)), None)
+        first = next(csv.reader(text_lines(text)), None)
     except csv.Error as error:
         raise _fail(source, f"unreadable CSV header: {error}", 1) from None
     if not first or all(not cell.strip() for cell in first):
@@ -343,6 +341,7 @@ def read_table(text: str, source: str) -> ResultTable:
     if len(text) > MAX_CSV_BYTES:
         raise _fail(source, f"{len(text):,} characters; the limit is {MAX_CSV_BYTES:,}")
     header = _header(text, source)
+    check_columns(header, source)
     stripped = [h.strip() for h in header]
     if "(d)tp" in stripped or "(d)tp" in [h.lower() for h in stripped]:
         kind = DISAGG
@@ -408,6 +407,7 @@ def read_table(text: str, source: str) -> ResultTable:
                 "warning", source, "aic-column-unknown", f"unknown column(s) {names} not imported"
             )
         )
+    check_rows(text, source, len(header))
     rules = CellRules(integers, numerics, _INTEGER_MINIMUM, _INTEGER_MAXIMUM, _MAY_BE_EMPTY)
     columns, rows = read_cells(text, source, header, mapping, rules)
     if rows == 0:

@@ -6,8 +6,10 @@ counted against the limits but never read. Uploads come from browsers, so archiv
 checked before anything is decompressed and again while reading:
 
 - the archive is at most ``MAX_ZIP_BYTES``, holds at most ``MAX_MEMBERS`` entries and
-  declares at most ``MAX_UNPACKED_BYTES`` in total (each member's real size is enforced
-  while reading, so a lying header cannot inflate past it);
+  declares at most ``MAX_UNPACKED_BYTES`` in total;
+- each read member unpacks to at most ``MAX_MEMBER_BYTES`` and (past ``RATIO_FREE_BYTES``)
+  at most ``MAX_MEMBER_RATIO`` times its packed size: checked on the declared sizes first,
+  then chunk by chunk while decompressing, so a lying header cannot inflate past them;
 - no member may escape the extraction root (``..``, absolute or drive paths), be a
   symlink, be encrypted, or be an archive itself (nested archives are refused, not opened).
 
@@ -24,14 +26,26 @@ from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 
+from configlib.aiconfigurator.limits import (
+    MAX_MEMBER_BYTES,
+    MAX_MEMBER_RATIO,
+    MAX_YAML_BYTES,
+    RATIO_FREE_BYTES,
+    over,
+)
+from configlib.aiconfigurator.limits import (  # re-exported: callers read them from here
+    MAX_MEMBERS as MAX_MEMBERS,
+)
+from configlib.aiconfigurator.limits import (
+    MAX_UNPACKED_BYTES as MAX_UNPACKED_BYTES,
+)
+from configlib.aiconfigurator.limits import (
+    MAX_ZIP_BYTES as MAX_ZIP_BYTES,
+)
 from configlib.io import InputError
 
-#: Largest .zip accepted, in bytes.
-MAX_ZIP_BYTES = 50 * 1024 * 1024
-#: Most entries (files and folders) an archive or folder may hold.
-MAX_MEMBERS = 10_000
-#: Most bytes an archive may unpack to (or a folder's files may total).
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+#: Bytes decompressed at a time while a member is checked.
+_CHUNK = 256 * 1024
 
 #: File name endings that are read; everything else is listed but not opened.
 READ_SUFFIXES = (".csv", ".yaml", ".yml", ".sh", ".log")
@@ -184,11 +198,45 @@ def tree_from_zip(data: bytes, label: str) -> FileTree:
     return tree
 
 
+def member_limit(name: str) -> int:
+    """Most bytes one read file may hold: YAML is parsed into objects, so it gets less."""
+    return MAX_YAML_BYTES if name.lower().endswith((".yaml", ".yml")) else MAX_MEMBER_BYTES
+
+
+def _member_ceiling(info: zipfile.ZipInfo, budget: int) -> int:
+    """Most bytes ``info`` may unpack to: its declared size, the per-member and ratio limits,
+    and what is left of the archive's total."""
+    by_ratio = max(RATIO_FREE_BYTES, info.compress_size * MAX_MEMBER_RATIO)
+    return min(info.file_size, member_limit(info.filename), by_ratio, budget)
+
+
+def _check_declared(info: zipfile.ZipInfo, label: str) -> None:
+    member = f"member {info.filename!r}"
+    limit = member_limit(info.filename)
+    if info.file_size > limit:
+        raise over(label, f"{member} unpacks to", info.file_size, limit, "bytes")
+    if info.file_size > RATIO_FREE_BYTES and (
+        info.file_size > info.compress_size * MAX_MEMBER_RATIO
+    ):
+        ratio = info.file_size // max(info.compress_size, 1)
+        raise over(label, f"{member} compression ratio", f"{ratio:,}:1", MAX_MEMBER_RATIO)
+
+
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, budget: int) -> bytes:
-    limit = min(info.file_size, budget)
+    """The member's bytes, decompressed a chunk at a time and stopped at the first byte past
+    its declared size, ``MAX_MEMBER_BYTES``, the compression-ratio limit or the total."""
+    _check_declared(info, label)
+    limit = _member_ceiling(info, budget)
+    chunks: list[bytes] = []
+    size = 0
     try:
         with archive.open(info) as handle:
-            content = handle.read(limit + 1)
+            while size <= limit:
+                chunk = handle.read(min(_CHUNK, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
     except (
         zipfile.BadZipFile,
         OSError,
@@ -200,13 +248,20 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, bu
         raise InputError(label, f"member {info.filename!r} cannot be read ({error})") from None
     except Exception as error:  # zlib.error and friends: corrupt data must not escape
         raise InputError(label, f"member {info.filename!r} is corrupt ({error})") from None
-    if len(content) > limit:
-        raise InputError(
+    if size > limit:
+        member = f"member {info.filename!r}"
+        if size > info.file_size:
+            raise over(label, f"{member} unpacks to more than its declared size", size, limit)
+        if size > budget:
+            raise over(label, "bytes unpacked from the archive", "more", MAX_UNPACKED_BYTES)
+        raise over(
             label,
-            f"member {info.filename!r} unpacks to more than its declared "
-            f"{info.file_size:,} bytes or the {MAX_UNPACKED_BYTES:,}-byte total",
+            f"{member} unpacks past {MAX_MEMBER_RATIO}x its packed size",
+            size,
+            limit,
+            "bytes",
         )
-    return content
+    return b"".join(chunks)
 
 
 def tree_from_dir(root: str | Path) -> FileTree:
@@ -240,7 +295,7 @@ def tree_from_dir(root: str | Path) -> FileTree:
                 continue
             total += info.st_size
             if total > MAX_UNPACKED_BYTES:
-                raise InputError(label, f"folder holds more than {MAX_UNPACKED_BYTES:,} bytes")
+                raise over(label, "bytes in the folder's files", total, MAX_UNPACKED_BYTES)
             if is_archive_name(name):
                 raise InputError(
                     label, f"{rel} is an archive inside the folder; nested archives are refused"
@@ -248,8 +303,14 @@ def tree_from_dir(root: str | Path) -> FileTree:
             if not _wanted(name):
                 tree.other.append(rel)
                 continue
+            limit = member_limit(name)
+            if info.st_size > limit:
+                raise over(label, f"{rel} holds", info.st_size, limit, "bytes")
             try:
-                content = full.read_bytes()
+                with full.open("rb") as handle:  # a file growing meanwhile stops at the limit
+                    content = handle.read(limit + 1)
+                if len(content) > limit:
+                    raise over(label, f"{rel} holds", len(content), limit, "bytes")
             except OSError as error:
                 raise InputError(label, f"{rel}: {error.strerror or error}") from None
             tree.files[rel] = content

@@ -41,6 +41,7 @@ from configlib.aiconfigurator.folders import (
 )
 from configlib.aiconfigurator.generator_config import generator_spec
 from configlib.aiconfigurator.launch_flags import AicLaunch, read_launch
+from configlib.aiconfigurator.limits import MAX_YAML_BYTES, Budget, UploadLimitError, over
 from configlib.aiconfigurator.rows import row_spec
 from configlib.aiconfigurator.runs import inclusive_of_run, sibling_settings
 from configlib.aiconfigurator.spec import (
@@ -84,6 +85,7 @@ class _Importer:
         self.runtime = Runtime(runtime) if runtime else None
         self.include_pareto = include_pareto
         self.names = Namer()
+        self.budget = Budget(label)
 
     def add(self, spec: Spec, launch: Any = None) -> None:
         main = spec.main_worker
@@ -106,6 +108,7 @@ class _Importer:
                 main.first("moe_ep"),
                 main.first("cp"),
             )
+        self.budget.take_candidates(str(spec.source.get("file") or self.result.source), 1)
         self.result.candidates.append(
             Candidate(
                 self.names(name[:255]),
@@ -117,6 +120,8 @@ class _Importer:
         )
 
     def error(self, error: InputError) -> None:
+        if isinstance(error, UploadLimitError):
+            raise error  # a work limit refuses the whole upload
         self.result.findings.append(Finding("error", error.source, "aic-unreadable", str(error)))
 
     def finish(self) -> ImportResult:
@@ -142,6 +147,7 @@ class _Importer:
         tree: FileTree | None = None,
         experiment: str | None = None,
     ) -> None:
+        self.budget.take_cells(table.source, table.rows * len(table.header))
         self.result.findings.extend(table.findings)
         is_best = table.source.endswith("best_config_topn.csv")
         preferred = "backend" if table.kind == AGG else "(d)backend"
@@ -195,6 +201,7 @@ class _Importer:
         if bad:
             names = [names[row] for row in kept]
             runnable = [runnable[row] for row in kept]
+        self.budget.take_candidates(table.source, len(names))
         self.result.candidates.extend(
             map(
                 Candidate,
@@ -260,6 +267,8 @@ class _Importer:
         for path in layout.tables:
             try:
                 table = read_table(self._text(tree, path), tree.display(path))
+            except UploadLimitError:
+                raise
             except InputError as error:
                 self.result.findings.append(
                     Finding("warning", tree.display(path), "aic-skipped", f"not imported: {error}")
@@ -278,7 +287,16 @@ class _Importer:
 
     def _text(self, tree: FileTree, path: str) -> str:
         self.result.files.append(tree.display(path))
-        limit = MAX_CSV_BYTES if path.lower().endswith(".csv") else MAX_DOCUMENT_BYTES
+        lowered = path.lower()
+        if lowered.endswith((".yaml", ".yml")):
+            self.budget.take_yaml(tree.display(path), len(tree.files[path]))
+        limit = (
+            MAX_CSV_BYTES
+            if lowered.endswith(".csv")
+            else MAX_YAML_BYTES
+            if lowered.endswith((".yaml", ".yml"))
+            else MAX_DOCUMENT_BYTES
+        )
         return decode(tree.files[path], tree.display(path), max_bytes=limit)
 
     def _version(self, tree: FileTree, logs: list[str]) -> str | None:
@@ -608,10 +626,8 @@ def import_upload(
         importer.result.files.append(label)
         importer.table(read_table(text, label), {None: RunSettings()})
         return importer.finish()
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise AicImportError(
-            label, f"{len(data):,} bytes; the limit for a YAML file is {MAX_DOCUMENT_BYTES:,}"
-        )
+    if len(data) > MAX_YAML_BYTES:
+        raise over(label, "bytes in an aiconfigurator YAML file", len(data), MAX_YAML_BYTES)
     importer.result.files.append(label)
     doc = parse_yaml(text, label)
     kind = classify(doc)

@@ -10,6 +10,7 @@ import streamlit as st
 from configlib.findings import Finding, errors
 from configlib.io import dump_document
 from configlib.model import TaskConfig
+from configlib.safe_text import md
 from configlib.taskfile import to_autotuner, to_structured_form
 from configlib.ui import drafts, keys
 from configlib.ui.editor import EditorState
@@ -88,7 +89,7 @@ def save_panel(state: EditorState, draft: str, findings: list[Finding]) -> None:
     label = "Save as new task" if state.stored is None or renamed else "Save"
     conflict = st.session_state.get(keys.CONFLICT)
     if conflict and conflict[0] == draft:
-        st.error(conflict[1], icon=":material/sync_problem:")
+        st.error(md(conflict[1]), icon=":material/sync_problem:")
         reload_col, save_as_col = st.columns(2)
         if state.stored is not None:
             reload_col.button(
@@ -154,7 +155,7 @@ def downloads_of(task: TaskConfig) -> list[tuple[str, str, str, str | None, str]
 def download_buttons(task: TaskConfig, key: str) -> None:
     for label, name, mime, content, problem in downloads_of(task):
         if content is None:
-            st.caption(f"{label}: not available ({problem})")
+            st.caption(md(f"{label}: not available ({problem})"))
             continue
         st.download_button(
             label, content, file_name=name, mime=mime, on_click="ignore", width="stretch",

@@ -26,6 +26,7 @@ from configlib.compare import (
 )
 from configlib.convert import engine_for
 from configlib.model import TaskConfig
+from configlib.safe_text import csv_cell
 
 X, Y = "tokens_per_s_per_user", "tokens_per_s_per_gpu"
 
@@ -215,6 +216,11 @@ def comparison_csv(predictions: pd.DataFrame, comparison: pd.DataFrame) -> str:
         frame = predictions.copy()
         frame.insert(1, "kind", "prediction")
     else:
-        frame = comparison
+        frame = comparison.copy()
+    # Task names, labels and notes are user text: a cell starting with a formula character
+    # would run in the spreadsheet that opens the download. Numbers stay numbers.
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            frame[column] = frame[column].map(csv_cell)
     text: str = frame.to_csv(index=False)
     return text

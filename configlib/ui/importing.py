@@ -61,6 +61,7 @@ class ImportSession:
     """Why the file was refused."""
     created: list[Created] = field(default_factory=list)
     """The outcome of the last creation run, task by task."""
+    _rows: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     @classmethod
     def read(
@@ -76,7 +77,7 @@ class ImportSession:
     def _import(self) -> None:
         from configlib.aiconfigurator import AicImportError, import_upload
 
-        self.result, self.error = None, None
+        self.result, self.error, self._rows = None, None, None
         try:
             self.result = import_upload(
                 self.filename, self.data, runtime=self.runtime, include_pareto=self.include_pareto
@@ -100,8 +101,11 @@ class ImportSession:
         return list(self.result.findings) if self.result else []
 
     def rows(self) -> list[dict[str, Any]]:
-        """One table row per candidate: layout, predicted metrics and warnings."""
-        return [candidate_row(c) for c in self.candidates]
+        """One table row per candidate: layout, predicted metrics and warnings (made once per
+        reading; the page asks on every rerun)."""
+        if self._rows is None:
+            self._rows = [candidate_row(c) for c in self.candidates]
+        return self._rows
 
     def create(
         self,
@@ -157,8 +161,12 @@ def _short(findings: Sequence[Finding], limit: int = 3) -> str:
 
 
 def candidate_row(candidate: Candidate) -> dict[str, Any]:
-    """Predictions first (what users sort by), then the layout, then where it came from."""
-    task = candidate.task
+    """Predictions first (what users sort by), then the layout, then where it came from.
+
+    Read from the candidate's spec: no task is built for a row (a table may list thousands);
+    tasks are built for the candidates a user opens, compares or creates.
+    """
+    spec = candidate.spec
     source = candidate.source
     predictions = candidate.predictions
     row: dict[str, Any] = {
@@ -169,18 +177,18 @@ def candidate_row(candidate: Candidate) -> dict[str, Any]:
     for key, title in PREDICTED_COLUMNS:
         value = predictions.get(key)
         row[title] = value if isinstance(value, int | float) else None
-    parallel = task.parallel_config
+    main = spec.main_worker
+    dense = (main.moe_tp or [1]) == [1] and (main.moe_ep or [1]) == [1]
     for name in PARALLEL_COLUMNS:
-        values = getattr(parallel, name) if parallel is not None else None
+        values = None if dense and name in ("moe_tp", "moe_ep") else getattr(main, name)
         row[name] = ", ".join(str(v) for v in values) if values else ""
-    quant = task.quantization_config
-    gemm = quant.gemm_quant_mode if quant is not None else None
-    row["gemm"] = ", ".join(str(v) for v in gemm) if gemm else ""
+    row["gemm"] = main.quant.get("gemm_quant_mode", "")
     row["backend"] = source.get("backend", "")
-    row["runtime"] = task.base_runtime.value
+    row["runtime"] = candidate.target.value
     row["system"] = source.get("system", "")
-    warnings = [f for f in candidate.findings if f.severity == "warning"]
-    errors = [f for f in candidate.findings if f.severity == "error"]
+    found = candidate.read_findings
+    warnings = [f for f in found if f.severity == "warning"]
+    errors = [f for f in found if f.severity == "error"]
     row["problems"] = len(warnings) + len(errors)
     row["notes"] = _short([*errors, *warnings])
     return row

@@ -10,6 +10,7 @@ import streamlit as st
 
 from configlib.grid import grid_of
 from configlib.io import InputError, decode, parse_document
+from configlib.safe_text import md
 from configlib.ui.comparison import Measurement
 from configlib.ui.widgets import set_flash
 
@@ -77,14 +78,14 @@ def upload_results(db: Store, task_names: Sequence[str]) -> None:
     stamp = f"{target}:{upload.name}:{hashlib.sha256(data).hexdigest()}"
     done: set[str] = st.session_state.setdefault("compare.results_done", set())
     if stamp in done:
-        st.caption(f"{upload.name} is stored for {target}.")
+        st.caption(md(f"{upload.name} is stored for {target}."))
         return
     try:
         document = parse_document(decode(data, upload.name), upload.name)
         imported = results_from_data(document, upload.name, parameters=point)
         count = db.add_results(target, imported.records)
     except (InputError, ResultsFormatError, InvalidData, NotFound) as error:
-        st.error(str(error))
+        st.error(md(error))
         return
     done.add(stamp)
     notes = "; ".join(f.message for f in imported.findings[:3])

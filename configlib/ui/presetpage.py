@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from configlib.findings import from_validation_error
 from configlib.io import InputError, decode, dump_document
 from configlib.model import STRUCTURED_SECTIONS
+from configlib.safe_text import md, md_code
 from configlib.ui import keys, widgets
 from configlib.ui.editor import EditorState
 from configlib.ui.fields import render_value
@@ -85,12 +86,14 @@ def actions(db: Store, item: PresetSummary) -> None:
     try:
         stored = db.get_preset(item.name)
     except NotFound:
-        st.warning(f"{item.name} was deleted meanwhile.")
+        st.warning(md(f"{item.name} was deleted meanwhile."))
         return
     preset = stored.preset
     badge = "system (read-only)" if preset.is_system else f"user, version {stored.version}"
-    st.subheader(preset.name)
-    st.caption(f"{badge} · runtime {preset.runtime or 'any'} · {preset.category or 'no category'}")
+    st.subheader(md(preset.name))
+    st.caption(
+        md(f"{badge} · runtime {preset.runtime or 'any'} · {preset.category or 'no category'}")
+    )
     edit_col, dup_col, del_col, export_col, convert_col = st.columns(5)
     if edit_col.button(
         "Edit", icon=":material/edit:", disabled=preset.is_system, width="stretch",
@@ -104,19 +107,19 @@ def actions(db: Store, item: PresetSummary) -> None:
             try:
                 db.duplicate_preset(preset.name, new_name.strip())
             except NameTaken:
-                st.error(f"A preset named {new_name!r} already exists.")
+                st.error(md(f"A preset named {new_name!r} already exists."))
             else:
                 set_flash("success", f"Created {new_name} from {preset.name}.")
                 st.rerun()
     with del_col.popover(
         "Delete", icon=":material/delete:", disabled=preset.is_system, width="stretch"
     ):
-        sure = st.checkbox(f"Delete {preset.name}", key="presets.confirm_delete")
+        sure = st.checkbox(md(f"Delete {preset.name}"), key="presets.confirm_delete")
         if st.button("Delete for good", disabled=not sure, type="primary", key="presets.del"):
             try:
                 db.delete_preset(preset.name, expected_version=stored.version)
             except (ConflictError, ReadOnlyError, NotFound) as error:
-                st.error(str(error))
+                st.error(md(error))
             else:
                 set_flash("success", f"Deleted {preset.name}.")
                 st.rerun()
@@ -141,19 +144,19 @@ def _conversion(db: Store, converted: Any, report: Any, version: int) -> None:
     from configlib.store import ConflictError
 
     with st.container(border=True):
-        st.markdown(f"**Conversion report** (flags read with {report.engine})")
+        st.markdown(f"**Conversion report** (flags read with {md(report.engine)})")
         moved = [{"flag": k, "became": ", ".join(v)} for k, v in report.moved.items()]
         st.dataframe(pd.DataFrame(moved, columns=["flag", "became"]), hide_index=True)
-        st.caption("Kept as flags: " + (", ".join(report.kept) or "none"))
+        st.caption("Kept as flags: " + md(", ".join(report.kept) or "none"))
         for old, new in report.renamed.items():
-            st.caption(f"{old} does not exist in the engine; {new} used instead")
+            st.caption(f"{md_code(old)} does not exist in the engine; {md_code(new)} used instead")
         for finding in report.findings:
-            st.caption(f":orange[{finding.message}]")
+            st.caption(f":orange[{md(finding.message)}]")
         if st.button("Save the converted preset", type="primary", key="presets.convert_save"):
             try:
                 db.save_preset(converted, expected_version=version)
             except ConflictError as error:
-                st.error(str(error))
+                st.error(md(error))
                 return
             st.session_state.pop("presets.convert", None)
             set_flash("success", f"Converted {converted.name} to structured form.")
@@ -196,7 +199,7 @@ def import_presets(db: Store) -> None:
                 messages.append(("success", f"Imported {preset.name}{moved}"))
         done[stamp] = messages
     for kind, message in done[stamp]:
-        {"success": st.success, "warning": st.warning}.get(kind, st.error)(message)
+        {"success": st.success, "warning": st.warning}.get(kind, st.error)(md(message))
 
 
 # ---- The preset editor ---------------------------------------------------------------------
@@ -220,7 +223,7 @@ def editor(db: Store, draft: PresetDraft) -> None:
         if st.session_state.get(f"{SCOPE}.{attribute}") != getattr(draft, attribute):
             st.session_state[f"{SCOPE}.{attribute}"] = getattr(draft, attribute)
     findings = preset_findings(state.findings())
-    st.subheader(f"Editing {draft.stored_name}" if draft.stored_name else "New preset")
+    st.subheader(md(f"Editing {draft.stored_name}") if draft.stored_name else "New preset")
     name_col, category_col, runtime_col = st.columns([3, 2, 2], vertical_alignment="bottom")
     for column, attribute, label in (
         (name_col, "name", "Name"),
@@ -275,9 +278,9 @@ def _save_buttons(db: Store, draft: PresetDraft, findings: list[Any]) -> None:
             db.save_preset(preset, expected_version=draft.version)
         except ValidationError as error:
             for finding in from_validation_error(error):
-                st.error(f"{finding.path or 'preset'}: {finding.message}")
+                st.error(md(f"{finding.path or 'preset'}: {finding.message}"))
         except (ConflictError, NameTaken, ReadOnlyError) as error:
-            st.error(str(error))
+            st.error(md(error))
         else:
             st.session_state.pop(keys.PRESET_DRAFT, None)
             set_flash("success", f"Saved preset {preset.name}.")
@@ -314,7 +317,7 @@ def apply_panel(db: Store, state: EditorState) -> None:
         else:
             st.caption("No conflicts.")
         for finding in result.findings:
-            st.caption(f":orange[{finding.message}]")
+            st.caption(f":orange[{md(finding.message)}]")
         st.button(
             "Apply to this task",
             type="primary",
@@ -330,13 +333,14 @@ def _values(values: Sequence[Any]) -> str:
 
 def conflict_line(conflict: Any) -> str:
     """One conflict as a list item: what it was, what came in, what it is now and who won."""
-    winner = f", **{conflict.won_by}** wins" if conflict.won_by else ""
+    winner = f", **{md(conflict.won_by)}** wins" if conflict.won_by else ""
     reason = str(conflict.reason)
-    reason = reason[:1].upper() + reason[1:]
+    reason = md(reason[:1].upper() + reason[1:])
     return (
-        f"- `{conflict.parameter}`: {_values(conflict.before)} ({conflict.before_from}) + "
-        f"{_values(conflict.incoming)} ({conflict.incoming_from}) → "
-        f"**{_values(conflict.after)}**{winner}. {reason}"
+        f"- {md_code(conflict.parameter)}: {md(_values(conflict.before))} "
+        f"({md(conflict.before_from)}) + "
+        f"{md(_values(conflict.incoming))} ({md(conflict.incoming_from)}) → "
+        f"**{md(_values(conflict.after))}**{winner}. {reason}"
     )
 
 
@@ -370,9 +374,9 @@ def save_as_preset(db: Store, state: EditorState) -> None:
                 )  # fmt: skip
                 db.save_preset(preset, expected_version=None)
             except ValidationError as error:
-                st.error("; ".join(f.message for f in from_validation_error(error)))
+                st.error(md("; ".join(f.message for f in from_validation_error(error))))
             except NameTaken:
-                st.error(f"A preset named {name!r} already exists.")
+                st.error(md(f"A preset named {name!r} already exists."))
             else:
                 set_flash("success", f"Saved preset {preset.name}.")
                 st.rerun()

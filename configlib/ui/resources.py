@@ -12,6 +12,7 @@ import streamlit as st
 from configlib.findings import Finding
 from configlib.io import InputError
 from configlib.model import TaskConfig
+from configlib.safe_text import md
 from configlib.taskfile import TaskFormatError, load_task
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def store() -> Store:
     try:
         return _open_store(database_url())
     except Exception as error:  # any driver error: show it where the user looks
-        st.error(f"The database cannot be opened: {error}", icon=":material/database:")
+        st.error(md(f"The database cannot be opened: {error}"), icon=":material/database:")
         st.caption(
             "Set DATABASE_URL to a reachable SQLAlchemy URL, or unset it to use the "
             "default SQLite file."

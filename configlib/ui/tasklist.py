@@ -64,7 +64,7 @@ def actions(db: Store, item: TaskSummary, editor: str) -> None:
     """Open, duplicate, delete (confirmed) and download the selected task."""
     from configlib.store import ConflictError, NotFound
 
-    st.subheader(item.name)
+    st.subheader(md(item.name))
     open_col, dup_col, del_col, down_col = st.columns(4)
     if open_col.button("Open in the editor", icon=":material/edit:", width="stretch"):
         st.switch_page(editor, query_params={"task": item.name})
@@ -83,14 +83,17 @@ def actions(db: Store, item: TaskSummary, editor: str) -> None:
         with remove:
             results = len(db.list_results(item.name))
             sure = st.checkbox(
-                f"Delete {item.name} (version {item.version}) and its {results} measured result(s)",
+                md(
+                    f"Delete {item.name} (version {item.version}) and its {results} "
+                    "measured result(s)"
+                ),
                 key="tasks.confirm_delete",
             )
             if st.button("Delete for good", type="primary", disabled=not sure, key="tasks.delete"):
                 try:
                     db.delete_task(item.name, expected_version=item.version)
                 except (ConflictError, NotFound) as error:
-                    st.error(str(error))
+                    st.error(md(error))
                 else:
                     drafts.forget(item.name)
                     set_flash("success", f"Deleted {item.name}.")
@@ -103,7 +106,7 @@ def actions(db: Store, item: TaskSummary, editor: str) -> None:
             try:
                 download_buttons(db.get_task(item.name).task, "tasks.download")
             except NotFound:
-                st.warning(f"{item.name} was deleted meanwhile.")
+                st.warning(md(f"{item.name} was deleted meanwhile."))
 
 
 def _duplicate(db: Store, name: str, new_name: str) -> None:
@@ -113,9 +116,9 @@ def _duplicate(db: Store, name: str, new_name: str) -> None:
         copy = db.get_task(name).task.model_copy(update={"task_name": new_name})
         db.save_task(copy, expected_version=None)
     except NotFound:
-        st.error(f"{name} was deleted meanwhile.")
+        st.error(md(f"{name} was deleted meanwhile."))
     except NameTaken:
-        st.error(f"A task named {new_name!r} already exists.")
+        st.error(md(f"A task named {new_name!r} already exists."))
     else:
         set_flash("success", f"Created {new_name} from {name}.")
         st.rerun()
@@ -158,7 +161,7 @@ def upload_tasks(db: Store) -> None:
     current = {hashlib.sha256(f.getvalue()).hexdigest() + f.name for f in files or []}
     for digest, (kind, message) in done.items():
         if digest in current:
-            (st.success if kind == "success" else st.error)(message)
+            (st.success if kind == "success" else st.error)(md(message))
 
 
 def _refused(file_name: str, error: Any) -> str:
@@ -186,11 +189,11 @@ def examples_menu(db: Store, editor: str, key: str = "menu") -> None:
     for index, example in enumerate(found):
         name_col, button_col = st.columns([3, 1], vertical_alignment="center")
         if example.task is None:
-            name_col.markdown(f"`{example.path.name}`: :red[{example.problem}]")
+            name_col.markdown(f"{md_code(example.path.name)}: :red[{md(example.problem)}]")
             continue
         name_col.markdown(
-            f"**{example.task.task_name}**  \n"
-            f"`{example.path.name}` · {example.task.base_runtime.value}"
+            f"**{md(example.task.task_name)}**  \n"
+            f"{md_code(example.path.name)} · {example.task.base_runtime.value}"
         )
         if button_col.button("Open", key=f"examples.{key}.{index}"):
             drafts.open_new(example.task)

@@ -16,7 +16,7 @@ import streamlit as st
 from configlib.commandline import UnreadableCommand
 from configlib.engines import supported_versions
 from configlib.findings import Finding
-from configlib.safe_text import md
+from configlib.safe_text import md, md_code
 from configlib.ui import expert, keys
 from configlib.ui.editor import PROBLEM, EditorState, Summary, field_of
 from configlib.ui.fields import FieldGroup, FieldSpec, groups, render_value
@@ -330,11 +330,12 @@ def expert_tab(state: EditorState, scope: str, draft: str, findings: list[Findin
         st.button("Add", key=f"{scope}.add", on_click=_on_add, args=(state, scope))
     problem = st.session_state.pop(f"{scope}.add_problem", None)
     if problem:
-        st.error(problem)
+        st.error(md(problem))
     chosen = st.session_state.get(f"{scope}.add_flag")
     if chosen:
         info = expert.flag_info(engine, chosen)
-        st.caption(f"`--{chosen}`: {info.describe() if info else 'not a flag of ' + engine.label}")
+        about = info.describe() if info else "not a flag of " + engine.label
+        st.caption(f"{md_code('--' + chosen)}: {md(about)}")
     rows = state.rows(findings)
     key = keys.expert_table(scope, draft, state.revision)
     st.session_state[f"{key}.rows"] = rows
@@ -392,7 +393,7 @@ def side_panel(summary: Summary, *, show_task_parts: bool = True) -> None:
             icon = ":material/error:" if finding.severity == "error" else ":material/warning:"
             items.append(f"- :{colour}[{icon}] {md(finding.message)}")
         # A blank line ends the list, so the next field's name is not read as part of it.
-        blocks.append(f"**`{path}`**\n\n" + "\n".join(items))
+        blocks.append(f"**{md_code(path)}**\n\n" + "\n".join(items))
     if blocks:
         st.markdown("\n\n".join(blocks))
     if show_task_parts:
@@ -427,7 +428,7 @@ def grid_line(summary: Summary) -> None:
             f"{summary.grid_size:,} combinations run."
         )
     if summary.skipped:
-        st.caption("Not in the grid (ranges or empty): " + ", ".join(summary.skipped))
+        st.caption("Not in the grid (ranges or empty): " + md(", ".join(summary.skipped)))
 
 
 def lazy_popover(parent: Any, label: str, key: str, icon: str, **options: Any) -> Any:
@@ -441,7 +442,8 @@ def flash() -> None:
     message = st.session_state.pop(keys.FLASH, None)
     if message:
         kind, text = message
-        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(text)
+        show = {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)
+        show(md(text))  # messages name tasks and presets and echo errors: plain text
 
 
 def set_flash(kind: str, text: str) -> None:

@@ -24,6 +24,7 @@ from tests.app.conftest import (
     save_examples,
     set_field,
 )
+from tests.app.shown import shown as visible
 
 
 def _draft(at: AppTest) -> EditorState:
@@ -198,7 +199,7 @@ def test_apply_presets_shows_conflicts_before_applying(app: AppTest, db: Store) 
     tp_line = next(
         line for line in listed.splitlines() if line.startswith("- `parallel_config.tp`")
     )
-    assert "2, 4 (task qwen3-32b-h200-sglang)" in tp_line and "Low Latency" in tp_line
+    assert "2, 4 (task qwen3-32b-h200-sglang)" in visible(tp_line) and "Low Latency" in tp_line
     before = db.get_task(name).task
     run_ok(at.radio(key="editor.apply_strategy").set_value("last_wins"))
     run_ok(button(at, "Apply to this task").click())
@@ -253,7 +254,7 @@ def test_every_autotuner_example_opens_in_both_tabs(
     monkeypatch.setattr(gate, "check_task", lambda *args, **kwargs: [])
     db.save_task(task, expected_version=None)
     at = open_page(app, "editor", task=task.task_name)
-    assert at.title[0].value == task.task_name
+    assert visible(at.title[0].value) == task.task_name
     for group in ("parallel_config", "benchmark", "slo", "optimization"):
         open_section(at, group)
     open_tab(at, "Expert mode")

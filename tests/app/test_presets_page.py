@@ -16,6 +16,7 @@ from tests.app.conftest import (
     select_rows,
     set_field,
 )
+from tests.app.shown import shown
 
 AUTOTUNER_EXPORT = ROOT / "tests" / "data" / "autotuner-presets" / "preset-high-throughput.json"
 
@@ -30,7 +31,7 @@ def test_system_presets_are_listed_and_protected(app: AppTest, db: Store) -> Non
     assert len(frame) >= 4 and set(frame["origin"]) == {"system"}
     select_rows(at, at.dataframe[0].key or "", [0])
     assert button(at, "Edit").disabled
-    assert any("read-only" in c.value for c in at.caption)
+    assert any("read-only" in shown(c.value) for c in at.caption)
     run_ok(at.selectbox(key="presets.origin").set_value("user"))
     assert at.dataframe[0].value.empty
 
@@ -75,7 +76,7 @@ def test_import_a_legacy_export_and_convert_it(app: AppTest, db: Store) -> None:
     data["preset"]["name"] = "legacy-throughput"
     upload = ("legacy.json", json.dumps(data).encode(), "application/json")
     run_ok(at.file_uploader(key="presets.upload").set_value(upload))
-    assert any("Imported legacy-throughput" in s.value for s in at.success)
+    assert any("Imported legacy-throughput" in shown(s.value) for s in at.success)
     flat = db.get_preset("legacy-throughput").preset
     assert flat.parameters and not flat.has_structured()
     select_rows(at, at.dataframe[0].key or "", [_row_of(at, "legacy-throughput")])

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from configlib.store import Store
 from tests.app.conftest import ROOT, button, run_ok, save_examples, select_rows
+from tests.app.shown import shown
 from tests.conftest import make_task
 
 
@@ -30,7 +31,7 @@ def test_opening_an_example_starts_an_unsaved_draft(app: AppTest, db: Store) -> 
     run_ok(button(at, "Open").click())
     assert at.title[0].value  # the editor, showing the example's task
     draft = at.session_state["editor.drafts"]["new"]
-    assert draft.stored is None and draft.task.task_name == at.title[0].value
+    assert draft.stored is None and draft.task.task_name == shown(at.title[0].value)
     assert db.count_tasks() == 0
 
 
@@ -58,7 +59,7 @@ def test_duplicate_and_delete_the_selected_task(app: AppTest, db: Store) -> None
     save_examples(db, "qwen3-32b-h200-sglang.json")
     at = run_ok(app)
     select_rows(at, at.dataframe[0].key, [0])
-    assert at.subheader[0].value == "qwen3-32b-h200-sglang"
+    assert shown(at.subheader[0].value) == "qwen3-32b-h200-sglang"
     at.session_state["tasks.popover:dup"] = True  # the popover's content is drawn when open
     run_ok(at)
     at.text_input(key="tasks.dup_name").set_value("copy-of-qwen")
@@ -67,7 +68,7 @@ def test_duplicate_and_delete_the_selected_task(app: AppTest, db: Store) -> None
         db.get_task("qwen3-32b-h200-sglang").task.parallel_config
     )
     select_rows(at, at.dataframe[0].key, [0])
-    target = at.subheader[0].value
+    target = shown(at.subheader[0].value)
     at.session_state["tasks.popover:delete"] = True
     run_ok(at)
     assert button(at, "Delete for good").disabled
@@ -87,11 +88,11 @@ def test_uploads_are_saved_once_and_bad_files_named(app: AppTest, db: Store) -> 
     ]
     run_ok(at.file_uploader(key="tasks.upload").set_value(files))
     assert db.task_names() == ["qwen3-32b-h200-sglang"]
-    errors = [e.value.replace("\\", "") for e in at.error]  # shown Markdown-escaped
+    errors = [shown(e.value) for e in at.error]
     assert any(e.startswith("broken.json") and "invalid JSON" in e for e in errors)
     assert any(e.startswith("latin1.yaml") and "UTF-8" in e for e in errors)
     assert any(e.startswith("not-a-task.json") for e in errors)
-    assert any("saved as qwen3-32b-h200-sglang" in s.value.replace("\\", "") for s in at.success)
+    assert any("saved as qwen3-32b-h200-sglang" in shown(s.value) for s in at.success)
     run_ok(at)  # a rerun does not save the file again (no "exists already" error)
     assert not any("exists already" in e.value for e in at.error)
 
@@ -100,7 +101,7 @@ def test_a_task_link_on_the_tasks_page_opens_the_editor(app: AppTest, db: Store)
     name = save_examples(db, "llama-3.1-8b-l40s-slo.yaml")[0]
     app.query_params["task"] = name
     at = run_ok(app)
-    assert at.title[0].value == name
+    assert shown(at.title[0].value) == name
 
 
 def test_a_database_failure_mid_page_is_a_message(
