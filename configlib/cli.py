@@ -30,6 +30,7 @@ OK, INVALID, UNUSABLE = 0, 1, 2
 FEATURE_MODULES: tuple[str, ...] = (
     "configlib.aiconfigurator.cli",
     "configlib.store.cli",
+    "configlib.calibration.cli",
 )
 
 
