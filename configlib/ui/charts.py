@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
 
 from configlib.compare import METRIC, SLOLine
-from configlib.ui.comparison import X, Y
+from configlib.ui.comparison import CALIBRATED_KIND, X, Y
 
-KIND_COLOURS = alt.Scale(domain=["prediction", "measurement"], range=["#3b82f6", "#f97316"])
+KIND_COLOURS = alt.Scale(
+    domain=["prediction", "measurement", CALIBRATED_KIND], range=["#3b82f6", "#f97316", "#16a34a"]
+)
 HEIGHT = 420
 TOOLTIP = [
     alt.Tooltip("name:N", title="name"),
@@ -24,9 +27,12 @@ TOOLTIP = [
 ]
 
 
-def pareto_chart(points: pd.DataFrame, lines: Sequence[SLOLine]) -> alt.TopLevelMixin:
+def pareto_chart(
+    points: pd.DataFrame, lines: Sequence[SLOLine], calibrated: pd.DataFrame | None = None
+) -> alt.TopLevelMixin:
     """tokens/s/GPU against tokens/s/user: colour = prediction or measurement, shape = serving
-    mode, a step line along each kind's Pareto frontier, TPOT targets as dashed rules."""
+    mode, a step line along each kind's Pareto frontier, TPOT targets as dashed rules; with
+    ``calibrated`` (comparison.calibrated_points), green points with their 90 % band."""
     base = alt.Chart(points)
     x_scale = alt.Scale(zero=False, padding=14)
     y_scale = alt.Scale(zero=False, padding=14)
@@ -70,7 +76,37 @@ def pareto_chart(points: pd.DataFrame, lines: Sequence[SLOLine]) -> alt.TopLevel
             )
         )
         layers.append(rule)
+    if calibrated is not None and not calibrated.empty:
+        layers += _calibrated_layers(calibrated, x_scale, y_scale)
     return alt.layer(*layers).properties(height=HEIGHT).interactive()
+
+
+def _calibrated_layers(data: pd.DataFrame, x_scale: alt.Scale, y_scale: alt.Scale) -> list[Any]:
+    """Calibrated points (diamonds) and vertical bars for their 90 % band of tokens/s/GPU."""
+    base = alt.Chart(data)
+    tooltip = [
+        alt.Tooltip("name:N", title="name"),
+        alt.Tooltip("kind:N", title="kind"),
+        alt.Tooltip(f"{X}:Q", title="calibrated tokens/s/user", format=",.1f"),
+        alt.Tooltip(f"{Y}:Q", title="calibrated tokens/s/GPU", format=",.1f"),
+        alt.Tooltip("low:Q", title="90% band from", format=",.1f"),
+        alt.Tooltip("high:Q", title="90% band to", format=",.1f"),
+        alt.Tooltip("note:N", title="correction"),
+    ]
+    band = base.mark_rule(strokeWidth=2, opacity=0.6).encode(
+        x=alt.X(f"{X}:Q", scale=x_scale),
+        y=alt.Y("low:Q", scale=y_scale),
+        y2="high:Q",
+        color=alt.Color("kind:N", scale=KIND_COLOURS, legend=None),
+        tooltip=tooltip,
+    )
+    dots = base.mark_point(shape="diamond", filled=True, size=110).encode(
+        x=alt.X(f"{X}:Q", scale=x_scale),
+        y=alt.Y(f"{Y}:Q", scale=y_scale),
+        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None),
+        tooltip=tooltip,
+    )
+    return [band, dots]
 
 
 def scatter_chart(rows: pd.DataFrame, metric_label: str) -> alt.TopLevelMixin:
