@@ -90,55 +90,61 @@ def apply(fitted: Fit, candidates: pd.DataFrame) -> pd.DataFrame:
     size = len(out)
     mean_log = np.full(size, np.nan)
     sd_log = np.full(size, np.nan)
-    n_used = np.zeros(size, dtype=int)
-    level_used = np.full(size, "", dtype=object)
-    first_n = np.zeros(size, dtype=int)
-    done = np.zeros(size, dtype=bool)
+    n_used = np.zeros(size, dtype=np.int64)
+    level_index = np.full(size, -1, dtype=np.int64)
+    first_n = np.zeros(size, dtype=np.int64)
     for index, (level, table) in enumerate(zip(fitted.levels, fitted.tables, strict=True)):
         keys = [*level, "metric"]
         merged = out[keys].merge(table, on=keys, how="left")
-        n = merged["n"].fillna(0).to_numpy(dtype=int)
+        n = merged["n"].fillna(0).to_numpy(dtype=np.int64)
         if index == 0:
             first_n = n
-        take = ~done & (n >= fitted.min_points)
+        take = (level_index < 0) & (n >= fitted.min_points)
         mean_log[take] = merged["mean_log"].to_numpy()[take]
         sd_log[take] = merged["sd_log"].to_numpy()[take]
         n_used[take] = n[take]
-        level_used[take] = level_name(level)
-        done |= take
+        level_index[take] = index
     factor = np.exp(mean_log)
     half = t90(n_used - 1) * sd_log * np.sqrt(1.0 + 1.0 / np.maximum(n_used, 1))
-    predicted = out["predicted"].to_numpy(dtype=float)
+    calibrated = out["predicted"].to_numpy(dtype=float) * factor
+    names = [level_name(level) for level in fitted.levels]
     out["factor"] = factor
-    out["calibrated"] = predicted * factor
-    out["low"] = predicted * factor * np.exp(-half)
-    out["high"] = predicted * factor * np.exp(half)
+    out["calibrated"] = calibrated
+    out["low"] = calibrated * np.exp(-half)
+    out["high"] = calibrated * np.exp(half)
     out["sd_log"] = sd_log
     out["n_points"] = n_used
-    out["level"] = level_used
-    out["note"] = _notes(fitted, level_used, n_used, first_n, done)
+    out["level"] = pd.Categorical.from_codes(level_index, categories=names)
+    out["note"] = _notes(fitted, names, level_index, n_used, first_n)
     return out
 
 
 def _notes(
-    fitted: Fit, level: np.ndarray, n: np.ndarray, first_n: np.ndarray, done: np.ndarray
-) -> list[str]:
-    narrowest = level_name(fitted.levels[0])
-    notes = []
-    for used, count, own, ok in zip(level, n, first_n, done, strict=True):
-        if not ok:
-            notes.append(
+    fitted: Fit, names: list[str], level: np.ndarray, n: np.ndarray, first_n: np.ndarray
+) -> pd.Categorical:
+    """One sentence per row, written once per distinct (level, pairs used, own pairs)."""
+    keys = pd.DataFrame({"level": level, "n": n, "own": first_n})
+    codes = keys.groupby(["level", "n", "own"], sort=False).ngroup().to_numpy()
+    combos = keys.drop_duplicates()
+    narrowest = names[0]
+    texts = []
+    for used, count, own in combos.itertuples(index=False):
+        if used < 0:
+            texts.append(
                 f"not calibrated: fewer than {fitted.min_points} measured pairs of this metric "
                 "at every level"
             )
-        elif used == narrowest:
-            notes.append(f"fitted on {count} measured pairs of its {narrowest}")
+        elif used == 0:
+            texts.append(f"fitted on {count} measured pairs of its {narrowest}")
         else:
-            notes.append(
+            texts.append(
                 f"fallback: its {narrowest} has {own} measured pair{'s' if own != 1 else ''} "
-                f"(fewer than {fitted.min_points}); used {used} ({count} pairs)"
+                f"(fewer than {fitted.min_points}); used {names[used]} ({count} pairs)"
             )
-    return notes
+    unique_texts = list(dict.fromkeys(texts))
+    position = {text: i for i, text in enumerate(unique_texts)}
+    mapping = np.array([position[text] for text in texts], dtype=np.int64)
+    return pd.Categorical.from_codes(mapping[codes], categories=unique_texts)
 
 
 def leave_one_out(
