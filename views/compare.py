@@ -165,7 +165,16 @@ if calibration is not None:
             "Too few measured pairs: each metric needs 3 (2 to fit when one is held out)."
         )
     else:
-        st.dataframe(calibration.loo, hide_index=True, width="stretch")
+        st.dataframe(
+            calibration.loo, hide_index=True, width="stretch",
+            column_config={
+                "mape_raw_pct": st.column_config.NumberColumn("MAPE raw %", format="%.1f"),
+                "mape_calibrated_pct": st.column_config.NumberColumn(
+                    "MAPE calibrated %", format="%.1f"),
+                "gain_pct_points": st.column_config.NumberColumn(
+                    "gain (points)", format="%+.1f"),
+            },
+        )  # fmt: skip
         st.caption(
             "Each measured pair predicted by a correction fitted on the others: MAPE of "
             "aiconfigurator's raw figure vs the calibrated one on the same held-out pairs."
@@ -186,10 +195,12 @@ if calibration is not None:
                 f"**{row.rank}. {md(row.candidate)}** ({row.probability:.0%}): "
                 f"{md(row.explanation)}"
             )
-            if row.candidate in stored and open_col.button(
-                "Open", key=f"compare.next.{row.rank}", icon=":material/edit_note:"
-            ):
-                st.switch_page("views/editor.py", query_params={"task": row.candidate})
+            if row.candidate in stored:
+                with open_col:
+                    st.page_link(
+                        "views/editor.py", label="Open", icon=":material/edit_note:",
+                        query_params={"task": row.candidate},
+                    )  # fmt: skip
 
 st.download_button(
     "Download the comparison (CSV)",

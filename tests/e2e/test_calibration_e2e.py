@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -39,11 +42,16 @@ def test_accuracy_and_measure_next(app_server: AppServer, page: Page) -> None:
     expect(page.get_by_role("heading", name="Measure next")).to_be_visible()
     first = page.get_by_text("1. ", exact=False).filter(has_text="on the calibrated frontier")
     expect(first.first).to_be_visible()
-    accuracy.scroll_into_view_if_needed()
+    page.get_by_text("Leave-one-out: does calibration help here?").scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     screenshot(page, "accuracy-measure-next", for_docs=True)
 
-    page.get_by_role("button", name="Open").first.click()
-    page.wait_for_url("**/editor?task=*", timeout=15_000)
-    opened = page.url.split("task=", 1)[1]
+    settle(page)
+    button = page.get_by_role("link", name="Open").first
+    button.scroll_into_view_if_needed()
+    button.click()
+    settle(page)
+    expect(page).to_have_url(re.compile(r"/editor\?task="), timeout=15_000)
+    opened = unquote(page.url.split("task=", 1)[1])
     assert opened in names[3:]
+    expect(page.get_by_text(opened).first).to_be_visible()
