@@ -146,9 +146,7 @@ if calibration is not None:
         "median predicted/measured, spread (geometric sd of that ratio). See "
         "docs/calibration.md."
     )
-    by = st.selectbox(
-        "Group by", ["metric only", *GROUP_KEYS], key="compare.accuracy_by"
-    )
+    by = st.selectbox("Group by", ["metric only", *GROUP_KEYS], key="compare.accuracy_by")
     st.dataframe(
         summary(calibration.pairs, [] if by == "metric only" else [by]), hide_index=True,
         width="stretch",
@@ -161,9 +159,7 @@ if calibration is not None:
     )  # fmt: skip
     st.markdown("**Leave-one-out: does calibration help here?**")
     if calibration.loo.empty:
-        st.caption(
-            "Too few measured pairs: each metric needs 3 (2 to fit when one is held out)."
-        )
+        st.caption("Too few measured pairs: each metric needs 3 (2 to fit when one is held out).")
     else:
         st.dataframe(
             calibration.loo, hide_index=True, width="stretch",

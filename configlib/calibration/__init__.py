@@ -58,7 +58,9 @@ def slo_of(subjects: Sequence[Subject]) -> SLO:
 def measured_points(pairs: pd.DataFrame) -> pd.DataFrame:
     """Measured tokens/s/user, tokens/s/GPU and TTFT per measured candidate (mean over runs)."""
     wanted = pairs[pairs["metric"].isin([X, Y, "ttft_ms"])]
-    wide = wanted.pivot_table(index="candidate", columns="metric", values="measured", aggfunc="mean")
+    wide = wanted.pivot_table(
+        index="candidate", columns="metric", values="measured", aggfunc="mean"
+    )
     for column in (X, Y, "ttft_ms"):
         if column not in wide.columns:
             wide[column] = float("nan")

@@ -73,9 +73,11 @@ def _inputs(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, list[
         )
     if not frames:
         raise _Unusable("name stored tasks or give --pairs FILE")
-    pairs = pd.concat([f for f in frames if len(f)], ignore_index=True) if any(
-        len(f) for f in frames
-    ) else frames[0]
+    pairs = (
+        pd.concat([f for f in frames if len(f)], ignore_index=True)
+        if any(len(f) for f in frames)
+        else frames[0]
+    )
     cands = pd.concat(candidates, ignore_index=True)
     return pairs, cands, subjects
 
@@ -123,7 +125,9 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=1, default=str))
         return OK
     out = [_table(errors[shown[:6] if "reported_error_pct" in shown else shown[:5]], "Pairs")]
-    out.append(_table(summaries["all"], "Summary per metric (MAPE %, median predicted/measured, spread %)"))
+    out.append(
+        _table(summaries["all"], "Summary per metric (MAPE %, median predicted/measured, spread %)")
+    )
     for dim in dims:
         out.append(_table(summaries[dim], f"By {dim}"))
     sys.stdout.write("\n".join(out))
@@ -155,8 +159,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             "min_points": args.min_points,
             "slo": result.slo.text(),
             "leave_one_out": _records(result.loo),
-            "corrections": _records(result.calibrated.drop_duplicates(["metric", "level"])[
-                ["metric", "level", "factor", "sd_log", "n_points"]]),
+            "corrections": _records(
+                result.calibrated.drop_duplicates(["metric", "level"])[
+                    ["metric", "level", "factor", "sd_log", "n_points"]
+                ]
+            ),
             "unmeasured": _records(pending.rename(columns={"predicted": "raw_predicted"})),
             "next": _records(result.next) if args.next else [],
         }
@@ -182,7 +189,9 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="published predicted/measured pairs (CSV); may be repeated",
     )  # fmt: skip
     p.add_argument("--format", choices=("table", "json"), default="table")
-    p.add_argument("--url", default=None, help="database URL (default: DATABASE_URL or the data folder)")
+    p.add_argument(
+        "--url", default=None, help="database URL (default: DATABASE_URL or the data folder)"
+    )
 
 
 def register(subparsers: Any) -> None:

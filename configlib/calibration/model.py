@@ -75,9 +75,7 @@ def fit(
         grouped = frame.groupby(keys, sort=False, dropna=False)
         table = grouped.agg(n=("r", "size"), mean_log=("r", "mean"), sd_log=("r", "std"))
         tables.append(table.reset_index())
-    return Fit(
-        tables, tuple(tuple(level) for level in levels), min_points, pairs=len(frame)
-    )
+    return Fit(tables, tuple(tuple(level) for level in levels), min_points, pairs=len(frame))
 
 
 def apply(fitted: Fit, candidates: pd.DataFrame) -> pd.DataFrame:
@@ -189,8 +187,11 @@ def leave_one_out_summary(loo: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataF
             raw=usable["error_pct"].abs(), calibrated=usable["calibrated_error_pct"].abs()
         )
         .groupby(keys, sort=True, dropna=False)
-        .agg(held_out=("raw", "size"), mape_raw_pct=("raw", "mean"), mape_calibrated_pct=(
-            "calibrated", "mean"))
+        .agg(
+            held_out=("raw", "size"),
+            mape_raw_pct=("raw", "mean"),
+            mape_calibrated_pct=("calibrated", "mean"),
+        )
         .reset_index()
     )
     skipped = loo[loo["calibrated_error_pct"].isna()].groupby(keys, dropna=False).size()

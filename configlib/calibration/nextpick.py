@@ -49,7 +49,7 @@ def frontier_mask(x: np.ndarray, y: np.ndarray, feasible: np.ndarray) -> np.ndar
         [np.full((y_sorted.shape[0], 1), -np.inf), best_before[:, :-1]], axis=-1
     )
     on_sorted = (y_sorted > best_before) & np.isfinite(y_sorted)
-    mask = np.zeros_like(on_sorted)
+    mask: np.ndarray = np.zeros_like(on_sorted)
     np.put_along_axis(mask, order, on_sorted, axis=-1)
     return mask
 

@@ -135,7 +135,9 @@ def read_pairs_file(path: str | Path) -> pd.DataFrame:
     rows = []
     for line, row in enumerate(reader, start=2):
         if row["metric"] not in METRIC:
-            raise PairsFileError(f"{path}:{line}: metric {row['metric']!r} is not one of {list(METRIC)}")
+            raise PairsFileError(
+                f"{path}:{line}: metric {row['metric']!r} is not one of {list(METRIC)}"
+            )
         try:
             predicted, measured = float(row["predicted"]), float(row["measured"])
         except ValueError:

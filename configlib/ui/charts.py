@@ -103,9 +103,7 @@ def _calibrated_layers(data: pd.DataFrame, x_scale: alt.Scale, y_scale: alt.Scal
     dots = base.mark_point(shape="diamond", filled=True, size=110).encode(
         x=alt.X(f"{X}:Q", scale=x_scale),
         y=alt.Y(f"{Y}:Q", scale=y_scale),
-        color=alt.Color(
-            "kind:N", scale=KIND_COLOURS, title=None, legend=alt.Legend(orient="top")
-        ),
+        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=alt.Legend(orient="top")),
         tooltip=tooltip,
     )
     return [band, dots]

@@ -228,9 +228,7 @@ CALIBRATED_KIND = "calibrated (corrected, not aiconfigurator's)"
 def calibrated_points(calibrated: pd.DataFrame, measured: set[str]) -> pd.DataFrame:
     """Pareto-chart points of the unmeasured candidates after calibration, with the 90 % band of
     tokens/s/GPU (``low``/``high``); aiconfigurator's own points stay as they are."""
-    part = calibrated[
-        ~calibrated["candidate"].isin(measured) & calibrated["metric"].isin([X, Y])
-    ]
+    part = calibrated[~calibrated["candidate"].isin(measured) & calibrated["metric"].isin([X, Y])]
     if part.empty:
         return pd.DataFrame(columns=["name", "task", "kind", X, Y, "low", "high", "note"])
     wide = part.pivot_table(

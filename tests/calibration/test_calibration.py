@@ -33,8 +33,10 @@ values = st.lists(st.floats(0.01, 1e5), min_size=2, max_size=12)
 @given(values)
 def test_a_perfect_predictor_changes_nothing(predicted: list[float]) -> None:
     measured_pairs = pairs(predicted, predicted)
-    out = apply(fit(measured_pairs), measured_pairs[[*KEYS, "candidate", "concurrency", "metric",
-                                                     "predicted"]])
+    out = apply(
+        fit(measured_pairs),
+        measured_pairs[[*KEYS, "candidate", "concurrency", "metric", "predicted"]],
+    )
     assert np.allclose(out["factor"], 1.0)
     assert np.allclose(out["calibrated"], out["predicted"])
     assert np.allclose(out["low"], out["predicted"]) and np.allclose(out["high"], out["predicted"])

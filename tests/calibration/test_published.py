@@ -48,8 +48,12 @@ def test_accuracy_reproduces_pr1510s_reported_errors() -> None:
         assert low - 0.05 <= pair["reported_error_pct"] <= high + 0.05, pair["candidate"]
         assert low <= pair["error_pct"] <= high
     # "throughput within 5.3% on 7/9 points; the two misses (1024 C48, 4096/256 C48)"
-    misses = sorted(p["candidate"] for p in pairs if min(map(abs, _bounds(
-        p["predicted"], p["measured"]))) > 5.3 and _bounds(p["predicted"], p["measured"])[0] > 0)
+    misses = sorted(
+        p["candidate"]
+        for p in pairs
+        if min(map(abs, _bounds(p["predicted"], p["measured"]))) > 5.3
+        and _bounds(p["predicted"], p["measured"])[0] > 0
+    )
     assert misses == ["pr1510-1024x128-c48", "pr1510-4096x256-c48"]
 
 
