@@ -86,3 +86,35 @@ def test_calibrate_cli_and_unusable_input() -> None:
     assert "Traceback" not in missing.stderr
     nothing = _cli("calibrate")
     assert nothing.returncode == 2 and "--pairs" in nothing.stderr
+
+
+@pytest.mark.parametrize(
+    ("arm", "ttft_mape", "tpot_mape"),
+    # replay.json "summary": the MAPE aisimulate reports for each arm.
+    [
+        ("before", 21.7748594968839, 206.3008570191907),
+        ("after", 23.29583299138422, 29.380006536303927),
+    ],
+)
+def test_accuracy_reproduces_aisimulates_reported_mape(
+    arm: str, ttft_mape: float, tpot_mape: float
+) -> None:
+    path = ROOT / "tests" / "data" / "calibration" / f"aisimulate-minimax-m3-{arm}.csv"
+    result = _cli("accuracy", "--pairs", str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    for pair in document["pairs"]:  # per-point signed error, as replay.json states it
+        assert pair["error_pct"] == pytest.approx(pair["reported_error_pct"], abs=1e-9)
+    mape = {row["metric"]: row["mape_pct"] for row in document["summary"]["all"]}
+    assert mape["ttft_ms"] == pytest.approx(ttft_mape, abs=1e-9)
+    assert mape["tpot_ms"] == pytest.approx(tpot_mape, abs=1e-9)
+
+
+def test_leave_one_out_on_aisimulates_current_predictor() -> None:
+    path = ROOT / "tests" / "data" / "calibration" / "aisimulate-minimax-m3-after.csv"
+    table = leave_one_out_summary(leave_one_out(read_pairs_file(path))).set_index("metric")
+    # The figures stated in docs/calibration.md.
+    assert table.loc["ttft_ms", "mape_raw_pct"] == pytest.approx(23.30, abs=0.01)
+    assert table.loc["ttft_ms", "mape_calibrated_pct"] == pytest.approx(8.88, abs=0.01)
+    assert table.loc["tpot_ms", "mape_raw_pct"] == pytest.approx(29.38, abs=0.01)
+    assert table.loc["tpot_ms", "mape_calibrated_pct"] == pytest.approx(10.40, abs=0.01)
