@@ -19,6 +19,7 @@ import pandas as pd
 from configlib.calibration import (
     GROUP_KEYS,
     MIN_POINTS,
+    Fit,
     PairsFileError,
     calibrate,
     candidates_from_subjects,
@@ -29,6 +30,7 @@ from configlib.calibration import (
     summary,
     with_errors,
 )
+from configlib.calibration.model import level_name
 
 OK, UNUSABLE = 0, 2
 
@@ -73,13 +75,8 @@ def _inputs(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, list[
         )
     if not frames:
         raise _Unusable("name stored tasks or give --pairs FILE")
-    pairs = (
-        pd.concat([f for f in frames if len(f)], ignore_index=True)
-        if any(len(f) for f in frames)
-        else frames[0]
-    )
-    cands = pd.concat(candidates, ignore_index=True)
-    return pairs, cands, subjects
+    pairs = pd.concat([f for f in frames if len(f)] or frames[:1], ignore_index=True)
+    return pairs, pd.concat(candidates, ignore_index=True), subjects
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -98,9 +95,14 @@ def _table(frame: pd.DataFrame, title: str) -> str:
 
 
 PAIR_SHOWN = ["candidate", "metric", "predicted", "measured", "error_pct"]
+SOURCES = ["prediction_source", "measurement_source"]
 
 
 def cmd_accuracy(args: argparse.Namespace) -> int:
+    dims = [d for d in (args.by or "").split(",") if d]
+    bad = [d for d in dims if d not in GROUP_KEYS]
+    if bad:
+        return _fail(f"--by: {', '.join(bad)} not among {', '.join(GROUP_KEYS)}")
     try:
         pairs, _, _ = _inputs(args)
     except _Unusable as error:
@@ -108,23 +110,21 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
     if pairs.empty:
         return _fail("none of these has a metric both predicted and measured")
     errors = with_errors(pairs)
-    dims = [d for d in (args.by or "").split(",") if d]
-    bad = [d for d in dims if d not in GROUP_KEYS]
-    if bad:
-        return _fail(f"--by: {', '.join(bad)} not among {', '.join(GROUP_KEYS)}")
+    reported = ["reported_error_pct"] if "reported_error_pct" in errors else []
     summaries = {"all": summary(errors)}
     for dim in dims or GROUP_KEYS:
         summaries[dim] = summary(errors, [dim])
-    shown = PAIR_SHOWN + (["reported_error_pct"] if "reported_error_pct" in errors else [])
-    shown += ["prediction_source", "measurement_source"]
     if args.format == "json":
+        columns = ["candidate", *GROUP_KEYS, *PAIR_SHOWN[1:], *reported, *SOURCES]
         document = {
-            "pairs": _records(errors[[*shown[:1], *GROUP_KEYS, *shown[1:]]]),
+            "pairs": _records(errors[columns]),
             "summary": {key: _records(frame) for key, frame in summaries.items()},
         }
         print(json.dumps(document, indent=1, default=str))
         return OK
-    out = [_table(errors[shown[:6] if "reported_error_pct" in shown else shown[:5]], "Pairs")]
+    out = [
+        _table(errors[PAIR_SHOWN + reported], "Pairs (error % = (predicted - measured) / measured)")
+    ]
     out.append(
         _table(summaries["all"], "Summary per metric (MAPE %, median predicted/measured, spread %)")
     )
@@ -159,11 +159,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             "min_points": args.min_points,
             "slo": result.slo.text(),
             "leave_one_out": _records(result.loo),
-            "corrections": _records(
-                result.calibrated.drop_duplicates(["metric", "level"])[
-                    ["metric", "level", "factor", "sd_log", "n_points"]
-                ]
-            ),
+            "corrections": _corrections(result.fitted),
             "unmeasured": _records(pending.rename(columns={"predicted": "raw_predicted"})),
             "next": _records(result.next) if args.next else [],
         }
@@ -180,6 +176,25 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         out.append(_table(result.next[NEXT_SHOWN], f"Measure next (SLO: {result.slo.text()})"))
     sys.stdout.write("\n".join(out))
     return OK
+
+
+def _corrections(fitted: Fit) -> list[dict[str, Any]]:
+    """Every fitted group at every level: keys, metric, pairs, factor, sd of the log ratio."""
+    found = []
+    for level, table in zip(fitted.levels, fitted.tables, strict=True):
+        usable = table[table["n"] >= fitted.min_points]
+        for row in _records(usable):
+            found.append(
+                {
+                    "level": level_name(level),
+                    "group": {key: row[key] for key in level},
+                    "metric": row["metric"],
+                    "pairs": row["n"],
+                    "factor": math.exp(row["mean_log"]),
+                    "sd_log": row["sd_log"],
+                }
+            )
+    return found
 
 
 def _common(p: argparse.ArgumentParser) -> None:
