@@ -55,9 +55,14 @@ def frontier_mask(x: np.ndarray, y: np.ndarray, feasible: np.ndarray) -> np.ndar
 
 
 def _wide(calibrated: pd.DataFrame, column: str) -> pd.DataFrame:
-    return calibrated.pivot_table(
-        index="candidate", columns="metric", values=column, aggfunc="first", sort=False
-    )
+    """One row per candidate, one column per metric (every metric kept, even if all empty)."""
+    values = calibrated[column]
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    keys = [calibrated["candidate"], calibrated["metric"]]
+    first = values.groupby(keys, sort=False, observed=True).first()
+    wide = first.unstack(level=1)
+    return wide.reindex(columns=pd.unique(calibrated["metric"]))
 
 
 def rank_next(
@@ -159,8 +164,12 @@ def _explain(row: tuple[object, ...], draws: int, slo: SLO) -> str:
     data = row._asdict()  # type: ignore[attr-defined]
     text = (
         f"on the calibrated frontier in {data['probability']:.0%} of {draws} draws; "
-        f"meets {slo.text()} in {data['slo_probability']:.0%}; "
-        f"calibrated {data[f'calibrated_{Y}']:.1f} tokens/s/GPU (raw {data[f'raw_{Y}']:.1f})"
+        + (
+            f"meets {slo.text()} in {data['slo_probability']:.0%}; "
+            if slo.min_tokens_per_s_per_user or slo.max_ttft_ms
+            else "no SLO set; "
+        )
+        + f"calibrated {data[f'calibrated_{Y}']:.1f} tokens/s/GPU (raw {data[f'raw_{Y}']:.1f})"
     )
     low, high = data[f"low_{Y}"], data[f"high_{Y}"]
     if isinstance(low, float) and np.isfinite(low) and np.isfinite(high):

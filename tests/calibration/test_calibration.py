@@ -146,3 +146,20 @@ def test_measure_next_prefers_likely_frontier_points_under_the_slo() -> None:
     assert ranked.set_index("candidate").loc["too_slow", "probability"] == 0.0
     assert "TPOT <= 40 ms" in ranked.loc[0, "explanation"]
     assert "frontier" in ranked.loc[0, "explanation"]
+
+
+def test_measure_next_without_calibration_says_it_ranks_raw_figures() -> None:
+    measured = _candidates({"m1": (40.0, 500.0)})
+    measured["measured"] = measured["predicted"]
+    cands = _candidates({"a": (50.0, 600.0), "b": (30.0, 300.0)})
+    calibrated = apply(fit(measured), cands)  # one pair per metric: nothing to fit on
+    ranked = rank_next(
+        calibrated,
+        pd.DataFrame({"candidate": ["m1"], "tokens_per_s_per_user": [40.0],
+                      "tokens_per_s_per_gpu": [500.0], "ttft_ms": [None]}),
+        SLO(),
+    )  # fmt: skip
+    assert ranked["candidate"].tolist() == ["a", "b"]
+    assert ranked.loc[0, "probability"] == 1.0 and ranked.loc[1, "probability"] == 0.0
+    assert "no SLO set" in ranked.loc[0, "explanation"]
+    assert "not calibrated" in ranked.loc[0, "explanation"]
