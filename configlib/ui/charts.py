@@ -14,6 +14,8 @@ from configlib.ui.comparison import CALIBRATED_KIND, X, Y
 KIND_COLOURS = alt.Scale(
     domain=["prediction", "measurement", CALIBRATED_KIND], range=["#3b82f6", "#f97316", "#16a34a"]
 )
+#: One colour legend for every layer, wide enough for the calibrated label.
+KIND_LEGEND = alt.Legend(orient="top", labelLimit=0)
 HEIGHT = 420
 TOOLTIP = [
     alt.Tooltip("name:N", title="name"),
@@ -39,7 +41,7 @@ def pareto_chart(
     dots = base.mark_point(filled=True, size=90, opacity=0.9).encode(
         x=alt.X(f"{X}:Q", title="Output tokens/s per user", scale=x_scale),
         y=alt.Y(f"{Y}:Q", title="Output tokens/s per GPU", scale=y_scale),
-        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=alt.Legend(orient="top")),
+        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=KIND_LEGEND),
         shape=alt.Shape("serving:N", title=None, legend=alt.Legend(orient="top")),
         tooltip=TOOLTIP,
     )
@@ -49,7 +51,7 @@ def pareto_chart(
         .encode(
             x=alt.X(f"{X}:Q", scale=x_scale),
             y=alt.Y(f"{Y}:Q", scale=y_scale),
-            color=alt.Color("kind:N", scale=KIND_COLOURS, legend=None),
+            color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=KIND_LEGEND),
             order=alt.Order(f"{X}:Q"),
             detail="kind:N",
         )
@@ -97,13 +99,13 @@ def _calibrated_layers(data: pd.DataFrame, x_scale: alt.Scale, y_scale: alt.Scal
         x=alt.X(f"{X}:Q", scale=x_scale),
         y=alt.Y("low:Q", scale=y_scale),
         y2="high:Q",
-        color=alt.Color("kind:N", scale=KIND_COLOURS, legend=None),
+        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=KIND_LEGEND),
         tooltip=tooltip,
     )
     dots = base.mark_point(shape="diamond", filled=True, size=110).encode(
         x=alt.X(f"{X}:Q", scale=x_scale),
         y=alt.Y(f"{Y}:Q", scale=y_scale),
-        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=alt.Legend(orient="top")),
+        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=KIND_LEGEND),
         tooltip=tooltip,
     )
     return [band, dots]
