@@ -163,3 +163,12 @@ def test_measure_next_without_calibration_says_it_ranks_raw_figures() -> None:
     assert ranked.loc[0, "probability"] == 1.0 and ranked.loc[1, "probability"] == 0.0
     assert "no SLO set" in ranked.loc[0, "explanation"]
     assert "not calibrated" in ranked.loc[0, "explanation"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0.01, 1e5), min_size=3, max_size=10), st.floats(0.05, 20.0))
+def test_leave_one_out_removes_a_constant_bias_entirely(measured: list[float], bias: float) -> None:
+    loo = leave_one_out(pairs([m * bias for m in measured], measured))
+    assert np.allclose(loo["calibrated"], loo["measured"], rtol=1e-9)
+    table = leave_one_out_summary(loo)
+    assert table.loc[0, "mape_calibrated_pct"] == pytest.approx(0.0, abs=1e-6)
