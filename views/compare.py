@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import streamlit as st
 
+from configlib.calibration import (
+    GROUP_KEYS,
+    calibrate,
+    candidates_from_subjects,
+    pairs_from_subjects,
+    slo_of,
+    summary,
+)
 from configlib.compare import METRICS
 from configlib.safe_text import md
 from configlib.ui import keys
 from configlib.ui.charts import pareto_chart, scatter_chart
 from configlib.ui.comparison import (
     Subject,
+    calibrated_points,
     chart_frame,
     chart_lines,
     column_title,
@@ -72,13 +81,27 @@ st.dataframe(
     },
 )  # fmt: skip
 
+pairs = pairs_from_subjects(subjects)
+calibration = (
+    None
+    if pairs.empty
+    else calibrate(pairs, candidates_from_subjects(subjects), slo=slo_of(subjects))
+)
+
 st.subheader("Throughput per GPU vs per user")
 points = chart_frame(subjects)
 if points.empty:
     st.caption("None of these has both tokens/s/GPU and tokens/s/user predicted or measured.")
 else:
     lines = chart_lines(subjects)
-    st.altair_chart(pareto_chart(points, lines), width="stretch")
+    shown = None
+    if calibration is not None and st.toggle(
+        "Show calibrated predictions (green, with their 90% band)", key="compare.calibrated"
+    ):
+        shown = calibrated_points(calibration.calibrated, set(pairs["candidate"]))
+        if shown.empty:
+            st.caption("No unmeasured candidate could be calibrated (see Accuracy below).")
+    st.altair_chart(pareto_chart(points, lines, shown), width="stretch")
     targets = "; ".join(
         f"{line.label} ({', '.join(line.origins)}), {line.tokens_per_s_per_user:.1f} tokens/s/user"
         for line in lines
@@ -116,6 +139,65 @@ else:
         "Points on the dashed diagonal were predicted exactly; above it, aiconfigurator "
         "predicted more than was measured."
     )
+if calibration is not None:
+    st.subheader("Accuracy")
+    st.caption(
+        "aiconfigurator's error on the measured candidates, per metric: MAPE (mean |error|), "
+        "median predicted/measured, spread (geometric sd of that ratio). See "
+        "docs/calibration.md."
+    )
+    by = st.selectbox("Group by", ["metric only", *GROUP_KEYS], key="compare.accuracy_by")
+    st.dataframe(
+        summary(calibration.pairs, [] if by == "metric only" else [by]), hide_index=True,
+        width="stretch",
+        column_config={
+            "mape_pct": st.column_config.NumberColumn("MAPE %", format="%.1f"),
+            "median_ratio": st.column_config.NumberColumn("median ratio", format="%.3f"),
+            "spread_pct": st.column_config.NumberColumn("spread %", format="%.1f"),
+            "bias_pct": st.column_config.NumberColumn("median error %", format="%+.1f"),
+        },
+    )  # fmt: skip
+    st.markdown("**Leave-one-out: does calibration help here?**")
+    if calibration.loo.empty:
+        st.caption("Too few measured pairs: each metric needs 3 (2 to fit when one is held out).")
+    else:
+        st.dataframe(
+            calibration.loo, hide_index=True, width="stretch",
+            column_config={
+                "mape_raw_pct": st.column_config.NumberColumn("MAPE raw %", format="%.1f"),
+                "mape_calibrated_pct": st.column_config.NumberColumn(
+                    "MAPE calibrated %", format="%.1f"),
+                "gain_pct_points": st.column_config.NumberColumn(
+                    "gain (points)", format="%+.1f"),
+            },
+        )  # fmt: skip
+        st.caption(
+            "Each measured pair predicted by a correction fitted on the others: MAPE of "
+            "aiconfigurator's raw figure vs the calibrated one on the same held-out pairs."
+        )
+    st.subheader("Measure next")
+    ranked = calibration.next
+    if ranked.empty:
+        st.caption("Every candidate here is measured, or none has tokens/s/user and /GPU.")
+    else:
+        st.caption(
+            f"Unmeasured candidates by their chance of being on the calibrated Pareto frontier "
+            f"under {md(calibration.slo.text())}."
+        )
+        stored = set(st.session_state.get(keys.COMPARE_TASKS, []))
+        for row in ranked.head(10).itertuples(index=False):
+            text_col, open_col = st.columns([5, 1], vertical_alignment="center")
+            text_col.markdown(
+                f"**{row.rank}. {md(row.candidate)}** ({row.probability:.0%}): "
+                f"{md(row.explanation)}"
+            )
+            if row.candidate in stored:
+                with open_col:
+                    st.page_link(
+                        "views/editor.py", label="Open", icon=":material/edit_note:",
+                        query_params={"task": row.candidate},
+                    )  # fmt: skip
+
 st.download_button(
     "Download the comparison (CSV)",
     comparison_csv(predictions, comparison),

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import pandas as pd
 
 from configlib.compare import METRIC, SLOLine
-from configlib.ui.comparison import X, Y
+from configlib.ui.comparison import CALIBRATED_KIND, X, Y
 
-KIND_COLOURS = alt.Scale(domain=["prediction", "measurement"], range=["#3b82f6", "#f97316"])
+KIND_COLOURS = alt.Scale(
+    domain=["prediction", "measurement", CALIBRATED_KIND], range=["#3b82f6", "#f97316", "#16a34a"]
+)
+#: One colour legend for every layer, wide enough for the calibrated label.
+KIND_LEGEND = alt.Legend(orient="top", labelLimit=0)
 HEIGHT = 420
 TOOLTIP = [
     alt.Tooltip("name:N", title="name"),
@@ -24,16 +29,19 @@ TOOLTIP = [
 ]
 
 
-def pareto_chart(points: pd.DataFrame, lines: Sequence[SLOLine]) -> alt.TopLevelMixin:
+def pareto_chart(
+    points: pd.DataFrame, lines: Sequence[SLOLine], calibrated: pd.DataFrame | None = None
+) -> alt.TopLevelMixin:
     """tokens/s/GPU against tokens/s/user: colour = prediction or measurement, shape = serving
-    mode, a step line along each kind's Pareto frontier, TPOT targets as dashed rules."""
+    mode, a step line along each kind's Pareto frontier, TPOT targets as dashed rules; with
+    ``calibrated`` (comparison.calibrated_points), green points with their 90 % band."""
     base = alt.Chart(points)
     x_scale = alt.Scale(zero=False, padding=14)
     y_scale = alt.Scale(zero=False, padding=14)
     dots = base.mark_point(filled=True, size=90, opacity=0.9).encode(
         x=alt.X(f"{X}:Q", title="Output tokens/s per user", scale=x_scale),
         y=alt.Y(f"{Y}:Q", title="Output tokens/s per GPU", scale=y_scale),
-        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=alt.Legend(orient="top")),
+        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=KIND_LEGEND),
         shape=alt.Shape("serving:N", title=None, legend=alt.Legend(orient="top")),
         tooltip=TOOLTIP,
     )
@@ -43,7 +51,7 @@ def pareto_chart(points: pd.DataFrame, lines: Sequence[SLOLine]) -> alt.TopLevel
         .encode(
             x=alt.X(f"{X}:Q", scale=x_scale),
             y=alt.Y(f"{Y}:Q", scale=y_scale),
-            color=alt.Color("kind:N", scale=KIND_COLOURS, legend=None),
+            color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=KIND_LEGEND),
             order=alt.Order(f"{X}:Q"),
             detail="kind:N",
         )
@@ -70,7 +78,37 @@ def pareto_chart(points: pd.DataFrame, lines: Sequence[SLOLine]) -> alt.TopLevel
             )
         )
         layers.append(rule)
+    if calibrated is not None and not calibrated.empty:
+        layers += _calibrated_layers(calibrated, x_scale, y_scale)
     return alt.layer(*layers).properties(height=HEIGHT).interactive()
+
+
+def _calibrated_layers(data: pd.DataFrame, x_scale: alt.Scale, y_scale: alt.Scale) -> list[Any]:
+    """Calibrated points (diamonds) and vertical bars for their 90 % band of tokens/s/GPU."""
+    base = alt.Chart(data)
+    tooltip = [
+        alt.Tooltip("name:N", title="name"),
+        alt.Tooltip("kind:N", title="kind"),
+        alt.Tooltip(f"{X}:Q", title="calibrated tokens/s/user", format=",.1f"),
+        alt.Tooltip(f"{Y}:Q", title="calibrated tokens/s/GPU", format=",.1f"),
+        alt.Tooltip("low:Q", title="90% band from", format=",.1f"),
+        alt.Tooltip("high:Q", title="90% band to", format=",.1f"),
+        alt.Tooltip("note:N", title="correction"),
+    ]
+    band = base.mark_rule(strokeWidth=2, opacity=0.6).encode(
+        x=alt.X(f"{X}:Q", scale=x_scale),
+        y=alt.Y("low:Q", scale=y_scale),
+        y2="high:Q",
+        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=KIND_LEGEND),
+        tooltip=tooltip,
+    )
+    dots = base.mark_point(shape="diamond", filled=True, size=110).encode(
+        x=alt.X(f"{X}:Q", scale=x_scale),
+        y=alt.Y(f"{Y}:Q", scale=y_scale),
+        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=KIND_LEGEND),
+        tooltip=tooltip,
+    )
+    return [band, dots]
 
 
 def scatter_chart(rows: pd.DataFrame, metric_label: str) -> alt.TopLevelMixin:

@@ -224,3 +224,36 @@ def comparison_csv(predictions: pd.DataFrame, comparison: pd.DataFrame) -> str:
             frame[column] = frame[column].map(csv_cell)
     text: str = frame.to_csv(index=False)
     return text
+
+
+# ---- Calibration (configlib.calibration) ------------------------------------------------------
+
+CALIBRATED_KIND = "calibrated (corrected, not aiconfigurator's)"
+
+
+def calibrated_points(calibrated: pd.DataFrame, measured: set[str]) -> pd.DataFrame:
+    """Pareto-chart points of the unmeasured candidates after calibration, with the 90 % band of
+    tokens/s/GPU (``low``/``high``); aiconfigurator's own points stay as they are."""
+    part = calibrated[~calibrated["candidate"].isin(measured) & calibrated["metric"].isin([X, Y])]
+    if part.empty:
+        return pd.DataFrame(columns=["name", "task", "kind", X, Y, "low", "high", "note"])
+    wide = part.pivot_table(
+        index="candidate", columns="metric", values=["calibrated", "low", "high"],
+        aggfunc="first",
+    ).dropna(subset=[("calibrated", X), ("calibrated", Y)])  # fmt: skip
+    notes = part[part["metric"] == Y].set_index("candidate")["note"]
+    return pd.DataFrame(
+        {
+            "name": [f"{name} (calibrated)" for name in wide.index],
+            "task": list(wide.index),
+            "kind": CALIBRATED_KIND,
+            "serving": "agg",
+            "source": "calibration of aiconfigurator's prediction",
+            X: wide[("calibrated", X)].to_numpy(),
+            Y: wide[("calibrated", Y)].to_numpy(),
+            "low": wide[("low", Y)].to_numpy(),
+            "high": wide[("high", Y)].to_numpy(),
+            "note": notes.reindex(wide.index).fillna("").to_numpy(),
+            "frontier": False,
+        }
+    )
