@@ -35,7 +35,6 @@ from sqlalchemy import delete, insert, select
 
 from configlib.findings import Finding
 from configlib.presets import system_presets
-from configlib.numbers import INT64_MAX
 from configlib.store.engine import Database
 from configlib.store.errors import InvalidData, NameTaken
 from configlib.store.gate import INT32, check_preset, check_task, result_findings
