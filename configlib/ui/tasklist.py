@@ -161,7 +161,7 @@ def upload_tasks(db: Store) -> None:
     current = {hashlib.sha256(f.getvalue()).hexdigest() + f.name for f in files or []}
     for digest, (kind, message) in done.items():
         if digest in current:
-            (st.success if kind == "success" else st.error)(md(message))
+            (st.success if kind == "success" else st.error)(message)
 
 
 def _refused(file_name: str, error: Any) -> str:

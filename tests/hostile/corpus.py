@@ -408,10 +408,12 @@ def results_cases() -> list[Case]:
 def _backup(tasks: list[Any], results: list[Any] | None = None) -> Callable[[], dict[str, Any]]:
     def build() -> dict[str, Any]:
         from configlib.store.backup import BACKUP_FORMAT, BACKUP_VERSION
+        from configlib.store.migrate import head_revision
 
         return {
             "format": BACKUP_FORMAT,
             "format_version": BACKUP_VERSION,
+            "schema_revision": head_revision(),
             "tasks": tasks,
             "presets": [],
             "results": results or [],
