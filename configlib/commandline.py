@@ -291,6 +291,7 @@ def _parse_arguments(engine: Engine, runtime: Runtime, arguments: list[str]) -> 
     entry = launchers_for(runtime)
     model_flag = manifest.lookup(entry.model_option)
     model_dest = model_flag.spec.dest if model_flag else None
+    launcher_flags = set(engine.spec.table.LAUNCHER_FLAGS)
     out = _Parsed()
     seen: dict[str, str] = {}
     index = 0
@@ -327,6 +328,16 @@ def _parse_arguments(engine: Engine, runtime: Runtime, arguments: list[str]) -> 
         if spec is not None and spec.dest == model_dest:
             if values:
                 out.model = values[-1]
+            continue
+        if spec is not None and spec.bare in launcher_flags:
+            # The autotuner chooses the address of each server it starts itself.
+            note(
+                "warning",
+                "launcher-flag-dropped",
+                f"{option} {' '.join(values)}".rstrip()
+                + ": the autotuner sets this for each server it launches, so it is not kept",
+                f"parameters.{key}",
+            )
             continue
         if spec is not None and takes_value and not values and not optional:
             note("error", "missing-value", f"{option} needs a value", f"parameters.{key}")

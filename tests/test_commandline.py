@@ -231,7 +231,7 @@ _VALUES = st.one_of(
 @settings(max_examples=60, deadline=None)
 @given(
     st.dictionaries(
-        st.sampled_from(["served-model-name", "port", "host", "max-num-seqs", "seed"]),
+        st.sampled_from(["served-model-name", "max-num-seqs", "seed", "max-num-batched-tokens"]),
         _VALUES,
         max_size=5,
     ),
@@ -247,6 +247,23 @@ def test_written_flags_read_back(flags: dict[str, Any], equals: bool) -> None:
     assert read.unlifted is not None
     back = {k: [str(v) for v in vs] for k, vs in read.unlifted.parameters.items()}  # type: ignore[union-attr]
     assert back == {k: [str(v)] for k, v in flags.items()}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "vllm serve org/m --host 0.0.0.0 --port 8000 --max-num-seqs 64",
+        "python -m sglang.launch_server --model-path org/m --host 0.0.0.0 --port=30000 --tp 2",
+    ],
+)
+def test_host_and_port_are_left_to_the_autotuner(command: str) -> None:
+    read = read_command(command)
+    assert read.unlifted is not None
+    assert not {"host", "port"} & set(read.unlifted.parameters)
+    dropped = [f for f in read.findings if f.code == "launcher-flag-dropped"]
+    assert {f.path for f in dropped} == {"parameters.host", "parameters.port"}
+    assert all(f.severity == "warning" for f in dropped)
+    assert not [f for f in read.findings if f.severity == "error"]
 
 
 # ---- CLI -----------------------------------------------------------------------------------------
