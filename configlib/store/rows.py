@@ -76,7 +76,8 @@ def gpus_needed(parameters: dict[str, Any], engine: Engine) -> int | None:
             wanted[resolved.spec.name] = spelling
     axes: dict[str, list[Any]] = {}
     for key, values in parameters.items():
-        resolved = manifest.lookup_key(key)
+        # Read every spelling the release itself resolves (--tp on SGLang), as lifting does.
+        resolved = manifest.lookup_lenient(key)
         if resolved is None or resolved.spec.name not in wanted or not isinstance(values, list):
             continue
         spelling = wanted[resolved.spec.name]
