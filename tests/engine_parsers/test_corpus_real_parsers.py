@@ -33,6 +33,9 @@ CORPUS = Path(__file__).resolve().parents[1] / "data" / "commands"
 #: Attributes that name the model: vLLM's positional ``model_tag`` and ``--model`` both set
 #: the model; configlib writes the form its launcher uses.
 MODEL_ATTRIBUTES = {"model_tag"}
+#: The autotuner chooses the address each server listens on, so from-command drops
+#: ``--host`` and ``--port`` (with a warning) and the rendered launch keeps the defaults.
+ADDRESS_ATTRIBUTES = {"host", "port"}
 
 
 def _corpus() -> list[dict[str, Any]]:
@@ -140,7 +143,7 @@ def _spelling_causes(engine: Engine, parameters: dict[str, Any], arguments: list
 
 
 def _differences(left: dict[str, Any], right: dict[str, Any]) -> list[str]:
-    keys = (set(left) | set(right)) - MODEL_ATTRIBUTES
+    keys = (set(left) | set(right)) - MODEL_ATTRIBUTES - ADDRESS_ATTRIBUTES
     return [
         f"{k}: {left.get(k, '<absent>')!r} -> {right.get(k, '<absent>')!r}"
         for k in sorted(keys)

@@ -363,8 +363,10 @@ def test_build_missing_builds_only_the_environments_not_built(
 
     monkeypatch.setattr(driver, "build", fake_build)
     assert driver.main(["build", "--missing"]) == 0
-    assert calls == [r for r in driver.shipped_releases() if r not in built]
-    assert "total build time" in capsys.readouterr().out
+    # Builds run in parallel, so they finish in any order.
+    assert sorted(calls) == sorted(r for r in driver.shipped_releases() if r not in built)
+    missing = len(driver.shipped_releases()) - len(built)
+    assert f"built {missing} of {missing} in" in capsys.readouterr().out
     built.update(calls)
     calls.clear()
     assert driver.main(["build", "--missing"]) == 0

@@ -4,6 +4,7 @@ a write that fails part-way leaves the stored data as it was."""
 from __future__ import annotations
 
 import multiprocessing
+from queue import Empty
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,27 @@ def _worker(url: str, worker: int, queue: Any) -> None:
         queue.put(("error", repr(error)))
 
 
+def _outcomes(workers: list[Any], queue: Any, deadline_s: float = 900) -> list[tuple[str, Any]]:
+    """Each worker's report; a worker that dies without one fails the test with its exit code
+    instead of leaving the parent waiting on an empty queue."""
+    outcomes: list[tuple[str, Any]] = []
+    waited = 0.0
+    while len(outcomes) < len(workers):
+        try:
+            outcomes.append(queue.get(timeout=1))
+            continue
+        except Empty:
+            waited += 1
+        silent_exits = [w.exitcode for w in workers if w.exitcode not in (None, 0)]
+        if silent_exits:
+            pytest.fail(f"a worker died without reporting (exit codes {silent_exits})")
+        if waited > deadline_s:
+            pytest.fail(f"workers still running after {deadline_s:g} s: {outcomes}")
+    for worker in workers:
+        worker.join(timeout=60)
+    return outcomes
+
+
 def test_two_processes_writing_at_once_lose_nothing(store: Store, db_url: str) -> None:
     counter = Preset(name="counter", parameters={"tp-size": [1]}, metadata={"count": 0})
     store.save_preset(counter, expected_version=None)
@@ -54,9 +76,7 @@ def test_two_processes_writing_at_once_lose_nothing(store: Store, db_url: str) -
     workers = [context.Process(target=_worker, args=(db_url, n, queue)) for n in range(2)]
     for worker in workers:
         worker.start()
-    outcomes = [queue.get(timeout=300) for _ in workers]
-    for worker in workers:
-        worker.join(timeout=60)
+    outcomes = _outcomes(workers, queue)
     assert all(kind == "ok" for kind, _ in outcomes), outcomes
     stored = store.get_preset("counter")
     assert stored.preset.metadata["count"] == 2 * INCREMENTS_PER_WORKER
