@@ -4,9 +4,9 @@ a write that fails part-way leaves the stored data as it was."""
 from __future__ import annotations
 
 import multiprocessing
-from queue import Empty
 import sqlite3
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import psycopg
