@@ -291,7 +291,7 @@ def _parse_arguments(engine: Engine, runtime: Runtime, arguments: list[str]) -> 
     entry = launchers_for(runtime)
     model_flag = manifest.lookup(entry.model_option)
     model_dest = model_flag.spec.dest if model_flag else None
-    launcher_flags = set(engine.spec.table.LAUNCHER_FLAGS)
+    launcher_flags = set(engine.spec.table.launcher_flags)
     out = _Parsed()
     seen: dict[str, str] = {}
     index = 0

@@ -266,8 +266,7 @@ def _check_dotted(flat: FlatResult, key: str, resolved: Resolved, values: Any) -
 
 
 def _launcher_flags(engine: Engine) -> tuple[str, ...]:
-    flags: tuple[str, ...] = engine.spec.table.LAUNCHER_FLAGS
-    return flags
+    return engine.spec.table.launcher_flags
 
 
 def _unknown_flag(engine: Engine, key: str, path: str, *, suggest: bool = True) -> Finding:
@@ -359,13 +358,13 @@ def _check_values(
                 )
             )
         number = _number(value)
-        if number is not None and bare in table.FRACTION_FLAGS and not 0 < number <= 1:
+        if number is not None and bare in table.fraction_flags and not 0 < number <= 1:
             found.append(
                 Finding(
                     "error", path, "out-of-range", f"--{bare} is a fraction in (0, 1], not {value}"
                 )
             )
-        if number is not None and bare in table.COUNT_FLAGS and number < 1:
+        if number is not None and bare in table.count_flags and number < 1:
             found.append(
                 Finding("error", path, "out-of-range", f"--{bare} must be at least 1, not {value}")
             )
@@ -479,7 +478,7 @@ def check_gpus(flat: FlatResult, task: TaskConfig) -> list[Finding]:
     found: list[Finding] = []
     over: list[str] = []
     worst = 0
-    for get, values in _combinations(flat, table.GPU_FLAGS):
+    for get, values in _combinations(flat, table.gpu_flags):
         try:
             needed = engine.gpus_needed(get)
         except (TypeError, ValueError):
@@ -500,7 +499,7 @@ def check_gpus(flat: FlatResult, task: TaskConfig) -> list[Finding]:
                 f"{system.total_gpus if system else '?'}: {listed}",
             )
         )
-    for get, _ in _combinations(flat, table.COMBINATION_FLAGS):
+    for get, _ in _combinations(flat, table.combination_flags):
         for flag, reason in table.combination_problems(get):
             key = _flat_key(flat, flag)
             found.append(
@@ -714,7 +713,7 @@ def check_deployment(flat: FlatResult, task: TaskConfig) -> list[Finding]:
     if task.deployment_mode != DeploymentMode.OME:
         return []
     engine = flat.engine
-    tp = engine.manifest.lookup_key(engine.spec.table.GPU_FLAGS[0])
+    tp = engine.manifest.lookup_key(engine.spec.table.tensor_parallel_flag)
     ignored = [
         key
         for key in flat.parameters

@@ -13,18 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from types import ModuleType
 from typing import Any
 
 from configlib.engines import sglang, vllm
 from configlib.engines.manifest import Manifest, load_manifest, manifest_files
 from configlib.engines.rules import Bound, Note, Rule
+from configlib.engines.table import EngineTable
 from configlib.vocab import Runtime
 
 __all__ = [
     "ENGINES",
     "Engine",
     "EngineSpec",
+    "EngineTable",
     "UnknownEngineVersion",
     "get_engine",
     "latest_version",
@@ -40,8 +41,8 @@ class EngineSpec:
 
     runtime: Runtime
     label: str
-    table: ModuleType
-    """The engine's mapping-table module (``RULES`` and ``gpus_needed``)."""
+    table: EngineTable
+    """The engine's mapping table and flag facts (the ``TABLE`` its module ends with)."""
     launcher: tuple[str, ...]
     model_flag: str | None
     """Flag that names the model; None when the model is the first positional argument."""
@@ -52,15 +53,14 @@ class EngineSpec:
 
     @property
     def rules(self) -> tuple[Rule, ...]:
-        rules: tuple[Rule, ...] = self.table.RULES
-        return rules
+        return self.table.rules
 
 
 ENGINES: dict[Runtime, EngineSpec] = {
     Runtime.SGLANG: EngineSpec(
         runtime=Runtime.SGLANG,
         label="SGLang",
-        table=sglang,
+        table=sglang.TABLE,
         launcher=("python", "-m", "sglang.launch_server"),
         model_flag="--model-path",
         snake_case=False,
@@ -70,7 +70,7 @@ ENGINES: dict[Runtime, EngineSpec] = {
     Runtime.VLLM: EngineSpec(
         runtime=Runtime.VLLM,
         label="vLLM",
-        table=vllm,
+        table=vllm.TABLE,
         launcher=("vllm", "serve"),
         model_flag=None,
         snake_case=True,
@@ -134,8 +134,7 @@ class Engine:
         return f"{self.spec.label} {self.version}"
 
     def gpus_needed(self, get: Callable[[str], Any]) -> int:
-        count: int = self.spec.table.gpus_needed(get)
-        return count
+        return self.spec.table.count_gpus(get)
 
     def __hash__(self) -> int:
         return hash((self.spec.runtime, self.version))

@@ -20,9 +20,10 @@ from configlib.engines.rules import (
     Table,
     Unsupported,
 )
+from configlib.engines.table import EngineTable, FlagGetter
 from configlib.vocab import PRE_QUANTIZED_GEMM_MODES
 
-PRE_QUANTIZED = (
+_PRE_QUANTIZED = (
     "describes a pre-quantized checkpoint: SGLang reads the method from the checkpoint's "
     "quantization_config, so no --quantization flag is written; make sure the checkpoint "
     "matches"
@@ -160,7 +161,7 @@ def _moe_tp_check(
     return {}
 
 
-RULES: tuple[Rule, ...] = (
+_RULES: tuple[Rule, ...] = (
     OneOf(
         [
             Custom(
@@ -207,7 +208,7 @@ RULES: tuple[Rule, ...] = (
         values={"fp8": "fp8"},
         silent={
             "bfloat16": "",
-            **{mode: f"{mode} {PRE_QUANTIZED}" for mode in PRE_QUANTIZED_GEMM_MODES},
+            **{mode: f"{mode} {_PRE_QUANTIZED}" for mode in PRE_QUANTIZED_GEMM_MODES},
         },
     ),
     PredictionOnly(
@@ -283,7 +284,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def gpus_needed(get: Callable[[str], Any]) -> int:
+def _count_gpus(get: FlagGetter) -> int:
     """GPUs one SGLang server uses for one combination of flag values.
 
     Attention-DP ranks (--enable-dp-attention, or 0.5.23's --attn-dp-size) share the
@@ -297,26 +298,7 @@ def gpus_needed(get: Callable[[str], Any]) -> int:
     return int(tp) * int(pp) * int(dp)
 
 
-#: Flags ``gpus_needed`` reads.
-GPU_FLAGS = ("tp-size", "pp-size", "dp-size", "enable-dp-attention")
-#: Flags whose value is a fraction in (0, 1].
-FRACTION_FLAGS = ("mem-fraction-static",)
-#: Flags whose value counts something (>= 1).
-COUNT_FLAGS = (
-    "tp-size",
-    "pp-size",
-    "dp-size",
-    "ep-size",
-    "attn-dp-size",
-    "max-running-requests",
-    "max-prefill-tokens",
-    "context-length",
-    "prefill-max-requests",
-)
-
-
-def combination_problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
-    """Flag values SGLang refuses together, as (flag, reason), for one combination."""
+def _combination_problems(get: FlagGetter) -> list[tuple[str, str]]:
     tp, ep = get("tp-size"), get("ep-size")
     if isinstance(tp, int) and isinstance(ep, int) and ep > 1 and (ep > tp or tp % ep):
         return [
@@ -329,9 +311,24 @@ def combination_problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
     return []
 
 
-#: Flags ``combination_problems`` reads.
-COMBINATION_FLAGS = ("tp-size", "ep-size")
-
-
-#: Flags the autotuner writes itself (model from model.id_or_path, host and port it picks).
-LAUNCHER_FLAGS = ("model-path", "host", "port")
+TABLE = EngineTable(
+    rules=_RULES,
+    tensor_parallel_flag="tp-size",
+    gpu_flags=("tp-size", "pp-size", "dp-size", "enable-dp-attention"),
+    count_gpus=_count_gpus,
+    fraction_flags=("mem-fraction-static",),
+    count_flags=(
+        "tp-size",
+        "pp-size",
+        "dp-size",
+        "ep-size",
+        "attn-dp-size",
+        "max-running-requests",
+        "max-prefill-tokens",
+        "context-length",
+        "prefill-max-requests",
+    ),
+    combination_flags=("tp-size", "ep-size"),
+    combination_problems=_combination_problems,
+    launcher_flags=("model-path", "host", "port"),
+)

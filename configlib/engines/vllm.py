@@ -15,9 +15,10 @@ from configlib.engines.rules import (
     Toggle,
     Unsupported,
 )
+from configlib.engines.table import EngineTable, FlagGetter
 from configlib.vocab import PRE_QUANTIZED_GEMM_MODES
 
-PRE_QUANTIZED = (
+_PRE_QUANTIZED = (
     "describes a pre-quantized checkpoint: vLLM reads the method from the checkpoint's "
     "quantization_config, so no --quantization flag is written; make sure the checkpoint "
     "matches"
@@ -78,7 +79,7 @@ def _moe_tp_check(
     return {}
 
 
-RULES: tuple[Rule, ...] = (
+_RULES: tuple[Rule, ...] = (
     Flag("parallel_config.tp", "tensor-parallel-size"),
     Flag("parallel_config.pp", "pipeline-parallel-size"),
     Flag("parallel_config.dp", "data-parallel-size"),
@@ -116,7 +117,7 @@ RULES: tuple[Rule, ...] = (
         values={"fp8": "fp8"},
         silent={
             "bfloat16": "",
-            **{mode: f"{mode} {PRE_QUANTIZED}" for mode in PRE_QUANTIZED_GEMM_MODES},
+            **{mode: f"{mode} {_PRE_QUANTIZED}" for mode in PRE_QUANTIZED_GEMM_MODES},
         },
     ),
     PredictionOnly(
@@ -177,7 +178,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def gpus_needed(get: Callable[[str], Any]) -> int:
+def _count_gpus(get: FlagGetter) -> int:
     """GPUs one vLLM server uses for one combination of flag values: tp x pp x dp."""
     tp = get("tensor-parallel-size") or 1
     pp = get("pipeline-parallel-size") or 1
@@ -185,28 +186,24 @@ def gpus_needed(get: Callable[[str], Any]) -> int:
     return int(tp) * int(pp) * int(dp)
 
 
-#: Flags ``gpus_needed`` reads.
-GPU_FLAGS = ("tensor-parallel-size", "pipeline-parallel-size", "data-parallel-size")
-#: Flags whose value is a fraction in (0, 1].
-FRACTION_FLAGS = ("gpu-memory-utilization",)
-#: Flags whose value counts something (>= 1).
-COUNT_FLAGS = (
-    "tensor-parallel-size",
-    "pipeline-parallel-size",
-    "data-parallel-size",
-    "max-num-seqs",
-    "max-num-batched-tokens",
-)
-
-
-def combination_problems(get: Callable[[str], Any]) -> list[tuple[str, str]]:
-    """Flag values vLLM refuses together, as (flag, reason), for one combination."""
+def _no_combination_problems(get: FlagGetter) -> list[tuple[str, str]]:
     return []
 
 
-#: Flags ``combination_problems`` reads.
-COMBINATION_FLAGS: tuple[str, ...] = ()
-
-
-#: Flags the autotuner writes itself (model from model.id_or_path, host and port it picks).
-LAUNCHER_FLAGS = ("model", "host", "port")
+TABLE = EngineTable(
+    rules=_RULES,
+    tensor_parallel_flag="tensor-parallel-size",
+    gpu_flags=("tensor-parallel-size", "pipeline-parallel-size", "data-parallel-size"),
+    count_gpus=_count_gpus,
+    fraction_flags=("gpu-memory-utilization",),
+    count_flags=(
+        "tensor-parallel-size",
+        "pipeline-parallel-size",
+        "data-parallel-size",
+        "max-num-seqs",
+        "max-num-batched-tokens",
+    ),
+    combination_flags=(),
+    combination_problems=_no_combination_problems,
+    launcher_flags=("model", "host", "port"),
+)

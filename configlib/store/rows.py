@@ -70,7 +70,7 @@ def gpus_needed(parameters: dict[str, Any], engine: Engine) -> int | None:
     """The most GPUs one server of the grid needs, or None when it cannot be worked out."""
     manifest = engine.manifest
     wanted = {}
-    for spelling in engine.spec.table.GPU_FLAGS:
+    for spelling in engine.spec.table.gpu_flags:
         resolved = manifest.lookup_key(spelling)
         if resolved is not None:
             wanted[resolved.spec.name] = spelling
