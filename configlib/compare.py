@@ -26,9 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from configlib.convert import effective_value
 from configlib.engines import Engine
-from configlib.numbers import parse_int
 
 Kind = Literal["prediction", "measurement"]
 
@@ -461,26 +459,7 @@ def slo_lines(targets: Sequence[tuple[float, str]]) -> list[SLOLine]:
 
 def server_gpus(engine: Engine, point: Mapping[str, Any]) -> int | None:
     """GPUs one server of ``engine`` needs for one grid point (None when it cannot tell)."""
-    manifest = engine.manifest
-    by_name: dict[str, Any] = {}
-    for key, value in point.items():
-        resolved = manifest.lookup_lenient(key)
-        if resolved is not None:
-            by_name[resolved.spec.name] = effective_value(resolved, value)
-
-    def get(spelling: str) -> Any:
-        resolved = manifest.lookup_key(spelling)
-        found = by_name.get(resolved.spec.name) if resolved else None
-        if isinstance(found, str):
-            parsed = parse_int(found)  # ASCII digits within 64 bits
-            return parsed if isinstance(parsed, int) else found
-        return found
-
-    try:
-        count = engine.gpus_needed(get)
-    except (TypeError, ValueError):
-        return None
-    return count if count >= 1 else None
+    return engine.point_gpus(point)
 
 
 def _derive_per_user_rate(found: dict[str, Value], kind: Kind, where: str) -> None:

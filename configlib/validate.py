@@ -8,15 +8,13 @@ GPU budget, engine-specific combinations, the benchmark and SLO settings and the
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from configlib.bounds import check_task_document, limit
-from configlib.convert import FlatResult, effective_value, engine_for, to_flat
+from configlib.convert import FlatResult, engine_for, to_flat
 from configlib.engines import Engine, supported_versions
 from configlib.engines import get_engine as _get_engine
 from configlib.engines.manifest import Resolved, check_value, option_for_key, starts_like_option
@@ -25,7 +23,6 @@ from configlib.engines.spelling import resolve_key
 from configlib.findings import Finding, from_validation_error, unique
 from configlib.grid import grid_of
 from configlib.model import RangeSpec, TaskConfig
-from configlib.numbers import parse_int
 from configlib.scenarios import TASKS, parse_scenario
 from configlib.vocab import DeploymentMode, Runtime, Strategy
 
@@ -414,60 +411,14 @@ def _is_set(flat: FlatResult, engine: Engine, option: str) -> bool:
 # ---- GPUs and engine-specific combinations ---------------------------------------------------
 
 
-def _flag_axes(
-    flat: FlatResult, spellings: tuple[str, ...]
-) -> tuple[list[str], list[list[Any]], dict[str, str]] | None:
-    """Effective values of the given flags, by canonical name, for enumerating combinations."""
-    manifest = flat.engine.manifest
-    wanted = {}
-    for spelling in spellings:
-        resolved = manifest.lookup_key(spelling)
-        if resolved is not None:
-            wanted[resolved.spec.name] = spelling
-    by_name: dict[str, list[Any]] = {}
-    keys: dict[str, str] = {}
-    for key, values in flat.parameters.items():
-        # Every spelling the parser reads (abbreviations too); the last one given wins.
-        resolved = manifest.lookup_lenient(key)
-        if resolved is None or resolved.spec.name not in wanted or not isinstance(values, list):
-            continue
-        if not values or resolved.subkey is not None:
-            continue
-        effective = []
-        for value in values:
-            value = effective_value(resolved, value)
-            if isinstance(value, str):
-                parsed = parse_int(value)
-                value = parsed if isinstance(parsed, int) else value
-            effective.append(value)
-        by_name.pop(resolved.spec.name, None)
-        by_name[resolved.spec.name] = effective
-        keys[wanted[resolved.spec.name]] = key
-    names = list(by_name)
-    axes = list(by_name.values())
-    if math.prod(len(a) for a in axes) > MAX_CHECKED_COMBINATIONS:
-        return None
-    return names, axes, keys
-
-
 def _combinations(
     flat: FlatResult, spellings: tuple[str, ...]
 ) -> list[tuple[Callable[[str], Any], dict[str, Any]]]:
-    prepared = _flag_axes(flat, spellings)
-    if prepared is None:
+    """Each combination of the given flags' values, none past MAX_CHECKED_COMBINATIONS."""
+    axes = flat.engine.flag_axes(flat.parameters, spellings)
+    if axes.size > MAX_CHECKED_COMBINATIONS:
         return []
-    names, axes, _ = prepared
-    manifest = flat.engine.manifest
-    combos: list[tuple[Callable[[str], Any], dict[str, Any]]] = []
-    for combo in itertools.product(*axes):
-        values = dict(zip(names, combo, strict=True))
-
-        def get(spelling: str, values: dict[str, Any] = values) -> Any:
-            resolved = manifest.lookup_key(spelling)
-            return values.get(resolved.spec.name) if resolved else None
-
-        combos.append((get, values))
-    return combos
+    return [(axes.getter(values), values) for values in axes.combinations()]
 
 
 def check_gpus(flat: FlatResult, task: TaskConfig) -> list[Finding]:

@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from configlib.engines import Engine, get_engine, resolve_engine
-from configlib.engines.manifest import FlagSpec, Resolved
+from configlib.engines.manifest import UNSET, Resolved
+from configlib.engines.manifest import effective_value as effective_value
 from configlib.engines.rules import Note
 from configlib.findings import Finding
 from configlib.model import RangeSpec, TaskConfig
@@ -155,30 +156,6 @@ _MEMO_LIMIT = 50_000
 
 # ---- Effective values of flags -------------------------------------------------------------
 
-_UNSET = object()
-
-
-def effective_value(resolved: Resolved, value: Any) -> Any:
-    """What the engine receives for one candidate, as the autotuner renders it.
-
-    Switches: ``True`` for the flag, ``False`` for its negation, and for a JSON ``false`` (which
-    the autotuner drops) the parser default. Valued flags: the value's rendering.
-    """
-    spec = resolved.spec
-    if not spec.takes_value:
-        if not isinstance(value, bool):
-            return _UNSET
-        if value:
-            return not resolved.negated
-        return _switch_default(spec)
-    if isinstance(value, bool):
-        return _UNSET
-    return value
-
-
-def _switch_default(spec: FlagSpec) -> bool | None:
-    return spec.default if isinstance(spec.default, bool) else None
-
 
 def _effective_list(resolved: Resolved, values: Any) -> Any:
     if isinstance(values, RangeSpec):
@@ -187,7 +164,7 @@ def _effective_list(resolved: Resolved, values: Any) -> Any:
 
 
 def _render(value: Any) -> Any:
-    if value is _UNSET or value is None or isinstance(value, bool):
+    if value is UNSET or value is None or isinstance(value, bool):
         return value
     return str(value)
 

@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from configlib.convert.common import (
     _LOSER_OF,
     _MEMO_LIMIT,
-    _UNSET,
     MAX_LIFT_COMBINATIONS,
     FlatParameters,
     LiftResult,
@@ -31,7 +30,7 @@ from configlib.convert.emit import (
     _is_switch_key,
 )
 from configlib.engines import Engine
-from configlib.engines.manifest import Resolved
+from configlib.engines.manifest import UNSET, Resolved
 from configlib.engines.parsing import same_launches
 from configlib.engines.rules import Bound
 from configlib.engines.spelling import resolve_key
@@ -211,7 +210,7 @@ def _lift_rule(
         if isinstance(values, RangeSpec) or not values:
             return None
         effective = tuple(effective_value(resolved, v) for v in values)
-        if any(v is _UNSET for v in effective):
+        if any(v is UNSET for v in effective):
             return None
         axes.append((name, effective))
         keys.extend(k for k, _ in occurrences[name] if k != key)

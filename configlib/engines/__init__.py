@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from configlib.engines import sglang, vllm
+from configlib.engines import gpus, sglang, vllm
+from configlib.engines.gpus import FlagAxes
 from configlib.engines.manifest import Manifest, load_manifest, manifest_files
 from configlib.engines.rules import Bound, Note, Rule
 from configlib.engines.table import EngineTable
@@ -134,7 +135,21 @@ class Engine:
         return f"{self.spec.label} {self.version}"
 
     def gpus_needed(self, get: Callable[[str], Any]) -> int:
+        """GPUs one server uses for one combination, read through ``get`` by bare spelling."""
         return self.spec.table.count_gpus(get)
+
+    def flag_axes(self, parameters: Mapping[str, Any], spellings: tuple[str, ...]) -> FlagAxes:
+        """The candidates of some flags in flat parameters, read as this release's parser does."""
+        return gpus.flag_axes(self.manifest, parameters, spellings)
+
+    def most_gpus(self, parameters: Mapping[str, Any], limit: int) -> int | None:
+        """The most GPUs one server of a grid needs (None past ``limit`` combinations or for a
+        value that is not a number)."""
+        return gpus.most_gpus(self, parameters, limit)
+
+    def point_gpus(self, point: Mapping[str, Any]) -> int | None:
+        """GPUs one server needs for one grid point (None when it cannot tell)."""
+        return gpus.point_gpus(self, point)
 
     def __hash__(self) -> int:
         return hash((self.spec.runtime, self.version))

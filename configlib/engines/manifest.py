@@ -324,3 +324,28 @@ def _check_converted(spec: FlagSpec, base: str | None, text: str, optional: bool
 
 def _among(value: Any, choices: tuple[Any, ...]) -> bool:
     return any(value == c and isinstance(value, bool) == isinstance(c, bool) for c in choices)
+
+
+# ---- Effective values of flags -------------------------------------------------------------
+
+#: What a candidate the engine never receives reads as (a value given to a switch, or a switch
+#: given to a valued flag).
+UNSET: Any = object()
+
+
+def effective_value(resolved: Resolved, value: Any) -> Any:
+    """What the engine receives for one candidate, as the autotuner renders it.
+
+    Switches: ``True`` for the flag, ``False`` for its negation, and for a JSON ``false`` (which
+    the autotuner drops) the parser default. Valued flags: the value's rendering.
+    """
+    spec = resolved.spec
+    if not spec.takes_value:
+        if not isinstance(value, bool):
+            return UNSET
+        if value:
+            return not resolved.negated
+        return spec.default if isinstance(spec.default, bool) else None
+    if isinstance(value, bool):
+        return UNSET
+    return value

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
-from configlib.convert import effective_value, engine_for, with_parameters
+from configlib.convert import engine_for, with_parameters
 from configlib.engines import Engine
 from configlib.findings import Finding, from_validation_error
 from configlib.grid import grid_of
 from configlib.model import STRUCTURED_SECTIONS, TaskConfig
-from configlib.numbers import parse_int
 from configlib.presets import Preset
 from configlib.store.errors import InvalidData
 from configlib.store.models import (
@@ -68,43 +66,7 @@ PRESET_FIELDS: tuple[tuple[str, str], ...] = (
 
 def gpus_needed(parameters: dict[str, Any], engine: Engine) -> int | None:
     """The most GPUs one server of the grid needs, or None when it cannot be worked out."""
-    manifest = engine.manifest
-    wanted = {}
-    for spelling in engine.spec.table.gpu_flags:
-        resolved = manifest.lookup_key(spelling)
-        if resolved is not None:
-            wanted[resolved.spec.name] = spelling
-    axes: dict[str, list[Any]] = {}
-    for key, values in parameters.items():
-        # Read every spelling the release itself resolves (--tp on SGLang), as lifting does.
-        resolved = manifest.lookup_lenient(key)
-        if resolved is None or resolved.spec.name not in wanted or not isinstance(values, list):
-            continue
-        spelling = wanted[resolved.spec.name]
-        if spelling in axes or not values:
-            continue
-        axes[spelling] = [_as_number(effective_value(resolved, v)) for v in values]
-    count = 1
-    for values in axes.values():
-        count *= len(values)
-    if count > MAX_GPU_COMBINATIONS:
-        return None
-    most = 0
-    names = list(axes)
-    for combo in itertools.product(*axes.values()):
-        chosen = dict(zip(names, combo, strict=True))
-        try:
-            most = max(most, engine.gpus_needed(chosen.get))
-        except (TypeError, ValueError):
-            return None
-    return most
-
-
-def _as_number(value: Any) -> Any:
-    if isinstance(value, str):
-        parsed = parse_int(value)  # ASCII digits within 64 bits ('²'.isdigit() is true)
-        return parsed if isinstance(parsed, int) else value
-    return value
+    return engine.most_gpus(parameters, MAX_GPU_COMBINATIONS)
 
 
 def source_of(task: TaskConfig) -> str:
