@@ -170,7 +170,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_reference(args: argparse.Namespace) -> int:
     from configlib.reference import render
 
-    sys.stdout.write(render())
+    sys.stdout.write(render(build_parser()))
     return OK
 
 

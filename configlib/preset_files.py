@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from configlib.convert import lift
-from configlib.engines import Engine, get_engine, supported_versions
+from configlib.engines import ENGINES, Engine, get_engine, supported_versions
 from configlib.findings import Finding, from_validation_error, unique
 from configlib.io import load_document, parse_document
 from configlib.model import STRUCTURED_SECTIONS, ModelSpec, TaskConfig
@@ -47,10 +48,7 @@ _EXPORT_KEYS = (
     "metadata",
 )
 #: Flags of the autotuner's seed presets that SGLang does not have -> what they mean there.
-SGLANG_FLAG_FIXES: dict[str, str] = {
-    "enable-mixed-chunking": "enable-mixed-chunk",
-    "enable-chunked-prefill": "scheduling_config.chunked_prefill_enabled",
-}
+SGLANG_FLAG_FIXES: Mapping[str, str] = ENGINES[Runtime.SGLANG].table.preset_flag_fixes
 
 
 class PresetFormatError(ValueError):

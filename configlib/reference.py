@@ -191,16 +191,14 @@ def _table_section() -> list[str]:
     return lines
 
 
-def _cli_section() -> list[str]:
+def _cli_section(parser: argparse.ArgumentParser) -> list[str]:
     import os
-
-    from configlib.cli import build_parser
 
     # argparse wraps help to the terminal width; fix it so the document is the same everywhere.
     saved = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = "100"
     try:
-        return _cli_help(build_parser())
+        return _cli_help(parser)
     finally:
         if saved is None:
             os.environ.pop("COLUMNS", None)
@@ -241,8 +239,9 @@ def _api_section() -> list[str]:
     return lines
 
 
-def render() -> str:
-    """The whole reference document."""
+def render(parser: argparse.ArgumentParser) -> str:
+    """The whole reference document; ``parser`` is the command line's (``cli.build_parser()``),
+    passed in so the command line can render its own reference without an import cycle."""
     lines = [
         "# Reference",
         "",
@@ -250,7 +249,7 @@ def render() -> str:
         "",
         *_fields_section(),
         *_table_section(),
-        *_cli_section(),
+        *_cli_section(parser),
         *_api_section(),
     ]
     return "\n".join(lines).rstrip() + "\n"

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from configlib.bounds import check_task_document, check_text_size, limit
 from configlib.convert import to_flat, with_parameters
-from configlib.engines import Engine
+from configlib.engines import ENGINES, Engine
 from configlib.findings import Finding, did_you_mean, from_validation_error
 from configlib.io import InputError, is_json_document, parse_document, read_text
 from configlib.model import ParallelConfig, TaskConfig
@@ -44,14 +44,6 @@ AUTOTUNER_PARALLEL_KEYS = (
     "moe_dense_tp",
     "presets",
 )
-#: Keys of the autotuner's parallel_config that are plain flags, per runtime.
-_PARALLEL_FLAGS = {
-    "sglang": {"moe_dense_tp": "moe-dense-tp-size"},
-    "vllm": {
-        "dcp": "decode-context-parallel-size",
-        "enable_expert_parallel": "enable-expert-parallel",
-    },
-}
 #: Keys the autotuner writes for a task that are not part of a task definition.
 _RUN_STATE_KEYS = (
     "id",
@@ -204,7 +196,10 @@ def _split_parallel(
     parallel: dict[str, Any], runtime: str, out: dict[str, Any], notes: list[Finding]
 ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     ours = {k: v for k, v in parallel.items() if k in _PARALLEL_FIELDS}
-    flags = _PARALLEL_FLAGS.get(runtime, {})
+    # Which of the autotuner's parallel keys are plain flags is engine knowledge (its table).
+    spec = next((spec for name, spec in ENGINES.items() if name.value == runtime), None)
+    flags = spec.table.autotuner_parallel if spec else {}
+    switches = spec.table.autotuner_parallel_switches if spec else ()
     leftover = {}
     parameters = dict(out.get("parameters") or {})
     for key, value in parallel.items():
@@ -212,7 +207,7 @@ def _split_parallel(
             continue
         if key in flags:
             values = value if isinstance(value, list) else [value]
-            if key == "enable_expert_parallel":
+            if key in switches:
                 values = [bool(v) for v in values]
             parameters.setdefault(flags[key], values)
             continue

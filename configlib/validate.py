@@ -17,9 +17,14 @@ from configlib.bounds import check_task_document, limit
 from configlib.convert import FlatResult, engine_for, to_flat
 from configlib.engines import Engine, supported_versions
 from configlib.engines import get_engine as _get_engine
-from configlib.engines.manifest import Resolved, check_value, option_for_key, starts_like_option
+from configlib.engines.manifest import (
+    Resolved,
+    check_value,
+    option_for_key,
+    resolve_key,
+    starts_like_option,
+)
 from configlib.engines.parsing import argv_for, parse_argv
-from configlib.engines.spelling import resolve_key
 from configlib.findings import Finding, from_validation_error, unique
 from configlib.grid import grid_of
 from configlib.model import RangeSpec, TaskConfig

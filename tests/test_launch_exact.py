@@ -15,8 +15,8 @@ import pytest
 
 from configlib.convert import lift, retarget, to_flat, to_structured
 from configlib.engines import get_engine, supported_versions
+from configlib.engines.manifest import resolve_key
 from configlib.engines.parsing import argv_for, parse_argv
-from configlib.engines.spelling import resolve_key
 from configlib.grid import grid_of
 from configlib.model import TaskConfig
 from configlib.validate import validate, validate_data

@@ -6,15 +6,20 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from configlib.engines import ENGINES
 from configlib.safe_text import md, md_code
 from configlib.ui import keys
 from configlib.ui.importing import PREDICTED_COLUMNS, ImportSession
 from configlib.ui.resources import store
 from configlib.ui.widgets import flash
+from configlib.vocab import Runtime
 
 EDITOR = "views/editor.py"
 COMPARE = "views/compare.py"
-RUNTIMES = {"": "not chosen (SGLang, with a warning)", "sglang": "SGLang", "vllm": "vLLM"}
+RUNTIMES = {
+    "": f"not chosen ({ENGINES[Runtime.SGLANG].label}, with a warning)",
+    **{runtime.value: spec.label for runtime, spec in ENGINES.items()},
+}
 
 st.title("Import from aiconfigurator")
 flash()

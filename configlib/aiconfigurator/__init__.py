@@ -15,7 +15,8 @@ from configlib.aiconfigurator.importer import (
     import_path,
     import_upload,
 )
-from configlib.aiconfigurator.launch_flags import AicLaunch, FlagDifference, WorkerLaunch
+from configlib.aiconfigurator.launch_compare import FlagDifference
+from configlib.aiconfigurator.launch_flags import AicLaunch, WorkerLaunch
 
 __all__ = [
     "AicImportError",

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from pydantic import ValidationError
 
+from configlib.aiconfigurator.launch_compare import FlagDifference, compare
+from configlib.aiconfigurator.launch_flags import AicLaunch
 from configlib.aiconfigurator.spec import QUANT_FIELDS, Spec
 from configlib.convert import with_parameters
 from configlib.findings import Finding, from_validation_error, unique
@@ -21,9 +23,6 @@ from configlib.model import TaskConfig
 from configlib.scenarios import fixed
 from configlib.systems import resolve_system
 from configlib.vocab import Runtime
-
-if TYPE_CHECKING:
-    from configlib.aiconfigurator.launch_flags import AicLaunch, FlagDifference
 
 #: Requests per benchmark run = this many waves of the predicted concurrency, so the run
 #: reaches the steady state aiconfigurator models (the autotuner's default is 50 requests).
@@ -494,9 +493,7 @@ class Candidate:
 
     def flag_differences(self, *, include_same: bool = False) -> list[FlagDifference]:
         """Where our launch differs from aiconfigurator's, flag by flag, with the reason."""
-        from configlib.aiconfigurator.launch_flags import compare
-
         launch = self.aic_flags
         if launch is None:
             return []
-        return compare(self, launch, include_same=include_same)
+        return compare(self.task, self.spec, launch, include_same=include_same)

@@ -6,9 +6,7 @@ arguments inline in a bash ``args=( ... )`` block) and, for TensorRT-LLM, engine
 (``agg_config.yaml``, ``prefill_config.yaml``, ``decode_config.yaml``). The flags are read
 from the scripts (the k8s manifest when there is no script); nothing is executed.
 
-The comparison resolves both sides through the target engine release's flag manifest, so
-``--tensor-parallel-size`` (theirs) and ``--tp-size`` (ours) are the same flag, and a flag the
-release does not have is reported as such.
+The comparison with configlib's own launch is ``launch_compare``.
 """
 
 from __future__ import annotations
@@ -16,17 +14,12 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from configlib.convert import engine_for, to_flat
-from configlib.engines import get_engine, supported_versions
-from configlib.engines.manifest import render_value
+from configlib.engines import launch_generator
 from configlib.findings import Finding
 from configlib.io import InputError, decode, parse_yaml
 from configlib.numbers import parse_int
-
-if TYPE_CHECKING:
-    from configlib.aiconfigurator.candidates import Candidate
 
 _MODULE = re.compile(
     r"python3?\s+-m\s+(dynamo\.\w+|sglang\.launch_server|"
@@ -74,21 +67,6 @@ class AicLaunch:
     """agg, prefill, decode -> that role's launch."""
     findings: list[Finding] = field(default_factory=list)
     """Files that could not be read."""
-
-
-@dataclass(frozen=True)
-class FlagDifference:
-    """One flag compared: ours, aiconfigurator's, and why they differ."""
-
-    role: str
-    flag: str
-    ours: str | None
-    theirs: str | None
-    status: str
-    """same, differs, only-aiconfigurator or only-configlib."""
-    reason: str
-    missing_in_engine: bool = False
-    """True when aiconfigurator's flag does not exist in the task's engine release."""
 
 
 def parse_argv(tokens: list[str]) -> dict[str, Any]:
@@ -157,7 +135,8 @@ def parse_script(text: str, source: str) -> list[WorkerLaunch]:
         module = match.group(1) or "vllm serve"
         tokens = _tokens(line[match.end() :], source)
         flags = parse_argv(tokens)
-        role = str(flags.get("--disaggregation-mode") or loop_role.lower())
+        role_flag = launch_generator().role_flag
+        role = str((flags.get(role_flag) if role_flag else None) or loop_role.lower())
         if role not in ("agg", "prefill", "decode"):
             role = "agg"
         if module.startswith("dynamo.frontend"):
@@ -284,285 +263,6 @@ def read_launch(folder: str, files: dict[str, bytes], label: str) -> AicLaunch |
     if not launch.roles:
         return None
     return launch
-
-
-# ---- Comparison --------------------------------------------------------------------------------
-
-_PLUMBING = {
-    "--model-path",
-    "--model",
-    "--served-model-name",
-    "--host",
-    "--port",
-    "--trust-remote-code",
-}
-_DISAGG = {
-    "--disaggregation-mode",
-    "--disaggregation-transfer-backend",
-    "--kv-transfer-config",
-    "--disaggregation-bootstrap-port",
-    "--disaggregation-ib-device",
-}
-
-
-def _reason(
-    flag: str, value: Any, candidate: Candidate, runtime: str, known: bool, engine_label: str
-) -> str:
-    spec = candidate.spec
-    run = spec.run
-    isl = spec.source.get("isl") or run.isl
-    osl = spec.source.get("osl") or run.osl
-    main = spec.main_worker
-    bs = main.batch_size
-    conc = spec.concurrency[0] if spec.concurrency else None
-    if flag in _PLUMBING:
-        return "launch plumbing: the autotuner passes the model, host and port itself"
-    if flag in _DISAGG:
-        return "disaggregated serving through Dynamo; the autotuner launches one aggregated server"
-    if flag in ("--max-running-requests", "--max-num-seqs"):
-        return (
-            f"aiconfigurator's generator writes 512 when the modelled batch is below 512 "
-            f"(else twice the batch): a cap, not the predicted batch of {bs} per rank; "
-            f"configlib leaves the engine default and loads the server with the predicted "
-            f"concurrency {conc}"
-        )
-    if flag == "--max-prefill-tokens" and isl:
-        return (
-            f"generator rule isl + 1500 = {isl + 1500}; configlib leaves SGLang's "
-            "default prefill budget"
-        )
-    if flag == "--max-num-batched-tokens" and isl:
-        return (
-            "generator rule: 512 + isl + 1500 for aggregated workers, 512 for decode "
-            "workers; configlib leaves vLLM's default token budget"
-        )
-    if flag == "--max-model-len" and isl and osl:
-        return (
-            f"generator rule isl + osl + 1500 = {isl + osl + 1500}; configlib leaves the "
-            "model's context length"
-        )
-    if flag in ("--cuda-graph-bs", "--cuda-graph-max-bs"):
-        base = (
-            "CUDA-graph batch sizes: a fixed ladder plus the modelled batch +-8 (with "
-            "duplicates); configlib leaves the engine's own capture list"
-        )
-        return base if known else f"{base}; and {engine_label} has no {flag}"
-    if flag == "--enable-mixed-chunk":
-        return (
-            "the generator enables mixed prefill/decode batches for aggregated workers; "
-            "configlib leaves the engine default"
-        )
-    if flag == "--enable-metrics":
-        return "Dynamo's metrics endpoint; not needed for benchmarking"
-    if not known:
-        return f"{engine_label} has no {flag} (aiconfigurator renders its own template version)"
-    return "set by aiconfigurator's generator; configlib has no field for it"
-
-
-def _versions_with(runtime: str, option: str, current: str) -> list[str]:
-    return [
-        v
-        for v in supported_versions(runtime)
-        if v != current and get_engine(runtime, v).manifest.lookup(option) is not None
-    ]
-
-
-def compare(
-    candidate: Candidate,
-    launch: AicLaunch,
-    *,
-    include_same: bool = False,
-) -> list[FlagDifference]:
-    """Flag-by-flag comparison of aiconfigurator's launch with the candidate's task."""
-    task = candidate.task
-    engine, _ = engine_for(task)
-    manifest = engine.manifest
-    runtime = task.base_runtime.value
-    flat = to_flat(task, engine)
-    ours: dict[str, tuple[str, Any]] = {}
-    for key, values in flat.parameters.items():
-        resolved = manifest.lookup_key(key)
-        if resolved is not None and isinstance(values, list) and values:
-            value = values[0]
-            if resolved.negated and isinstance(value, bool):
-                value = not value
-            ours[resolved.spec.name] = (key, value)
-    main_role = "agg" if "agg" in launch.roles else "decode"
-    out: list[FlagDifference] = []
-    for role, worker in sorted(launch.roles.items()):
-        if role != main_role:
-            args = " ".join(
-                f"{k} {_show(v)}" if v is not True else k for k, v in worker.flags.items()
-            )
-            out.append(
-                FlagDifference(
-                    role,
-                    f"({role} worker launch)",
-                    None,
-                    args or None,
-                    "only-aiconfigurator",
-                    f"{role} worker of a disaggregated deployment; the "
-                    "autotuner launches one aggregated server",
-                )
-            )
-            continue
-        seen: set[str] = set()
-        for option, value in worker.flags.items():
-            resolved = manifest.lookup(option)
-            if resolved is None:
-                reason = _reason(option, value, candidate, runtime, False, engine.label)
-                elsewhere = _versions_with(runtime, option, engine.version)
-                if elsewhere and option not in _PLUMBING | _DISAGG:
-                    reason += f" (it exists in {engine.spec.label} {', '.join(elsewhere)})"
-                out.append(
-                    FlagDifference(
-                        role,
-                        option,
-                        None,
-                        _show(value),
-                        "only-aiconfigurator",
-                        reason,
-                        missing_in_engine=option not in _PLUMBING | _DISAGG,
-                    )
-                )
-                continue
-            name = resolved.spec.name
-            seen.add(name)
-            theirs = (not value) if resolved.negated and isinstance(value, bool) else value
-            mine = ours.get(name)
-            if mine is None:
-                reason = _reason(name, theirs, candidate, runtime, True, engine.label)
-                default = resolved.spec.default
-                if default is not None and _show(default) == _show(theirs):
-                    reason = (
-                        f"{option} {_show(theirs)} is {engine.label}'s default; configlib "
-                        "does not write defaults"
-                    )
-                if name in ("--dp-size", "--enable-dp-attention") and "--attn-dp-size" in ours:
-                    reason = (
-                        f"attention data parallelism: {engine.label} writes it as "
-                        f"--attn-dp-size {_show(ours['--attn-dp-size'][1])}; --dp-size N "
-                        "--enable-dp-attention is the older spelling"
-                    )
-                if resolved.spec.deprecated:
-                    replacement = resolved.spec.replacement
-                    reason += f"; {option} is deprecated in {engine.label}" + (
-                        f" (use {replacement})" if replacement else ""
-                    )
-                out.append(
-                    FlagDifference(role, option, None, _show(theirs), "only-aiconfigurator", reason)
-                )
-                continue
-            if _same(mine[1], theirs):
-                if include_same:
-                    out.append(
-                        FlagDifference(
-                            role, option, _show(mine[1]), _show(theirs), "same", "same value"
-                        )
-                    )
-                continue
-            out.append(
-                FlagDifference(
-                    role,
-                    option,
-                    _show(mine[1]),
-                    _show(theirs),
-                    "differs",
-                    _differs_reason(name, candidate),
-                )
-            )
-        for name, (key, value) in ours.items():
-            if name in seen or name in _PLUMBING:
-                continue
-            sources = ", ".join(flat.sources.get(key, ())) or "the task's parameters"
-            out.append(
-                FlagDifference(
-                    role,
-                    f"--{key}",
-                    _show(value),
-                    None,
-                    "only-configlib",
-                    f"configlib writes it from {sources}; aiconfigurator's "
-                    "launch leaves the engine default",
-                )
-            )
-        out.extend(_gpu_rows(role, worker, candidate))
-        if worker.engine_config:
-            out.extend(_engine_yaml_rows(role, worker.engine_config, runtime))
-    return out
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(render_value(value)) if not isinstance(value, str) else value
-
-
-def _same(ours: Any, theirs: Any) -> bool:
-    return _show(ours) == _show(theirs)
-
-
-def _differs_reason(name: str, candidate: Candidate) -> str:
-    if name in ("--tp-size", "--tensor-parallel-size", "--dp-size", "--data-parallel-size"):
-        return (
-            "parallel layout differs: configlib writes the layout aiconfigurator modelled "
-            "(CSV row), the generator renders its own"
-        )
-    if name == "--kv-cache-dtype":
-        return "KV-cache dtype differs between the modelled quantization and the generated launch"
-    return "values differ"
-
-
-def _gpu_rows(role: str, worker: WorkerLaunch, candidate: Candidate) -> list[FlagDifference]:
-    predicted = candidate.spec.main_worker.gpus()
-    generated = worker.gpus_per_worker
-    if predicted is None or generated is None or predicted == generated:
-        return []
-    main = candidate.spec.main_worker
-    if (main.first("cp") or 1) > 1:
-        why = (
-            "aiconfigurator's generator does not render context parallelism: it counts "
-            "tp x pp x dp GPUs"
-        )
-    elif (main.first("dp") or 1) > 1:
-        why = (
-            "generator bug for SGLang attention DP: it sets the worker's TP to moe_tp x "
-            "moe_ep and multiplies by dp again; the modelled worker uses tp x pp x dp GPUs"
-        )
-    else:
-        why = "the generated launch sizes the worker differently from the modelled layout"
-    return [
-        FlagDifference(role, "(GPUs per worker)", str(predicted), str(generated), "differs", why)
-    ]
-
-
-def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
-    if isinstance(value, dict):
-        out = []
-        for key, inner in value.items():
-            out.extend(_flatten(f"{prefix}.{key}" if prefix else str(key), inner))
-        return out
-    return [(prefix, value)]
-
-
-def _engine_yaml_rows(role: str, config: dict[str, Any], runtime: str) -> list[FlagDifference]:
-    rows = []
-    for key, value in _flatten("", config):
-        if key == "max_batch_size":
-            why = (
-                "TensorRT-LLM's max_batch_size is the modelled batch; on "
-                f"{runtime} the benchmark concurrency sets the load"
-            )
-        elif key in ("tensor_parallel_size", "pipeline_parallel_size", "enable_attention_dp"):
-            why = f"TensorRT-LLM layout; the {runtime} task carries the same layout as flags"
-        else:
-            why = f"TensorRT-LLM engine setting; the {runtime} launch has no direct equivalent"
-        rows.append(
-            FlagDifference(role, f"engine:{key}", None, _show(value), "only-aiconfigurator", why)
-        )
-    return rows
 
 
 def _whole(value: Any) -> int | None:

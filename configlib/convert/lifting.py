@@ -30,10 +30,9 @@ from configlib.convert.emit import (
     _is_switch_key,
 )
 from configlib.engines import Engine
-from configlib.engines.manifest import UNSET, Resolved
+from configlib.engines.manifest import UNSET, Resolved, resolve_key
 from configlib.engines.parsing import same_launches
 from configlib.engines.rules import Bound
-from configlib.engines.spelling import resolve_key
 from configlib.findings import Finding, unique
 from configlib.model import STRUCTURED_SECTIONS, RangeSpec, TaskConfig
 from configlib.vocab import ConfigFormat

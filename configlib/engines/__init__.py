@@ -19,7 +19,7 @@ from configlib.engines import gpus, sglang, vllm
 from configlib.engines.gpus import FlagAxes
 from configlib.engines.manifest import Manifest, load_manifest, manifest_files
 from configlib.engines.rules import Bound, Note, Rule
-from configlib.engines.table import EngineTable
+from configlib.engines.table import EngineTable, GeneratorNote, LaunchGenerator
 from configlib.vocab import Runtime
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "UnknownEngineVersion",
     "get_engine",
     "latest_version",
+    "launch_generator",
     "resolve_engine",
     "supported_versions",
     "version_from_tag",
@@ -79,6 +80,39 @@ ENGINES: dict[Runtime, EngineSpec] = {
         autotuner_default_tag="latest",
     ),
 }
+
+
+@cache
+def launch_generator() -> LaunchGenerator:
+    """What aiconfigurator's launch generator writes, over every engine's table.
+
+    A generated launch is read whichever engine it was rendered for (the task may target
+    another), so its options are explained from all tables; the first table that explains an
+    option wins.
+    """
+    plumbing: dict[str, None] = {}
+    disaggregation: dict[str, None] = {}
+    role_flags: list[str] = []
+    notes: dict[str, GeneratorNote] = {}
+    differs: dict[str, str] = {}
+    respelled: dict[str, tuple[str, str]] = {}
+    for spec in ENGINES.values():
+        generator = spec.table.generator
+        plumbing.update(dict.fromkeys(generator.plumbing))
+        disaggregation.update(dict.fromkeys(generator.disaggregation))
+        if generator.role_flag and generator.role_flag not in role_flags:
+            role_flags.append(generator.role_flag)
+        notes = {**generator.notes, **notes}
+        differs = {**generator.differs, **differs}
+        respelled = {**generator.respelled, **respelled}
+    return LaunchGenerator(
+        plumbing=tuple(plumbing),
+        disaggregation=tuple(disaggregation),
+        role_flag=role_flags[0] if role_flags else None,
+        notes=notes,
+        differs=differs,
+        respelled=respelled,
+    )
 
 
 class UnknownEngineVersion(ValueError):
@@ -145,11 +179,11 @@ class Engine:
     def most_gpus(self, parameters: Mapping[str, Any], limit: int) -> int | None:
         """The most GPUs one server of a grid needs (None past ``limit`` combinations or for a
         value that is not a number)."""
-        return gpus.most_gpus(self, parameters, limit)
+        return gpus.most_gpus(self.manifest, self.spec.table, parameters, limit)
 
     def point_gpus(self, point: Mapping[str, Any]) -> int | None:
         """GPUs one server needs for one grid point (None when it cannot tell)."""
-        return gpus.point_gpus(self, point)
+        return gpus.point_gpus(self.manifest, self.spec.table, point)
 
     def __hash__(self) -> int:
         return hash((self.spec.runtime, self.version))

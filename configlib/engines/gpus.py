@@ -13,14 +13,11 @@ import itertools
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from configlib.engines.manifest import Manifest, effective_value
-from configlib.engines.table import FlagGetter
+from configlib.engines.table import EngineTable, FlagGetter
 from configlib.numbers import parse_int
-
-if TYPE_CHECKING:
-    from configlib.engines import Engine
 
 
 @dataclass(frozen=True)
@@ -93,33 +90,30 @@ def flag_axes(
     return FlagAxes(manifest, tuple(by_name), tuple(by_name.values()), keys)
 
 
-def gpu_axes(engine: Engine, parameters: Mapping[str, Any]) -> FlagAxes:
-    """The candidates of the flags the engine's GPU count reads."""
-    return flag_axes(engine.manifest, parameters, engine.spec.table.gpu_flags)
-
-
-def most_gpus(engine: Engine, parameters: Mapping[str, Any], limit: int) -> int | None:
+def most_gpus(
+    manifest: Manifest, table: EngineTable, parameters: Mapping[str, Any], limit: int
+) -> int | None:
     """The most GPUs one server of the grid needs; None past ``limit`` combinations of the GPU
     flags or when a value is not a number."""
-    axes = gpu_axes(engine, parameters)
+    axes = flag_axes(manifest, parameters, table.gpu_flags)
     if axes.size > limit:
         return None
     most = 0
     for values in axes.combinations():
         try:
-            most = max(most, engine.gpus_needed(axes.getter(values)))
+            most = max(most, table.count_gpus(axes.getter(values)))
         except (TypeError, ValueError):
             return None
     return most
 
 
-def point_gpus(engine: Engine, point: Mapping[str, Any]) -> int | None:
+def point_gpus(manifest: Manifest, table: EngineTable, point: Mapping[str, Any]) -> int | None:
     """GPUs one server needs for one grid point (one value per key); None when it cannot tell."""
     as_lists = {key: [value] for key, value in point.items()}
-    axes = gpu_axes(engine, as_lists)
+    axes = flag_axes(manifest, as_lists, table.gpu_flags)
     values = next(axes.combinations())
     try:
-        count = engine.gpus_needed(axes.getter(values))
+        count = table.count_gpus(axes.getter(values))
     except (TypeError, ValueError):
         return None
     return count if count >= 1 else None

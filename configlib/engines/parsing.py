@@ -18,8 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from configlib.engines.converters import converter_for
-from configlib.engines.manifest import FlagSpec, Manifest, _base_type, option_for_key
-from configlib.engines.spelling import resolve_option
+from configlib.engines.manifest import (
+    FlagSpec,
+    Manifest,
+    _base_type,
+    option_for_key,
+    resolve_option,
+)
 
 _APPEND = ("append", "extend")
 

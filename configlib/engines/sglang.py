@@ -20,7 +20,17 @@ from configlib.engines.rules import (
     Table,
     Unsupported,
 )
-from configlib.engines.table import EngineTable, FlagGetter
+from configlib.engines.table import (
+    GENERATOR_CUDA_GRAPHS,
+    GENERATOR_KV_DIFFERS,
+    GENERATOR_LAYOUT_DIFFERS,
+    GENERATOR_METRICS,
+    GENERATOR_REQUEST_CAP,
+    EngineTable,
+    FlagGetter,
+    GeneratorNote,
+    LaunchGenerator,
+)
 from configlib.vocab import PRE_QUANTIZED_GEMM_MODES
 
 _PRE_QUANTIZED = (
@@ -331,4 +341,48 @@ TABLE = EngineTable(
     combination_flags=("tp-size", "ep-size"),
     combination_problems=_combination_problems,
     launcher_flags=("model-path", "host", "port"),
+    autotuner_parallel={"moe_dense_tp": "moe-dense-tp-size"},
+    # The autotuner's seed presets were written with flags SGLang does not have.
+    preset_flag_fixes={
+        "enable-mixed-chunking": "enable-mixed-chunk",
+        "enable-chunked-prefill": "scheduling_config.chunked_prefill_enabled",
+    },
+    generator=LaunchGenerator(
+        plumbing=("--model-path", "--served-model-name", "--host", "--port", "--trust-remote-code"),
+        disaggregation=(
+            "--disaggregation-mode",
+            "--disaggregation-transfer-backend",
+            "--disaggregation-bootstrap-port",
+            "--disaggregation-ib-device",
+        ),
+        role_flag="--disaggregation-mode",
+        notes={
+            "--max-running-requests": GENERATOR_REQUEST_CAP,
+            "--max-prefill-tokens": GeneratorNote(
+                "generator rule isl + 1500 = {prefill_budget}; configlib leaves SGLang's "
+                "default prefill budget",
+                needs=("isl",),
+            ),
+            "--cuda-graph-bs": GENERATOR_CUDA_GRAPHS,
+            "--cuda-graph-max-bs": GENERATOR_CUDA_GRAPHS,
+            "--enable-mixed-chunk": GeneratorNote(
+                "the generator enables mixed prefill/decode batches for aggregated workers; "
+                "configlib leaves the engine default"
+            ),
+            "--enable-metrics": GENERATOR_METRICS,
+        },
+        differs={
+            "--tp-size": GENERATOR_LAYOUT_DIFFERS,
+            "--dp-size": GENERATOR_LAYOUT_DIFFERS,
+            "--kv-cache-dtype": GENERATOR_KV_DIFFERS,
+        },
+        respelled={
+            option: (
+                "--attn-dp-size",
+                "attention data parallelism: {engine} writes it as --attn-dp-size {value}; "
+                "--dp-size N --enable-dp-attention is the older spelling",
+            )
+            for option in ("--dp-size", "--enable-dp-attention")
+        },
+    ),
 )

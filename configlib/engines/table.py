@@ -52,6 +52,27 @@ def launch_context(
     }
 
 
+# Notes both engines' generator templates share.
+GENERATOR_REQUEST_CAP = GeneratorNote(
+    "aiconfigurator's generator writes 512 when the modelled batch is below 512 (else twice the "
+    "batch): a cap, not the predicted batch of {batch} per rank; configlib leaves the engine "
+    "default and loads the server with the predicted concurrency {concurrency}"
+)
+GENERATOR_CUDA_GRAPHS = GeneratorNote(
+    "CUDA-graph batch sizes: a fixed ladder plus the modelled batch +-8 (with duplicates); "
+    "configlib leaves the engine's own capture list",
+    say_missing=True,
+)
+GENERATOR_METRICS = GeneratorNote("Dynamo's metrics endpoint; not needed for benchmarking")
+GENERATOR_LAYOUT_DIFFERS = (
+    "parallel layout differs: configlib writes the layout aiconfigurator modelled (CSV row), the "
+    "generator renders its own"
+)
+GENERATOR_KV_DIFFERS = (
+    "KV-cache dtype differs between the modelled quantization and the generated launch"
+)
+
+
 @dataclass(frozen=True)
 class LaunchGenerator:
     """What aiconfigurator's launch generator writes for this engine, and why ours differs.

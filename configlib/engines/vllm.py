@@ -15,7 +15,17 @@ from configlib.engines.rules import (
     Toggle,
     Unsupported,
 )
-from configlib.engines.table import EngineTable, FlagGetter
+from configlib.engines.table import (
+    GENERATOR_CUDA_GRAPHS,
+    GENERATOR_KV_DIFFERS,
+    GENERATOR_LAYOUT_DIFFERS,
+    GENERATOR_METRICS,
+    GENERATOR_REQUEST_CAP,
+    EngineTable,
+    FlagGetter,
+    GeneratorNote,
+    LaunchGenerator,
+)
 from configlib.vocab import PRE_QUANTIZED_GEMM_MODES
 
 _PRE_QUANTIZED = (
@@ -206,4 +216,34 @@ TABLE = EngineTable(
     combination_flags=(),
     combination_problems=_no_combination_problems,
     launcher_flags=("model", "host", "port"),
+    autotuner_parallel={
+        "dcp": "decode-context-parallel-size",
+        "enable_expert_parallel": "enable-expert-parallel",
+    },
+    autotuner_parallel_switches=("enable_expert_parallel",),
+    generator=LaunchGenerator(
+        plumbing=("--model", "--served-model-name", "--host", "--port", "--trust-remote-code"),
+        disaggregation=("--kv-transfer-config",),
+        notes={
+            "--max-num-seqs": GENERATOR_REQUEST_CAP,
+            "--max-num-batched-tokens": GeneratorNote(
+                "generator rule: 512 + isl + 1500 for aggregated workers, 512 for decode "
+                "workers; configlib leaves vLLM's default token budget",
+                needs=("isl",),
+            ),
+            "--max-model-len": GeneratorNote(
+                "generator rule isl + osl + 1500 = {context_budget}; configlib leaves the "
+                "model's context length",
+                needs=("isl", "osl"),
+            ),
+            "--cuda-graph-bs": GENERATOR_CUDA_GRAPHS,
+            "--cuda-graph-max-bs": GENERATOR_CUDA_GRAPHS,
+            "--enable-metrics": GENERATOR_METRICS,
+        },
+        differs={
+            "--tensor-parallel-size": GENERATOR_LAYOUT_DIFFERS,
+            "--data-parallel-size": GENERATOR_LAYOUT_DIFFERS,
+            "--kv-cache-dtype": GENERATOR_KV_DIFFERS,
+        },
+    ),
 )
