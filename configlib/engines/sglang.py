@@ -21,10 +21,8 @@ from configlib.engines.rules import (
     Unsupported,
 )
 from configlib.engines.table import (
-    GENERATOR_CUDA_GRAPHS,
     GENERATOR_KV_DIFFERS,
     GENERATOR_LAYOUT_DIFFERS,
-    GENERATOR_METRICS,
     GENERATOR_REQUEST_CAP,
     EngineTable,
     FlagGetter,
@@ -363,13 +361,21 @@ TABLE = EngineTable(
                 "default prefill budget",
                 needs=("isl",),
             ),
-            "--cuda-graph-bs": GENERATOR_CUDA_GRAPHS,
-            "--cuda-graph-max-bs": GENERATOR_CUDA_GRAPHS,
+            **dict.fromkeys(
+                ("--cuda-graph-bs", "--cuda-graph-max-bs"),
+                GeneratorNote(
+                    "CUDA-graph batch sizes: a fixed ladder plus the modelled batch +-8 (with "
+                    "duplicates); configlib leaves the engine's own capture list",
+                    say_missing=True,
+                ),
+            ),
             "--enable-mixed-chunk": GeneratorNote(
                 "the generator enables mixed prefill/decode batches for aggregated workers; "
                 "configlib leaves the engine default"
             ),
-            "--enable-metrics": GENERATOR_METRICS,
+            "--enable-metrics": GeneratorNote(
+                "Dynamo's metrics endpoint; not needed for benchmarking"
+            ),
         },
         differs={
             "--tp-size": GENERATOR_LAYOUT_DIFFERS,

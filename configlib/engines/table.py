@@ -58,12 +58,6 @@ GENERATOR_REQUEST_CAP = GeneratorNote(
     "batch): a cap, not the predicted batch of {batch} per rank; configlib leaves the engine "
     "default and loads the server with the predicted concurrency {concurrency}"
 )
-GENERATOR_CUDA_GRAPHS = GeneratorNote(
-    "CUDA-graph batch sizes: a fixed ladder plus the modelled batch +-8 (with duplicates); "
-    "configlib leaves the engine's own capture list",
-    say_missing=True,
-)
-GENERATOR_METRICS = GeneratorNote("Dynamo's metrics endpoint; not needed for benchmarking")
 GENERATOR_LAYOUT_DIFFERS = (
     "parallel layout differs: configlib writes the layout aiconfigurator modelled (CSV row), the "
     "generator renders its own"

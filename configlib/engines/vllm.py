@@ -16,10 +16,8 @@ from configlib.engines.rules import (
     Unsupported,
 )
 from configlib.engines.table import (
-    GENERATOR_CUDA_GRAPHS,
     GENERATOR_KV_DIFFERS,
     GENERATOR_LAYOUT_DIFFERS,
-    GENERATOR_METRICS,
     GENERATOR_REQUEST_CAP,
     EngineTable,
     FlagGetter,
@@ -236,9 +234,6 @@ TABLE = EngineTable(
                 "model's context length",
                 needs=("isl", "osl"),
             ),
-            "--cuda-graph-bs": GENERATOR_CUDA_GRAPHS,
-            "--cuda-graph-max-bs": GENERATOR_CUDA_GRAPHS,
-            "--enable-metrics": GENERATOR_METRICS,
         },
         differs={
             "--tensor-parallel-size": GENERATOR_LAYOUT_DIFFERS,
