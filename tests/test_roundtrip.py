@@ -7,12 +7,16 @@ up to the canonical spelling of the flag.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from configlib.convert import canonical, effective_value, lift, to_flat
+from configlib.convert import canonical, effective_value, generate, lift, to_flat
+from configlib.convert.common import BoundedMemo
+from configlib.convert.plan import PATH_VARIABLE, conversion_plan, read_environment
 from configlib.engines import Engine, get_engine, supported_versions
 from configlib.model import STRUCTURED_SECTIONS, TaskConfig
 from tests.conftest import make_task
@@ -272,27 +276,47 @@ def test_expert_parallel_switch_lifts_with_the_implied_size() -> None:
 @given(engine_and_sections())
 def test_generated_plan_agrees_with_the_general_path(case: tuple[str, str, dict[str, Any]]) -> None:
     """The unrolled conversion code gives exactly what the general per-rule path gives."""
-    from configlib.convert import flat as flat_module
-
     runtime, version, data = case
     engine = get_engine(runtime, version)
     task = make_task(runtime, **data)
-    fast = to_flat(task, engine)
-    plan = flat_module._plan(engine)
-    compiled = plan.run
-
-    def general(state: Any, parameters: Any, sources: Any, slow: Any) -> None:
-        for section, entries in plan.runs:
-            holder = state[section]
-            for name, index, _, _ in entries:
-                if holder is not None and holder.__dict__[name] is not None:
-                    slow(index)
-
-    plan.run = general
-    try:
-        slow = to_flat(task, engine)
-    finally:
-        plan.run = compiled
+    fast = generate(task, engine, conversion_plan(engine, general=False))
+    slow = generate(task, engine, conversion_plan(engine, general=True))
     assert list(fast.parameters.items()) == list(slow.parameters.items())
     assert fast.sources == slow.sources
     assert fast.findings == slow.findings
+
+
+def test_the_general_path_is_switched_on_by_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    engine = get_engine("sglang", "0.5.23")
+    task = make_task(
+        "sglang", parallel_config={"tp": [2, 4]}, memory_config={"max_model_len": 8192}
+    )
+    assert not conversion_plan(engine).general
+    monkeypatch.setenv(PATH_VARIABLE, "general")
+    assert read_environment()
+    plan = conversion_plan(engine)
+    assert plan.general and plan is conversion_plan(engine)
+    assert to_flat(task, engine).parameters == {"tp-size": [2, 4], "context-length": [8192]}
+    monkeypatch.delenv(PATH_VARIABLE)
+    assert not read_environment()
+    assert conversion_plan(engine) is not plan
+    # The plan is an explicit object, not hidden on the engine.
+    assert not any("plan" in name for name in vars(engine))
+
+
+def test_a_memo_starts_afresh_when_full_and_skips_unhashable_keys() -> None:
+    memo: BoundedMemo[Any, int] = BoundedMemo(2)
+    calls: list[int] = []
+
+    def compute(value: int) -> Callable[[], int]:
+        return lambda: calls.append(value) or value
+
+    assert memo.get("a", compute(1)) == 1 and memo.get("a", compute(9)) == 1
+    memo.get("b", compute(2))
+    assert len(memo) == 2
+    memo.get("c", compute(3))
+    assert len(memo) == 1  # full: forgotten all at once, then "c" kept
+    assert memo.get(["unhashable"], compute(4)) == 4
+    assert calls == [1, 2, 3, 4] and len(memo) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -28,6 +28,8 @@ _LOSER_OF = {winner: loser for winner, loser in PRECEDENCE}
 MAX_LIFT_COMBINATIONS = 4096
 
 FlatParameters = dict[str, list[Any] | RangeSpec]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(slots=True)
@@ -150,8 +152,39 @@ def _distinct_columns(rows: Any, keys: list[str]) -> dict[str, list[Any]]:
     return columns
 
 
-#: Memoised results per engine; cleared when a memo grows past this many entries.
-_MEMO_LIMIT = 50_000
+#: Entries a conversion memo holds before it starts afresh.
+MEMO_LIMIT = 50_000
+_MISSING: Any = object()
+
+
+class BoundedMemo(Generic[K, V]):
+    """Results by key, forgotten all at once when ``limit`` entries are reached.
+
+    Starting afresh keeps the memory bounded without the bookkeeping of an LRU, which would
+    cost more than most of the conversions it saves. A key that cannot be hashed (a value
+    from a file may be a list) is worked out without the memo.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._entries: dict[K, V] = {}
+
+    def get(self, key: K, compute: Callable[[], V]) -> V:
+        try:
+            found = self._entries.get(key, _MISSING)
+        except TypeError:
+            return compute()
+        if found is _MISSING:
+            if len(self._entries) >= self.limit:
+                self._entries.clear()
+            found = self._entries[key] = compute()
+        return cast(V, found)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
 
 
 # ---- Effective values of flags -------------------------------------------------------------

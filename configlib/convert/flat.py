@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from configlib.convert.common import (
-    _LOSER_OF,
-    _MEMO_LIMIT,
     FlatParameters,
     FlatResult,
-    _effective_getter,
     _effective_list,
     _finding,
     _precedence_findings,
@@ -24,152 +18,16 @@ from configlib.convert.emit import (
     _emit,
     _is_switch_key,
 )
+from configlib.convert.plan import ConversionPlan, Group, GroupResult, conversion_plan
 from configlib.engines import Engine
 from configlib.engines.manifest import Resolved
-from configlib.engines.rules import Bound, Flag, Note
+from configlib.engines.rules import Note
 from configlib.findings import Finding, unique
 from configlib.model import TaskConfig
 
 
-@dataclass
-class _Group:
-    """One rule of an engine's table with its variants and field getters."""
-
-    variants: tuple[Bound, ...]
-    getters: tuple[Callable[[TaskConfig], list[Any] | None], ...]
-    paths: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class _Direct:
-    """A one-field Flag rule a plain single value can take without the general path."""
-
-    key: str
-    mapping: dict[Any, Any]
-    quiet: frozenset[Any]
-    """Values that write no flag and need no finding (e.g. a 16-bit GEMM)."""
-    special: frozenset[Any]
-    """Values that need the general path (they give a finding)."""
-
-
-_Entry = tuple[str, int, _Direct | None, tuple[str, ...]]
-_Runner = Callable[
-    [dict[str, Any], FlatParameters, dict[str, tuple[str, ...]], Callable[[int], None]], None
-]
-
-
-@dataclass
-class _Plan:
-    """An engine's table prepared for fast conversion."""
-
-    groups: tuple[_Group, ...]
-    runs: tuple[tuple[str, tuple[_Entry, ...]], ...]
-    """In rule order, runs of one section: (field, group, direct form, paths) for every field
-    that triggers a rule."""
-    run: _Runner | None = None
-    """The runs unrolled into one function (see _compile)."""
-    memo: dict[
-        tuple[Any, ...], tuple[dict[str, list[Any]], tuple[Finding, ...], tuple[str, ...]]
-    ] = field(default_factory=dict)
-
-
-def _plan(engine: Engine) -> _Plan:
-    groups: list[_Group] = []
-    scan: list[tuple[str, str, int, _Direct | None, tuple[str, ...]]] = []
-    for variants in engine.bindings:
-        if not variants:
-            continue
-        first = variants[0]
-        index = len(groups)
-        groups.append(
-            _Group(variants, tuple(_effective_getter(p) for p in first.fields), first.fields)
-        )
-        direct = None
-        only = first.rule
-        if len(variants) == 1 and isinstance(only, Flag) and only.field_path not in _LOSER_OF:
-            direct = _Direct(
-                first.key(only.flag),
-                dict(only.values),
-                frozenset(value for value, reason in only.silent.items() if not reason),
-                frozenset({*(v for v, reason in only.silent.items() if reason), *only.errors}),
-            )
-        for path in first.trigger:
-            for source in (path, _LOSER_OF.get(path)):
-                if source is not None:
-                    section, _, name = source.partition(".")
-                    scan.append((section, name, index, direct, (path,)))
-    runs: list[tuple[str, list[_Entry]]] = []
-    for section, name, index, direct, paths in scan:
-        if not runs or runs[-1][0] != section:
-            runs.append((section, []))
-        runs[-1][1].append((name, index, direct, paths))
-    plan = _Plan(tuple(groups), tuple((section, tuple(entries)) for section, entries in runs))
-    plan.run = _compile(plan)
-    engine.__dict__["_conversion_plan"] = plan
-    return plan
-
-
-def _compile(plan: _Plan) -> _Runner:
-    """Unroll the plan into one straight-line function for this engine release.
-
-    Walking the (section, field) entries in a loop costs more than the work done for a typical
-    task, so, as dataclasses and attrs do for ``__init__``, the entries become generated code.
-    It handles only the direct form (a plain single value of a one-field flag) and hands every
-    other case to ``slow(group)``, the general path, so both always agree (a property test
-    compares them).
-    """
-    namespace: dict[str, Any] = {"Enum": enum.Enum}
-    lines = ["def run(state, parameters, sources, slow):"]
-    triggers: dict[int, int] = {}
-    for _, entries in plan.runs:
-        for _, index, _, _ in entries:
-            triggers[index] = triggers.get(index, 0) + 1
-    shared = sorted(index for index, count in triggers.items() if count > 1)
-    # A rule several fields trigger runs once: the first of its fields that is set calls it.
-    lines += [f"    pending_{index} = True" for index in shared]
-    for number, (section, entries) in enumerate(plan.runs):
-        lines += [f"    s = state[{section!r}]", "    if s is not None:", "        d = s.__dict__"]
-        for position, (name, index, direct, paths) in enumerate(entries):
-            lines += [f"        v = d[{name!r}]", "        if v is not None:"]
-            if direct is None:
-                if index in shared:
-                    lines += [
-                        f"            if pending_{index}:",
-                        f"                pending_{index} = False",
-                        f"                slow({index})",
-                    ]
-                else:
-                    lines.append(f"            slow({index})")
-                continue
-            tag = f"{number}_{position}"
-            namespace[f"M{tag}"] = direct.mapping
-            namespace[f"Q{tag}"] = direct.quiet
-            namespace[f"S{tag}"] = direct.special
-            namespace[f"P{tag}"] = paths
-            value = f"M{tag}.get(x, x)" if direct.mapping else "x"
-            lines += [
-                "            if len(v) == 1:",
-                "                x = v[0]",
-                "                if isinstance(x, Enum):",
-                "                    x = x._value_",
-                f"                if x in S{tag}:",
-                f"                    slow({index})",
-                f"                elif x in Q{tag}:",
-                "                    pass",
-                "                else:",
-                f"                    parameters[{direct.key!r}] = [{value}]",
-                f"                    sources[{direct.key!r}] = P{tag}",
-                "            else:",
-                f"                slow({index})",
-            ]
-    lines.append("    return None")
-    exec(compile("\n".join(lines), f"<conversion plan {id(plan)}>", "exec"), namespace)
-    runner: _Runner = namespace["run"]
-    return runner
-
-
 def _convert_group(
-    group: _Group, lists: list[list[Any] | None], engine: Engine
+    group: Group, lists: list[list[Any] | None], engine: Engine
 ) -> tuple[dict[str, list[Any]], tuple[Finding, ...]]:
     """One rule over candidate lists: the first variant that can express them."""
     variants = group.variants
@@ -215,12 +73,15 @@ def _convert_group(
     return chosen.flags, tuple(_finding(n) for n in notes)
 
 
-def generate(task: TaskConfig, engine: Engine) -> FlatResult:
-    """Flags for the structured sections only (``parameters`` not consulted)."""
+def generate(task: TaskConfig, engine: Engine, plan: ConversionPlan | None = None) -> FlatResult:
+    """Flags for the structured sections only (``parameters`` not consulted).
+
+    ``plan`` is the engine's ``conversion_plan`` unless given (a test passes the general one).
+    """
     parameters: FlatParameters = {}
     sources: dict[str, tuple[str, ...]] = {}
     findings: list[Finding] = []
-    plan = engine.__dict__.get("_conversion_plan") or _plan(engine)
+    plan = plan or conversion_plan(engine)
     state = task.__dict__
     if state["advanced_tuning_config"] is not None:
         findings.extend(_precedence_findings(task))
@@ -235,21 +96,19 @@ def generate(task: TaskConfig, engine: Engine) -> FlatResult:
         group = plan.groups[index]
         lists = [get(task) for get in group.getters]
         key = (index, *[None if v is None else tuple(v) for v in lists])
-        cached = memo.get(key)
-        if cached is None:
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
+
+        def convert() -> GroupResult:
             flags, group_findings = _convert_group(group, lists, engine)
             paths = tuple(p for p, v in zip(group.paths, lists, strict=True) if v is not None)
-            cached = memo[key] = (flags, group_findings, paths)
-        flags, group_findings, paths = cached
+            return flags, group_findings, paths
+
+        flags, group_findings, paths = memo.get(key, convert)
         if group_findings:
             findings.extend(group_findings)
         for flag_key, flag_values in flags.items():
             parameters[flag_key] = list(flag_values)
             sources[flag_key] = paths
 
-    assert plan.run is not None
     plan.run(state, parameters, sources, slow)
     if len(findings) > 1:
         findings = unique(findings)

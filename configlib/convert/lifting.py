@@ -6,14 +6,15 @@ import itertools
 import math
 from collections.abc import Callable
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from pydantic import ValidationError
 
 from configlib.convert.common import (
     _LOSER_OF,
-    _MEMO_LIMIT,
     MAX_LIFT_COMBINATIONS,
+    MEMO_LIMIT,
+    BoundedMemo,
     FlatParameters,
     LiftResult,
     _distinct_columns,
@@ -42,7 +43,7 @@ from configlib.vocab import ConfigFormat
 
 _LiftPlan = tuple[dict[str, dict[str, list[Any]]], dict[str, tuple[str, ...]], list[Finding]]
 #: Lift plans of tasks without structured sections, by engine and parameters.
-_PLAN_MEMO: dict[tuple[Any, ...], _LiftPlan] = {}
+_PLAN_MEMO: BoundedMemo[tuple[Any, ...], _LiftPlan] = BoundedMemo(MEMO_LIMIT)
 
 
 def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
@@ -57,19 +58,11 @@ def lift(task: TaskConfig, engine: Engine | None = None) -> LiftResult:
         findings = []
     if not task.parameters:
         return LiftResult(task, findings, engine)
-    plan: _LiftPlan | None = None
     memo_key = None if task.has_structured() else _parameters_key(engine, task.parameters)
-    if memo_key is not None:
-        try:
-            plan = _PLAN_MEMO.get(memo_key)
-        except TypeError:  # an unhashable value
-            memo_key = None
-    if plan is None:
+    if memo_key is None:
         plan = _plan_lift(task, engine)
-        if memo_key is not None:
-            if len(_PLAN_MEMO) >= _MEMO_LIMIT:
-                _PLAN_MEMO.clear()
-            _PLAN_MEMO[memo_key] = plan
+    else:
+        plan = _PLAN_MEMO.get(memo_key, lambda: _plan_lift(task, engine))
     updates, consumed, notes = plan
     findings.extend(notes)
     if not consumed:
@@ -183,9 +176,8 @@ def _single_values(
     return context
 
 
-_MISSING = object()
-#: Lifting results per (rule, effective flag values, consulted values); cleared when large.
-_LIFT_MEMO: dict[tuple[Any, ...], dict[str, list[Any]] | None] = {}
+#: Lifting results per (rule, effective flag values, consulted values).
+_LIFT_MEMO: BoundedMemo[tuple[Any, ...], dict[str, list[Any]] | None] = BoundedMemo(MEMO_LIMIT)
 
 
 def _lift_rule(
@@ -220,15 +212,7 @@ def _lift_rule(
         else ()
     )
     memo_key = (id(bound), tuple(axes), reads)
-    try:
-        cached = _LIFT_MEMO.get(memo_key, _MISSING)
-    except TypeError:  # an unhashable value: work it out without the memo
-        cached = _lift_values(bound, axes, context, is_switch)
-    if cached is _MISSING:
-        if len(_LIFT_MEMO) >= _MEMO_LIMIT:
-            _LIFT_MEMO.clear()
-        cached = _LIFT_MEMO[memo_key] = _lift_values(bound, axes, context, is_switch)
-    outcome = cast(dict[str, list[Any]] | None, cached)
+    outcome = _LIFT_MEMO.get(memo_key, lambda: _lift_values(bound, axes, context, is_switch))
     if outcome is None:
         return None
     return keys, {path: list(values) for path, values in outcome.items()}
