@@ -89,7 +89,42 @@ def _canonical_point(task: TaskConfig, point: dict[str, Any]) -> frozenset[tuple
 
 
 def combine_candidates(candidates: Sequence[Candidate]) -> tuple[TaskConfig, list[Finding]]:
-    """One task whose grid is exactly the candidates; ``CombineError`` when impossible."""
+    """One task whose grid is exactly the candidates; ``CombineError`` when impossible.
+
+    The stages, each refusing with its reason: runnable candidates (``_check_selection``) that
+    differ only in layout and quantization (``_check_alike``), one distinct point each
+    (``_points``) forming a Cartesian product (``_axes``); then the combined task
+    (``_combined_task``) whose engine flags are exactly the candidates' launches
+    (``_check_launches``).
+    """
+    _check_selection(candidates)
+    tasks = [c.task for c in candidates]
+    _check_alike(candidates, tasks)
+    points = _points(candidates, tasks)
+    axes = _axes(points)
+    concurrencies = _concurrencies(tasks)
+    combined = _combined_task(candidates, tasks, points, axes, concurrencies)
+    combined, findings = with_parameters(combined)
+    blocking = [f for f in errors(findings) if f.code == "not-expressible"]
+    if blocking:
+        raise CombineError(blocking[0].message)
+    _check_launches(combined, tasks)
+    if len(concurrencies) > 1:
+        findings.append(
+            Finding(
+                "warning",
+                "benchmark.num_concurrency",
+                "aic-combined-concurrency",
+                f"the candidates were predicted at concurrencies {concurrencies}; every grid "
+                "point is benchmarked at all of them and the autotuner averages the runs, so "
+                "compare each point's run at its own concurrency",
+            )
+        )
+    return combined, findings
+
+
+def _check_selection(candidates: Sequence[Candidate]) -> None:
+    """At least two candidates, each one the autotuner can launch."""
     if len(candidates) < 2:
         raise CombineError("select at least two candidates to combine")
     for candidate in candidates:
@@ -98,7 +133,10 @@ def combine_candidates(candidates: Sequence[Candidate]) -> tuple[TaskConfig, lis
                 f"{candidate.name} cannot be launched by the autotuner "
                 f"({candidate.serving_mode}); combine runnable candidates only"
             )
-    tasks = [c.task for c in candidates]
+
+
+def _check_alike(candidates: Sequence[Candidate], tasks: list[TaskConfig]) -> None:
+    """Nothing but layout and quantization differs between the candidates' tasks."""
     base = _comparable(tasks[0])
     for candidate, task in zip(candidates[1:], tasks[1:], strict=True):
         other = _comparable(task)
@@ -107,6 +145,10 @@ def combine_candidates(candidates: Sequence[Candidate]) -> tuple[TaskConfig, lis
                 f"{candidates[0].name} and {candidate.name} differ in more than "
                 f"layout and quantization: {_first_difference(base, other)}"
             )
+
+
+def _points(candidates: Sequence[Candidate], tasks: list[TaskConfig]) -> list[tuple[Any, ...]]:
+    """Each candidate's single value of every VARYING field (None when unset); all distinct."""
     points: list[tuple[Any, ...]] = []
     for candidate, task in zip(candidates, tasks, strict=True):
         point: list[Any] = []
@@ -123,6 +165,11 @@ def combine_candidates(candidates: Sequence[Candidate]) -> tuple[TaskConfig, lis
             "two selected candidates have the same layout and quantization; "
             "they would be one experiment"
         )
+    return points
+
+
+def _axes(points: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """Per VARYING field, its values in order; the points must be exactly their product."""
     axes: list[list[Any]] = []
     for index, path in enumerate(VARYING):
         values: list[Any] = []
@@ -140,21 +187,33 @@ def combine_candidates(candidates: Sequence[Candidate]) -> tuple[TaskConfig, lis
             f"the selection is not a Cartesian product: a grid over its values would also run "
             f"{named}, which nobody predicted"
         )
-    update: dict[str, dict[str, Any]] = {}
-    for path, values in zip(VARYING, axes, strict=True):
-        if values == [None]:
-            continue
-        section, _, name = path.partition(".")
-        update.setdefault(section, {})[name] = values
+    return axes
+
+
+def _concurrencies(tasks: list[TaskConfig]) -> list[int]:
     concurrencies: list[int] = []
     for task in tasks:
         for level in task.benchmark.num_concurrency:
             if level not in concurrencies:
                 concurrencies.append(level)
+    return concurrencies
+
+
+def _combined_task(
+    candidates: Sequence[Candidate],
+    tasks: list[TaskConfig],
+    points: list[tuple[Any, ...]],
+    axes: list[list[Any]],
+    concurrencies: list[int],
+) -> TaskConfig:
+    """The first task with the axes as candidate lists, each candidate kept in metadata."""
     data = tasks[0].dump()
     data.pop("parameters", None)
-    for section, fields in update.items():
-        data[section] = {**(data.get(section) or {}), **fields}
+    for path, values in zip(VARYING, axes, strict=True):
+        if values == [None]:
+            continue
+        section, _, name = path.partition(".")
+        data[section] = {**(data.get(section) or {}), name: values}
     data["task_name"] = f"aiconfig-{model_short(tasks[0].model.id_or_path)}-grid{len(tasks)}"
     data["description"] = f"grid of {len(tasks)} aiconfigurator candidates: " + ", ".join(
         c.name for c in candidates
@@ -177,11 +236,11 @@ def combine_candidates(candidates: Sequence[Candidate]) -> tuple[TaskConfig, lis
         }
         for c, point in zip(candidates, points, strict=True)
     ]
-    combined = TaskConfig.model_validate(data)
-    combined, findings = with_parameters(combined)
-    blocking = [f for f in errors(findings) if f.code == "not-expressible"]
-    if blocking:
-        raise CombineError(blocking[0].message)
+    return TaskConfig.model_validate(data)
+
+
+def _check_launches(combined: TaskConfig, tasks: list[TaskConfig]) -> None:
+    """The combined task's flag grid is exactly the candidates' own launches."""
     flat = to_flat(combined)
     if any(not isinstance(v, list) for v in flat.parameters.values()):
         raise CombineError("the combined task has range parameters")
@@ -201,18 +260,6 @@ def combine_candidates(candidates: Sequence[Candidate]) -> tuple[TaskConfig, lis
             f"({grid.size} launches for {len(tasks)} candidates): the autotuner would run "
             "launches nobody predicted or merge predicted ones"
         )
-    if len(concurrencies) > 1:
-        findings.append(
-            Finding(
-                "warning",
-                "benchmark.num_concurrency",
-                "aic-combined-concurrency",
-                f"the candidates were predicted at concurrencies {concurrencies}; every grid "
-                "point is benchmarked at all of them and the autotuner averages the runs, so "
-                "compare each point's run at its own concurrency",
-            )
-        )
-    return combined, findings
 
 
 def tasks_from_candidates(
