@@ -1,4 +1,4 @@
-"""The engine launch aiconfigurator itself generated, and where ours differs (and why).
+"""The engine launch aiconfigurator itself generated, read from its top-N folders.
 
 A top-N folder holds the launch aiconfigurator's generator rendered for that candidate:
 ``run_<n>.sh`` (bare metal; 0.4-0.6: ``node_<n>_run.sh``), ``k8s_deploy.yaml`` (the engine
