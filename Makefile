@@ -5,8 +5,9 @@ PYTHON ?= python3
 
 .PHONY: install install-test chromium engine-envs test lint app bench engine-parsers
 
+# The library, the command line and the app; `pip install -e .` alone is the library and CLI.
 install:
-	$(PYTHON) -m pip install -q -e .
+	$(PYTHON) -m pip install -q -e '.[app]'
 
 install-test:
 	$(PYTHON) -m pip install -q -e '.[test]'
