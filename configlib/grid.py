@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from configlib.engines import Engine
-from configlib.engines.manifest import option_for_key
+from configlib.engines.parsing import argv_for
 from configlib.model import RangeSpec
 
 
@@ -82,15 +82,7 @@ def flag_arguments(point: Mapping[str, Any]) -> list[str]:
     A JSON ``true`` is the bare flag, ``false`` leaves the flag out, anything else is
     ``--key <str(value)>``.
     """
-    args: list[str] = []
-    for key, value in point.items():
-        option = option_for_key(key)
-        if isinstance(value, bool):
-            if value:
-                args.append(option)
-            continue
-        args.extend((option, str(value)))
-    return args
+    return argv_for(point)
 
 
 def launch_argv(engine: Engine, model: str, point: Mapping[str, Any]) -> list[str]:

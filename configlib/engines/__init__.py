@@ -7,17 +7,15 @@ image tag names, else the newest) and says why when it had to guess.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from configlib.engines import gpus, sglang, vllm
 from configlib.engines.gpus import FlagAxes
-from configlib.engines.manifest import Manifest, load_manifest, manifest_files
+from configlib.engines.manifest import Manifest, load_manifest, manifest_files, package_json
 from configlib.engines.rules import Bound, Note, Rule
 from configlib.engines.table import EngineTable, GeneratorNote, LaunchGenerator
 from configlib.vocab import Runtime
@@ -194,8 +192,7 @@ class Engine:
 
 @cache
 def _value_lists() -> dict[str, Any]:
-    text = resources.files("configlib.engines").joinpath("manifests/_value_lists.json").read_text()
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = package_json("manifests", "_value_lists.json")
     return data
 
 

@@ -3,13 +3,12 @@ which command or image runs which engine; the image tag names the release)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from configlib.engines import version_from_tag
+from configlib.engines.manifest import package_json
 from configlib.vocab import Runtime
 
 __all__ = ["Image", "Launchers", "docker_options_with_value", "find_image", "launchers"]
@@ -45,8 +44,7 @@ class Launchers:
 
 @cache
 def _data() -> dict[str, Any]:
-    text = resources.files("configlib.engines").joinpath("images.json").read_text()
-    data: dict[str, Any] = json.loads(text)
+    data: dict[str, Any] = package_json("images.json")
     return data
 
 

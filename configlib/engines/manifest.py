@@ -213,11 +213,15 @@ def manifest_files() -> dict[tuple[str, str], str]:
     return found
 
 
+def package_json(*parts: str) -> Any:
+    """A JSON file shipped in the package under ``configlib/engines/``."""
+    return json.loads(resources.files("configlib.engines").joinpath(*parts).read_text())
+
+
 @cache
 def load_manifest(engine: str, version: str, snake_case: bool) -> Manifest:
     name = manifest_files()[(engine, version)]
-    text = resources.files("configlib.engines").joinpath("manifests", name).read_text()
-    return parse_manifest(json.loads(text), snake_case=snake_case)
+    return parse_manifest(package_json("manifests", name), snake_case=snake_case)
 
 
 # ---- Value checks --------------------------------------------------------------------------

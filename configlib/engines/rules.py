@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from configlib.engines.manifest import FlagSpec, Manifest
-from configlib.vocab import SIXTEEN_BIT_MODES
+from configlib.vocab import PRE_QUANTIZED_GEMM_MODES, SIXTEEN_BIT_MODES
 
 Severity = Literal["error", "warning"]
 #: One combination's flags: parameters key -> value (a bool for switches).
@@ -322,3 +322,52 @@ class OneOf(Rule):
             fallback.fields = self.fields
             return fallback.bind(manifest)
         return sorted(bound, key=lambda b: b.deprecated)
+
+
+# ---- Rule sets both engines share ---------------------------------------------------------
+
+
+def checkpoint_quantization(engine: str) -> tuple[Rule, ...]:
+    """The quantization rules of an engine that reads precision from the checkpoint.
+
+    Only fp8 GEMMs have a flag (``--quantization fp8``); a pre-quantized mode describes the
+    checkpoint, and attention, expert, communication, activation and weight precisions are
+    aiconfigurator's modelling inputs with no flag, kept for the predictions only.
+    """
+    pre_quantized = (
+        f"describes a pre-quantized checkpoint: {engine} reads the method from the checkpoint's "
+        "quantization_config, so no --quantization flag is written; make sure the checkpoint "
+        "matches"
+    )
+    return (
+        Flag(
+            "quantization_config.gemm_quant_mode",
+            "quantization",
+            values={"fp8": "fp8"},
+            silent={
+                "bfloat16": "",
+                **{mode: f"{mode} {pre_quantized}" for mode in PRE_QUANTIZED_GEMM_MODES},
+            },
+        ),
+        PredictionOnly(
+            "quantization_config.fmha_quant_mode",
+            f"{engine} has no attention-precision flag (attention follows the KV-cache dtype "
+            "and the checkpoint), so the launch may differ from the prediction",
+        ),
+        PredictionOnly(
+            "quantization_config.moe_quant_mode",
+            f"{engine} takes the expert precision from the checkpoint; no flag is written",
+        ),
+        PredictionOnly(
+            "quantization_config.comm_quant_mode",
+            f"{engine} has no flag for communication precision; no flag is written",
+        ),
+        PredictionOnly(
+            "quantization_config.activation_quant_mode",
+            f"{engine} has no activation-precision flag; no flag is written",
+        ),
+        PredictionOnly(
+            "quantization_config.weight_quant_mode",
+            f"{engine} takes weight precision from the checkpoint; no flag is written",
+        ),
+    )

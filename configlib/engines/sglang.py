@@ -15,10 +15,10 @@ from configlib.engines.rules import (
     Flag,
     Note,
     OneOf,
-    PredictionOnly,
     Rule,
     Table,
     Unsupported,
+    checkpoint_quantization,
 )
 from configlib.engines.table import (
     GENERATOR_KV_DIFFERS,
@@ -29,14 +29,6 @@ from configlib.engines.table import (
     GeneratorNote,
     LaunchGenerator,
 )
-from configlib.vocab import PRE_QUANTIZED_GEMM_MODES
-
-_PRE_QUANTIZED = (
-    "describes a pre-quantized checkpoint: SGLang reads the method from the checkpoint's "
-    "quantization_config, so no --quantization flag is written; make sure the checkpoint "
-    "matches"
-)
-
 
 # ---- Parallel layout -----------------------------------------------------------------------
 # aiconfigurator's tp is the attention TP; with attention data parallelism SGLang's --tp-size
@@ -210,36 +202,7 @@ _RULES: tuple[Rule, ...] = (
             "fp8_e5m2 and, in newer releases, bf16 and fp4 formats)"
         },
     ),
-    Flag(
-        "quantization_config.gemm_quant_mode",
-        "quantization",
-        values={"fp8": "fp8"},
-        silent={
-            "bfloat16": "",
-            **{mode: f"{mode} {_PRE_QUANTIZED}" for mode in PRE_QUANTIZED_GEMM_MODES},
-        },
-    ),
-    PredictionOnly(
-        "quantization_config.fmha_quant_mode",
-        "SGLang has no attention-precision flag (attention follows the KV-cache dtype "
-        "and the checkpoint), so the launch may differ from the prediction",
-    ),
-    PredictionOnly(
-        "quantization_config.moe_quant_mode",
-        "SGLang takes the expert precision from the checkpoint; no flag is written",
-    ),
-    PredictionOnly(
-        "quantization_config.comm_quant_mode",
-        "SGLang has no flag for communication precision; no flag is written",
-    ),
-    PredictionOnly(
-        "quantization_config.activation_quant_mode",
-        "SGLang has no activation-precision flag; no flag is written",
-    ),
-    PredictionOnly(
-        "quantization_config.weight_quant_mode",
-        "SGLang takes weight precision from the checkpoint; no flag is written",
-    ),
+    *checkpoint_quantization("SGLang"),
     Flag("memory_config.mem_fraction_static", "mem-fraction-static"),
     Unsupported(
         "memory_config.gpu_memory_utilization",

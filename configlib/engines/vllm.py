@@ -10,10 +10,10 @@ from configlib.engines.rules import (
     Flag,
     Note,
     OneOf,
-    PredictionOnly,
     Rule,
     Toggle,
     Unsupported,
+    checkpoint_quantization,
 )
 from configlib.engines.table import (
     GENERATOR_KV_DIFFERS,
@@ -24,14 +24,6 @@ from configlib.engines.table import (
     GeneratorNote,
     LaunchGenerator,
 )
-from configlib.vocab import PRE_QUANTIZED_GEMM_MODES
-
-_PRE_QUANTIZED = (
-    "describes a pre-quantized checkpoint: vLLM reads the method from the checkpoint's "
-    "quantization_config, so no --quantization flag is written; make sure the checkpoint "
-    "matches"
-)
-
 
 # ---- Expert parallelism --------------------------------------------------------------------
 # vLLM has an on/off switch; the expert-parallel size is implied (tp x dp).
@@ -119,36 +111,7 @@ _RULES: tuple[Rule, ...] = (
             "(0.24+ int8_per_token_head is a different per-token-head scheme)"
         },
     ),
-    Flag(
-        "quantization_config.gemm_quant_mode",
-        "quantization",
-        values={"fp8": "fp8"},
-        silent={
-            "bfloat16": "",
-            **{mode: f"{mode} {_PRE_QUANTIZED}" for mode in PRE_QUANTIZED_GEMM_MODES},
-        },
-    ),
-    PredictionOnly(
-        "quantization_config.fmha_quant_mode",
-        "vLLM has no attention-precision flag (attention follows the KV-cache dtype "
-        "and the checkpoint), so the launch may differ from the prediction",
-    ),
-    PredictionOnly(
-        "quantization_config.moe_quant_mode",
-        "vLLM takes the expert precision from the checkpoint; no flag is written",
-    ),
-    PredictionOnly(
-        "quantization_config.comm_quant_mode",
-        "vLLM has no flag for communication precision; no flag is written",
-    ),
-    PredictionOnly(
-        "quantization_config.activation_quant_mode",
-        "vLLM has no activation-precision flag; no flag is written",
-    ),
-    PredictionOnly(
-        "quantization_config.weight_quant_mode",
-        "vLLM takes weight precision from the checkpoint; no flag is written",
-    ),
+    *checkpoint_quantization("vLLM"),
     Unsupported(
         "memory_config.mem_fraction_static",
         "vLLM has no --mem-fraction-static; its closest setting, "
