@@ -192,3 +192,31 @@ def test_no_import_cycle_between_configlib_modules() -> None:
 def test_the_cycle_check_finds_cycles() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+#: Third-party packages only one part of configlib may import (the extras install them).
+CONFINED = {
+    "streamlit": "configlib/ui",
+    "altair": "configlib/ui",
+    "sqlalchemy": "configlib/store",
+    "alembic": "configlib/store",
+    "psycopg": "configlib/store",
+}
+
+
+def test_app_and_database_packages_stay_in_their_layer() -> None:
+    misplaced = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                home = CONFINED.get(name.partition(".")[0])
+                if home is not None and not relative.startswith(home + "/"):
+                    misplaced.append(f"{relative}:{node.lineno}: {name}")
+    assert misplaced == []
