@@ -47,9 +47,7 @@ def _emit(
             f"their candidates make {combinations:,} combinations, more than the limit of "
             f"{limit('rule_combinations'):,} one rule expands",
         )
-    rows = []
-    for combo in itertools.product(*axes):
-        rows.append(bound.emit(combo, notes))
+    rows = [bound.emit(combo, notes) for combo in itertools.product(*axes)]
     if any(n.code == CANNOT_EXPRESS for n in notes):
         return _cannot(notes)
     keys: list[str] = []
@@ -57,31 +55,10 @@ def _emit(
         keys.extend(k for k in row if k not in keys)
     if not keys:
         return _Emission({}, notes, True)
-    columns: dict[str, list[Any]] = {k: [] for k in keys}
-    seen: dict[str, set[Any]] = {k: set() for k in keys}
-    tuples = []
-    for row in rows:
-        entry = []
-        for key in keys:
-            if key in row:
-                value = row[key]
-            elif switches(key):
-                value = False
-            else:
-                return _Emission(
-                    {},
-                    notes,
-                    False,
-                    f"some candidates write --{key} and others leave it out, which one flag "
-                    "list cannot say",
-                )
-            marker = _type_key(value)
-            if marker not in seen[key]:
-                seen[key].add(marker)
-                columns[key].append(value)
-            entry.append((type(value), value))
-        tuples.append(tuple(entry))
-    distinct = set(tuples)
+    table = _columns(rows, keys, switches)
+    if isinstance(table, str):
+        return _Emission({}, notes, False, table)
+    columns, distinct = table
     if len(distinct) != math.prod(len(v) for v in columns.values()):
         return _Emission(
             columns,
@@ -90,24 +67,61 @@ def _emit(
             "the flags would vary independently, adding combinations that the candidates do "
             "not contain",
         )
+    notes.extend(_redundant(bound, lists, axes, len(distinct)))
+    return _Emission(columns, notes, True)
+
+
+def _columns(
+    rows: list[dict[str, Any]], keys: list[str], switches: Callable[[str], bool]
+) -> tuple[dict[str, list[Any]], set[tuple[Any, ...]]] | str:
+    """Each flag's distinct values in order, and the distinct rows (values typed, so True and
+    1 differ); a reason instead when a row leaves out a valued flag another row writes."""
+    columns: dict[str, list[Any]] = {k: [] for k in keys}
+    seen: dict[str, set[Any]] = {k: set() for k in keys}
+    distinct = set()
+    for row in rows:
+        entry = []
+        for key in keys:
+            if key in row:
+                value = row[key]
+            elif switches(key):
+                value = False
+            else:
+                return (
+                    f"some candidates write --{key} and others leave it out, which one flag "
+                    "list cannot say"
+                )
+            marker = _type_key(value)
+            if marker not in seen[key]:
+                seen[key].add(marker)
+                columns[key].append(value)
+            entry.append((type(value), value))
+        distinct.add(tuple(entry))
+    return columns, distinct
+
+
+def _redundant(
+    bound: Bound, lists: Sequence[list[Any] | None], axes: list[list[Any]], launches: int
+) -> list[Note]:
+    """A warning when several asked-for candidates give the same launch."""
     triggers = [bound.fields.index(path) for path in bound.trigger]
     asked = {tuple(combo[i] for i in triggers) for combo in itertools.product(*axes)}
-    if len(distinct) < len(asked):
-        varied = [
-            path
-            for path, values in zip(bound.fields, lists, strict=True)
-            if path in bound.trigger and values is not None and len(values) > 1
-        ]
-        notes.append(
-            Note(
-                "warning",
-                varied[0] if varied else bound.fields[0],
-                "redundant-candidates",
-                f"{ENGINE_LABELS.get(bound.manifest.engine)} writes the same flags for several "
-                f"candidates of {', '.join(varied)}; the autotuner runs each distinct launch once",
-            )
+    if launches >= len(asked):
+        return []
+    varied = [
+        path
+        for path, values in zip(bound.fields, lists, strict=True)
+        if path in bound.trigger and values is not None and len(values) > 1
+    ]
+    return [
+        Note(
+            "warning",
+            varied[0] if varied else bound.fields[0],
+            "redundant-candidates",
+            f"{ENGINE_LABELS.get(bound.manifest.engine)} writes the same flags for several "
+            f"candidates of {', '.join(varied)}; the autotuner runs each distinct launch once",
         )
-    return _Emission(columns, notes, True)
+    ]
 
 
 def _cannot(notes: list[Note]) -> _Emission:
