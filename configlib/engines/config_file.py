@@ -55,8 +55,15 @@ class Loader:
     true: str
     false: str
     mapping: str
-    file_actions: tuple[str, ...] | None
-    option: str = "--config"
+    keys: str
+    """How a YAML key finds its flag: ``dest`` (dashes as underscores), or ``long-options``
+    (the destination or any long option string of the flag)."""
+    accepts: str
+    """Which actions the loader takes in a file: ``store-and-store-true``,
+    ``store-true-or-single-value`` (any action taking one value), ``any``."""
+    shared_keys_usable: bool
+    """Whether a key that an accepted flag also reads stays usable when another flag with the
+    same key is refused."""
 
 
 @cache
@@ -77,7 +84,6 @@ def loader_for(engine: Engine) -> Loader:
             "file; use the command-line form (--format args)"
         )
     raw = data["styles"][style]
-    actions = raw.get("file_actions")
     return Loader(
         style=style,
         source=raw["source"],
@@ -85,29 +91,59 @@ def loader_for(engine: Engine) -> Loader:
         true=raw["true"],
         false=raw["false"],
         mapping=raw["mapping"],
-        file_actions=tuple(actions) if actions is not None else None,
+        keys=raw["keys"],
+        accepts=raw["accepts"],
+        shared_keys_usable=raw["shared_keys_usable"],
     )
 
 
 # ---- The loader model: YAML mapping -> words ---------------------------------------------
 
 
-def _refused(engine: Engine, loader: Loader) -> dict[str, str]:
-    """Destination -> the action that makes the loader refuse it (``file_actions``)."""
-    if loader.file_actions is None:
-        return {}
+def _keys(spec: FlagSpec, loader: Loader) -> set[str]:
+    """The YAML keys (dashes as underscores) the loader matches to this flag."""
+    if loader.keys == "dest":
+        return {spec.dest}
+    longs = [o for o in (*spec.option_strings(), *spec.negation) if o.startswith("--")]
+    return {spec.dest} | {o[2:].replace("-", "_") for o in longs}
+
+
+def _accepted(spec: FlagSpec, loader: Loader) -> bool:
+    if loader.accepts == "any":
+        return True
+    if spec.action in ("store", "store_true"):
+        return True
+    # Any other action that takes one value, as --flag value (a deprecated valued alias).
+    return loader.accepts == "store-true-or-single-value" and spec.nargs is None
+
+
+_KEY_TABLES: dict[tuple[str, str, str], tuple[frozenset[str], dict[str, str]]] = {}
+
+
+def _key_tables(engine: Engine, loader: Loader) -> tuple[frozenset[str], dict[str, str]]:
+    """(keys of store_true flags, refused key -> the action that makes the loader refuse it)."""
+    cached = _KEY_TABLES.get((engine.runtime.value, engine.version, loader.style))
+    if cached is not None:
+        return cached
+    flags = [s for s in engine.manifest.flags.values() if s.dest != "config"]
+    store_true = frozenset(k for s in flags if s.action == "store_true" for k in _keys(s, loader))
+    usable = {k for s in flags if _accepted(s, loader) for k in _keys(s, loader)}
     refused: dict[str, str] = {}
-    for spec in engine.manifest.flags.values():
-        if spec.action not in loader.file_actions and spec.dest != "config":
-            refused.setdefault(spec.dest, spec.action_class or spec.action)
-    return refused
+    for spec in flags:
+        if _accepted(spec, loader):
+            continue
+        for key in _keys(spec, loader):
+            if loader.shared_keys_usable and key in usable:
+                continue  # a supported flag reads the same key
+            refused.setdefault(key, spec.action_class or spec.action)
+    _KEY_TABLES[(engine.runtime.value, engine.version, loader.style)] = (store_true, refused)
+    return store_true, refused
 
 
 def loader_words(engine: Engine, loader: Loader, config: Mapping[Any, Any]) -> list[str]:
     """The command-line words the release's loader makes of a config mapping, in file order;
     ``ConfigFileError`` names the key the loader refuses."""
-    store_true = {s.dest for s in engine.manifest.flags.values() if s.action == "store_true"}
-    refused = _refused(engine, loader)
+    store_true, refused = _key_tables(engine, loader)
     words: list[str] = []
     for key, value in config.items():
         if not isinstance(key, str):

@@ -107,8 +107,13 @@ def test_numbers_strings_and_json_keep_their_exact_meaning(runtime: str, version
         "revision": "0.50",  # text that YAML would read as a different number
     }
     _same(runtime, version, point)
-    written = point_file(get_engine(runtime, version), point)
-    assert written.config[json_flag] == {"team": "a", "n": 1}
+    engine = get_engine(runtime, version)
+    written = point_file(engine, point)
+    # A nested mapping where the loader writes it back as JSON; vLLM 0.10.2 writes Python's
+    # repr of a mapping, which is not JSON, so there the JSON stays text.
+    nested = loader_for(engine).mapping == "json"
+    expected = {"team": "a", "n": 1} if nested else point[json_flag]
+    assert written.config[json_flag] == expected
     assert written.config["revision"] == "0.50"
     assert written.config[fraction] == 0.85
     assert not written.kept
