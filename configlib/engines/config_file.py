@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from configlib.engines import Engine
-from configlib.engines.manifest import FlagSpec, _base_type, option_for_key
+from configlib.engines.manifest import FlagSpec, _base_type
 from configlib.engines.parsing import argv_for, parse_argv
 from configlib.findings import Finding
 
@@ -272,22 +272,15 @@ def _same_words(engine: Engine, first: Sequence[str], second: Sequence[str]) -> 
 
 
 def _why_not(engine: Engine, loader: Loader, key: str, value: Any) -> str:
-    if isinstance(value, bool):
-        resolved = engine.manifest.lookup_key(key)
-        if resolved is not None and resolved.negated:
-            return (
-                f"{option_for_key(key)}: {engine.label}'s config loader has no "
-                "way to write this negation (a false value is not turned into it, and the --no- "
-                "option itself is refused or read as a value)"
-            )
+    """Why no file entry stands for ``key: value`` (the loader's refusal, when it refuses)."""
     for entry_key, entry in _candidates(engine, loader, key, value):
         try:
             loader_words(engine, loader, {entry_key: entry})
         except ConfigFileError as error:
-            return str(error)
+            return str(error).split(";")[0]
     return (
-        f"{option_for_key(key)} {value}: {engine.label}'s config loader "
-        "would not give the same value"
+        f"{' '.join(argv_for({key: value}))}: {engine.label}'s config loader would not give "
+        "the same value from any way of writing it"
     )
 
 
@@ -328,7 +321,8 @@ def point_file(engine: Engine, point: Mapping[str, Any], model: str | None = Non
                     "warning",
                     f"parameters.{key}",
                     "kept-on-command-line",
-                    _why_not(engine, loader, key, value) + "; it stays on the command line",
+                    _why_not(engine, loader, key, value)
+                    + ", so it stays on the command line after --config FILE",
                 )
             )
             continue

@@ -143,3 +143,35 @@ def test_sglang_puts_the_model_in_the_file_vllm_keeps_it_on_the_command_line() -
     assert list(sglang.config) == ["model-path", "tp-size"]
     vllm = point_file(get_engine("vllm", "0.33.0"), {"tensor-parallel-size": 2}, "org/m")
     assert list(vllm.config) == ["tensor-parallel-size"]
+
+
+def test_sglang_0_5_23_reads_any_long_spelling_and_refuses_negations_by_their_own_name() -> None:
+    engine = get_engine("sglang", "0.5.23")
+    loader = loader_for(engine)
+    aliased = next(
+        s
+        for s in engine.manifest.flags.values()
+        if s.action == "store_true" and any(a.startswith("--") for a in s.aliases)
+    )
+    alias = next(a for a in aliased.aliases if a.startswith("--"))[2:]
+    assert loader_words(engine, loader, {alias: True}) == [f"--{alias}"]
+    optional = first_flag("sglang", "0.5.23", "BooleanOptionalAction")
+    with pytest.raises(ConfigFileError, match="refuses"):
+        loader_words(engine, loader, {f"no-{optional}": True})
+    # 0.5.14 matches keys by destination only: an alias that is not the destination is not
+    # seen as a switch there, and becomes "--alias true", which argparse refuses.
+    old = get_engine("sglang", "0.5.14")
+    assert alias.replace("-", "_") != aliased.dest
+    if old.manifest.exact(f"--{alias}") is not None:
+        assert loader_words(old, loader_for(old), {alias: True}) == [f"--{alias}", "true"]
+
+
+def test_a_kept_flag_says_why() -> None:
+    engine = get_engine("sglang", "0.5.23")
+    optional = first_flag("sglang", "0.5.23", "BooleanOptionalAction")
+    written = point_file(engine, {f"no-{optional}": True}, "org/m")
+    assert written.kept == [f"--no-{optional}"]
+    [finding] = written.findings
+    assert finding.code == "kept-on-command-line"
+    assert "refuses options with action BooleanOptionalAction" in finding.message
+    assert "stays on the command line after --config FILE" in finding.message
