@@ -26,13 +26,14 @@ from configlib.convert import engine_for, to_flat
 from configlib.engines import Engine, resolve_engine
 from configlib.engines.config_file import (
     ConfigFileError,
+    config_suffixes,
     loader_for,
     loader_words,
     point_file,
 )
 from configlib.engines.images import docker_run_options, release_image
 from configlib.findings import Finding, errors, unique
-from configlib.grid import Grid, flag_arguments, grid_of, launch_argv
+from configlib.grid import Grid, grid_of, launch_argv
 from configlib.io import InputError, parse_yaml
 from configlib.model import TaskConfig
 from configlib.validate import validate
@@ -44,6 +45,7 @@ __all__ = [
     "ExportedPoint",
     "export_points",
     "export_zip",
+    "located",
     "point_grid",
     "read_config",
 ]
@@ -252,6 +254,11 @@ def read_config(
         engine, notes = resolve_engine(wanted, engine_version=engine_version)
         findings.extend(Finding(n.severity, n.field, n.code, n.message) for n in notes)
     loader = loader_for(engine)
+    suffixes = config_suffixes()
+    if not source.lower().endswith(suffixes):
+        raise InputError(
+            source, f"the engines read only config files named *{' or *'.join(suffixes)}"
+        )
     data = parse_yaml(text, source) if text.strip() else None
     if data is None:
         data = {}  # both loaders read an empty file as no options
@@ -284,11 +291,20 @@ def read_config(
     read = read_command(launch, engine_version=engine.version, task_name=task_name)
     if tag:
         read.task = read.task.model_copy(update={"runtime_image_tag": tag})
-    read.findings = unique([*findings, *read.findings])
+    read.findings = located([*findings, *read.findings], source, text)
     return read
 
 
-def point_argv(engine: Engine, model: str, point: dict[str, Any]) -> list[str]:
-    """The flag words of one point after the launcher (model included), for comparisons."""
-    head = [engine.spec.model_flag, model] if engine.spec.model_flag else [model]
-    return [*head, *flag_arguments(point)]
+def located(findings: Sequence[Finding], source: str, text: str) -> list[Finding]:
+    """The findings, those about a flag the file sets naming the file and line that set it."""
+    lines = _key_lines(text)
+    out = []
+    for finding in findings:
+        key = finding.path.removeprefix("parameters.")
+        if finding.path.startswith("parameters.") and key in lines:
+            where = f"{source}:{lines[key][-1]}: "
+            if not finding.message.startswith(where):
+                message = where + finding.message
+                finding = Finding(finding.severity, finding.path, finding.code, message)
+        out.append(finding)
+    return unique(out)

@@ -16,11 +16,12 @@ from configlib.engine_export import (
     ExportError,
     export_points,
     export_zip,
+    located,
     read_config,
 )
 from configlib.engines import UnknownEngineVersion
 from configlib.engines.config_file import ConfigFileError
-from configlib.findings import errors, unique
+from configlib.findings import errors
 from configlib.io import InputError, dump_document, read_text
 from configlib.taskfile import TaskFormatError, load_task, to_structured_form
 from configlib.validate import validate
@@ -110,7 +111,8 @@ def cmd_from_config(args: argparse.Namespace) -> int:
     except UnreadableCommand as error:
         return _fail(f"--command: {error}")
     data, converted = to_structured_form(read.task, read.engine)
-    findings = unique([*read.findings, *converted, *validate(read.task, engine=read.engine)])
+    checked = [*read.findings, *converted, *validate(read.task, engine=read.engine)]
+    findings = located(checked, args.file, text)
     output = dump_document(data, args.format)
     if args.out:
         try:

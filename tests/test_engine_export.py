@@ -297,3 +297,20 @@ def test_cli_errors_are_one_line_with_exit_2(
     bad.write_text("a: [\n")
     code, _, err = run(capsys, "from-config", str(bad), "--runtime", "vllm")
     assert code == 2 and f"{bad}:2: invalid YAML" in err
+
+
+def test_a_file_the_engines_would_not_open_is_refused() -> None:
+    with pytest.raises(InputError, match=r"point.txt: the engines read only .*\.yaml or \*\.yml"):
+        read_config("tp-size: 2\n", "point.txt", runtime="sglang", engine_version="0.5.23")
+
+
+def test_problems_with_a_flag_name_the_line_that_sets_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "p.yaml"
+    config.write_text("model-path: org/m\ntp-size: 2\nno-such-flag: 3\n")
+    code, _, err = run(
+        capsys, "from-config", str(config), "--runtime", "sglang", "--engine-version", "0.5.23"
+    )
+    assert code == 1
+    assert f"parameters.no-such-flag: {config}:3: " in err

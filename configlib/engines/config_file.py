@@ -31,6 +31,7 @@ __all__ = [
     "ConfigFileError",
     "Loader",
     "PointFile",
+    "config_suffixes",
     "dump_config",
     "loader_for",
     "loader_words",
@@ -95,6 +96,11 @@ def loader_for(engine: Engine) -> Loader:
         accepts=raw["accepts"],
         shared_keys_usable=raw["shared_keys_usable"],
     )
+
+
+def config_suffixes() -> tuple[str, ...]:
+    """The file name endings the engines' loaders accept (``.yaml``, ``.yml``)."""
+    return tuple(_data()["suffixes"])
 
 
 # ---- The loader model: YAML mapping -> words ---------------------------------------------
