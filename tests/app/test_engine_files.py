@@ -116,3 +116,20 @@ def test_hostile_upload_is_an_error_naming_file_and_line(app: AppTest) -> None:
     shown = [e.value.replace("\\", "") for e in at.error]
     assert any("evil.yaml:2: invalid YAML" in text for text in shown), shown
     assert _draft(at).task == before
+
+
+def test_point_picked_on_a_bigger_grid_does_not_carry_over(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    open_tab(at, "Expert mode")
+    at.text_area(key="editor.paste_text").input("vllm serve org/model --max-num-seqs 64")
+    next(b for b in at.button if b.label == "Read command").click()
+    run_ok(at)
+    _draft(at).set_rows([{"flag": "max-num-seqs", "values": "8, 16, 32"}])
+    open_popover(at, "download")
+    [picker] = [n for n in at.number_input if n.label.startswith("Grid point")]
+    picker.set_value(2)
+    run_ok(at)
+    assert any(d.label == "Config file of point 2" for d in at.download_button)
+    _draft(at).set_rows([{"flag": "max-num-seqs", "values": "8"}])
+    run_ok(at)
+    assert any(d.label == "Config file of point 0" for d in at.download_button)
