@@ -56,6 +56,12 @@ LIMITS: dict[str, Limit] = {
         "combinations",
         "candidate combinations one conversion rule expands (e.g. tp x dp x attention_dp)",
     ),
+    "export_points": Limit(
+        1_000,
+        "points",
+        "grid points exported at once as engine config files or launch commands "
+        "(export-engine --all, the editor's zip)",
+    ),
     "flag_suggestions": Limit(
         20, "flags", "unknown flags of a task that get a 'did you mean' suggestion"
     ),

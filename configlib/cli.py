@@ -31,6 +31,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "configlib.aiconfigurator.cli",
     "configlib.store.cli",
     "configlib.commandline_cli",
+    "configlib.engine_export_cli",
     "configlib.calibration.cli",
 )
 

@@ -7,6 +7,8 @@ CPU environment built by engine_parsers.py):
     python scripts/engine_manifest.py manifest sglang > sglang-0.5.23.json
     python scripts/engine_manifest.py manifest vllm -o vllm-0.33.0.json
     echo '[["m", "-tp", "2"]]' | python scripts/engine_manifest.py parse vllm
+    echo '[{"config": "tp-size: 2", "argv": ["--config", "{config}"]}]' \\
+        | python scripts/engine_manifest.py load-config sglang
     python scripts/engine_manifest.py check vllm
 
 The parser is built the way each launcher builds it: SGLang's ``prepare_server_args`` (a plain
@@ -165,6 +167,82 @@ def _parse_one(parse: Callable[[list[str]], argparse.Namespace], argv: list[str]
         if k not in {"dispatch_function", "subparser"}
     }
     return {"ok": True, "namespace": values}
+
+
+# ---- Loading a config file the way the launcher does ----------------------------------------
+
+#: The word of an argv that stands for the config file's path (also inside ``--config=...``).
+CONFIG_PLACEHOLDER = "{config}"
+
+
+def launch_function(engine: str) -> Callable[[list[str]], argparse.Namespace]:
+    """A function that reads one argument list exactly as the launcher does before the server
+    starts, ``--config FILE`` included: SGLang's own ``prepare_server_args`` (its config merger,
+    then its parser) stopped before ``ServerArgs.from_cli_args`` builds the server's settings
+    (that needs GPUs); vLLM's root ``FlexibleArgumentParser``, whose ``parse_args`` pulls the
+    file's options in, as ``vllm serve`` does."""
+    if engine == "vllm":
+        return parse_function(engine)
+    from sglang.srt import server_args
+
+    def prepare(args: list[str]) -> argparse.Namespace:
+        original = server_args.ServerArgs.__dict__["from_cli_args"]
+        server_args.ServerArgs.from_cli_args = classmethod(lambda cls, raw: raw)
+        try:
+            namespace: argparse.Namespace = server_args.prepare_server_args(args)
+        finally:
+            server_args.ServerArgs.from_cli_args = original
+        return namespace
+
+    return prepare
+
+
+def load_config_many(
+    engine: str,
+    items: Sequence[dict[str, Any]],
+    launch: Callable[[list[str]], argparse.Namespace] | None = None,
+) -> list[dict[str, Any]]:
+    """Each item is ``{"config": "<YAML text>", "argv": [...], "name": "point.yaml"}``: the
+    text is written to a file of that name in a fresh folder and every ``{config}`` in the argv
+    becomes its path; the argv is then read as the launcher reads it. Results as ``parse``."""
+    import tempfile
+    from pathlib import Path
+
+    launch = launch or launch_function(engine)
+    results = []
+    for item in items:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / str(item.get("name") or "point.yaml")
+            path.write_text(str(item["config"]), encoding="utf-8")
+            argv = [w.replace(CONFIG_PLACEHOLDER, str(path)) for w in item["argv"]]
+            results.append(_parse_one(launch, argv))
+    return results
+
+
+def _config_items(data: Any) -> bool:
+    return isinstance(data, list) and all(
+        isinstance(item, dict)
+        and isinstance(item.get("config"), str)
+        and _argv_lists([item.get("argv")])
+        for item in data
+    )
+
+
+def serve_config_lines(engine: str, lines: Any, output: Any) -> None:
+    """``serve_lines`` for config items: one JSON list of items per line."""
+    launch = launch_function(engine)
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            data, problem = None, f"not JSON: {exc}"
+        else:
+            problem = None if _config_items(data) else "not a JSON list of config items"
+        reply: Any = {"error": problem} if problem else load_config_many(engine, data, launch)
+        output.write(json.dumps(reply) + "\n")
+        output.flush()
 
 
 # ---- Reading the parser into a manifest ------------------------------------------------------
@@ -501,6 +579,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parse.add_argument(
         "--lines", action="store_true", help="serve batches: one JSON list per line, until EOF"
     )
+    config = sub.add_parser(
+        "load-config",
+        help="read argument lists with a config file as the launcher does (JSON items on stdin)",
+    )
+    config.add_argument("engine", choices=ENGINES)
+    config.add_argument(
+        "--lines", action="store_true", help="serve batches: one JSON list per line, until EOF"
+    )
     lists = sub.add_parser("value-lists", help="values the engine checks after parsing (JSON)")
     lists.add_argument("engine", choices=ENGINES)
     check = sub.add_parser("check", help="build the parser and count its option strings")
@@ -532,6 +618,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
                 return 2
             text = json.dumps(parse_many(args.engine, argvs))
+        elif args.command == "load-config":
+            if args.lines:
+                serve_config_lines(args.engine, sys.stdin, output)
+                return 0
+            try:
+                items = json.load(sys.stdin)
+            except ValueError as exc:
+                print(f"error: standard input is not JSON: {exc}", file=sys.stderr)
+                return 2
+            if not _config_items(items):
+                print("error: standard input must be a JSON list of config items", file=sys.stderr)
+                return 2
+            text = json.dumps(load_config_many(args.engine, items))
         elif args.command == "value-lists":
             text = json.dumps(value_lists(args.engine), indent=1) + "\n"
         else:

@@ -5,6 +5,7 @@
     python scripts/engine_parsers.py build --missing   # only those not built yet (make test)
     python scripts/engine_parsers.py status
     python scripts/engine_parsers.py parse vllm-0.33.0 -- m -tp 2 --no-enable-prefix-caching
+    python scripts/engine_parsers.py load-config vllm-0.33.0 point.yaml -- m -tp 2
     python scripts/engine_parsers.py manifest sglang-0.5.2 -o /tmp/sglang-0.5.2.json
     python scripts/engine_parsers.py compare --all      # regenerate, diff with the shipped files
     python scripts/engine_parsers.py value-lists vllm-0.33.0   # values vLLM checks after parsing
@@ -54,6 +55,7 @@ __all__ = [
     "compare_value_lists",
     "env_dir",
     "is_built",
+    "load_config_many",
     "manifest_text",
     "parse_many",
     "shipped_releases",
@@ -104,11 +106,30 @@ def parse_many(engine: str, version: str, argvs: Sequence[Sequence[str]]) -> lis
     return parsed
 
 
+def load_config_many(
+    engine: str, version: str, items: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Read each ``{"config": YAML text, "argv": [...]}`` as the release's launcher does: the
+    text becomes a file, ``{config}`` in the argv its path (``--config {config}``), and the
+    release's own loader merges it (SGLang: ``prepare_server_args``; vLLM: the root parser of
+    ``vllm serve``). Results as ``parse_many``."""
+    result = run_inside(engine, version, ["load-config", engine], stdin=json.dumps(list(items)))
+    if result.returncode != 0:
+        raise BuildError(
+            f"loading configs with {engine} {version} failed:\n{result.stderr[-3000:]}"
+        )
+    loaded: list[dict[str, Any]] = json.loads(result.stdout)
+    return loaded
+
+
 class ParserSession:
     """One release's parser kept loaded in its environment; batches of argvs go through a
-    pipe, so a test suite pays the engine's import (10 to 20 s) once, not once a batch."""
+    pipe, so a test suite pays the engine's import (10 to 20 s) once, not once a batch.
 
-    def __init__(self, engine: str, version: str) -> None:
+    ``operation`` ``load-config`` takes config items (``load_config_many``) instead of argvs.
+    """
+
+    def __init__(self, engine: str, version: str, operation: str = "parse") -> None:
         if not is_built(engine, version):
             raise BuildError(
                 f"no parser environment for {engine} {version}: run "
@@ -118,7 +139,7 @@ class ParserSession:
         # The engines log plenty while importing: a file, so that no pipe fills up.
         self._log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed in close())
         self._process = subprocess.Popen(
-            [str(env_python(engine, version)), str(INSIDE), "parse", engine, "--lines"],
+            [str(env_python(engine, version)), str(INSIDE), operation, engine, "--lines"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._log,
@@ -128,9 +149,13 @@ class ParserSession:
 
     def parse_many(self, argvs: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
         """Like ``parse_many``: one result per argv, in order."""
+        return self.send([list(a) for a in argvs])
+
+    def send(self, batch: list[Any]) -> list[dict[str, Any]]:
+        """One batch (argvs, or config items for ``load-config``); one result per entry."""
         assert self._process.stdin is not None and self._process.stdout is not None
         try:
-            self._process.stdin.write(json.dumps([list(a) for a in argvs]) + "\n")
+            self._process.stdin.write(json.dumps(batch) + "\n")
             self._process.stdin.flush()
             line = self._process.stdout.readline()
         except BrokenPipeError:
@@ -286,6 +311,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parse.add_argument(
         "argv", nargs=argparse.REMAINDER, help="the arguments after the launcher (after --)"
     )
+    config = sub.add_parser(
+        "load-config",
+        help="read a config file (and more arguments) as the release's launcher does",
+    )
+    config.add_argument("release")
+    config.add_argument("file", type=Path, help="the YAML config file")
+    config.add_argument(
+        "argv", nargs=argparse.REMAINDER, help="more arguments after the launcher (after --)"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -334,6 +368,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             engine, version = split_release(args.release)
             argv_list = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
             [outcome] = parse_many(engine, version, [argv_list])
+            print(json.dumps(outcome, indent=1, sort_keys=True, default=str))
+            return 0 if outcome["ok"] else 1
+        if args.command == "load-config":
+            engine, version = split_release(args.release)
+            rest = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+            item = {
+                "config": args.file.read_text(encoding="utf-8"),
+                "name": args.file.name,
+                "argv": [*rest, "--config", "{config}"],
+            }
+            [outcome] = load_config_many(engine, version, [item])
             print(json.dumps(outcome, indent=1, sort_keys=True, default=str))
             return 0 if outcome["ok"] else 1
     except BuildError as exc:

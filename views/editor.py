@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from configlib.safe_text import md
-from configlib.ui import drafts, widgets
+from configlib.ui import drafts, engine_files, widgets
 from configlib.ui.actions import downloads, save_panel
 from configlib.ui.presetpage import apply_panel, save_as_preset
 from configlib.ui.resources import store
@@ -47,6 +47,7 @@ with main:
     if expert.open:
         with expert:
             widgets.expert_tab(state, SCOPE, draft, findings)
+            engine_files.config_upload_box(state, SCOPE)
 with side:
     save_panel(state, draft, findings)
     with st.container(horizontal=True):

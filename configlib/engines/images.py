@@ -11,7 +11,15 @@ from configlib.engines import version_from_tag
 from configlib.engines.manifest import package_json
 from configlib.vocab import Runtime
 
-__all__ = ["Image", "Launchers", "docker_options_with_value", "find_image", "launchers"]
+__all__ = [
+    "Image",
+    "Launchers",
+    "docker_options_with_value",
+    "docker_run_options",
+    "find_image",
+    "launchers",
+    "release_image",
+]
 
 
 @dataclass(frozen=True)
@@ -89,3 +97,22 @@ def find_image(reference: str) -> Image | None:
 def docker_options_with_value() -> frozenset[str]:
     """``docker run`` options that take a value (the rest are switches)."""
     return frozenset(_data()["docker_run_options_with_value"])
+
+
+def release_image(runtime: Runtime | str, version: str, tag: str | None = None) -> Image:
+    """The image that runs ``version`` of the engine: the task's own tag when it names that
+    release (``v0.5.2-cu126``), else the release recipe's tag."""
+    wanted = Runtime(runtime)
+    reference = _data()["release_images"][wanted.value].format(version=version)
+    if tag and version_from_tag(tag) == version:
+        reference = f"{reference.rpartition(':')[0]}:{tag}"
+    image = find_image(reference)
+    if image is None or image.runtime != wanted:
+        raise ValueError(f"images.json: {reference} is not a known {wanted.value} image")
+    return image
+
+
+def docker_run_options() -> tuple[tuple[str, ...], str]:
+    """(``docker run`` options of an exported launch, where a config file is mounted)."""
+    recipe = _data()["release_images"]
+    return tuple(recipe["docker_run"]), str(recipe["config_mount"])

@@ -171,3 +171,7 @@ def downloads(state: EditorState) -> None:
     if box.open:
         with box:
             download_buttons(state.task, "editor.download")
+            # Imported here: engine_files uses this module's file_stem.
+            from configlib.ui.engine_files import engine_file_downloads
+
+            engine_file_downloads(state.task, "editor.download")

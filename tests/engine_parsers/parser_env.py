@@ -42,6 +42,7 @@ class RealParser:
         self.engine: Engine = get_engine(runtime, version)
         self._cache: dict[tuple[str, ...], dict[str, Any]] = {}
         self._session: Any = None
+        self._loader: Any = None
 
     @property
     def label(self) -> str:
@@ -62,6 +63,15 @@ class RealParser:
     def parse(self, argv: Sequence[str]) -> dict[str, Any]:
         return self.parse_many([argv])[0]
 
+    def load_many(self, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Config items (``{"config": YAML text, "argv": [... "{config}" ...]}``) read as the
+        release's launcher reads them, its own config loader included; results in order."""
+        if self._loader is None:
+            self._loader = DRIVER.ParserSession(self.runtime, self.version, "load-config")
+        results: list[dict[str, Any]] = self._loader.send([dict(item) for item in items])
+        assert len(results) == len(items)
+        return results
+
     def model_args(self, model: str = "org/model") -> list[str]:
         """The arguments that name the model, as configlib's launch command writes them."""
         spec = self.engine.spec
@@ -71,6 +81,9 @@ class RealParser:
         if self._session is not None:
             self._session.close()
             self._session = None
+        if self._loader is not None:
+            self._loader.close()
+            self._loader = None
 
 
 def namespace(result: dict[str, Any], argv: Sequence[str]) -> dict[str, Any]:

@@ -304,6 +304,35 @@ def test_batches_are_served_one_line_each() -> None:
     assert bad_shape == {"error": "not a JSON list of lists of strings"}
 
 
+def test_config_items_are_written_to_a_file_and_read_through_the_launch_function(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The load-config operation: the YAML becomes a file with the item's name, ``{config}``
+    in the argv its path; what the launch function makes of it is reported like a parse."""
+    seen: list[list[str]] = []
+
+    def launch(args: list[str]) -> argparse.Namespace:
+        seen.append(args)
+        path = args[args.index("--config") + 1]
+        return argparse.Namespace(config=path, text=Path(path).read_text())
+
+    items = [
+        {"config": "tp-size: 2\n", "argv": ["--config", "{config}", "-x"], "name": "p.yml"},
+        {"config": "a: 1\n", "argv": ["--config={config}"]},
+    ]
+    first, second = writer.load_config_many("sglang", items, launch)
+    assert first["ok"] and first["namespace"]["text"] == "tp-size: 2\n"
+    assert first["namespace"]["config"].endswith("/p.yml") and seen[0][-1] == "-x"
+    assert not second["ok"] and "ValueError" in second["error"]  # no "--config" word
+    lines = [json.dumps(items[:1]) + "\n", json.dumps([["m"]]) + "\n"]
+    out = io.StringIO()
+    monkeypatch.setattr(writer, "launch_function", lambda engine: launch)
+    writer.serve_config_lines("sglang", lines, out)
+    replies = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert replies[0][0]["ok"]
+    assert replies[1] == {"error": "not a JSON list of config items"}
+
+
 def fake_environment(cache: Path, python_source: str) -> None:
     """A built-looking environment whose 'python' is the given script."""
     home = cache / "sglang-9.9.9"
