@@ -15,6 +15,8 @@ from pydantic import ValidationError
 
 from configlib.aiconfigurator.spec import QUANT_FIELDS, Spec
 from configlib.convert import with_parameters
+from configlib.engines import supported_versions
+from configlib.engines.releases import default_release, release_tag
 from configlib.findings import Finding, from_validation_error, unique
 from configlib.io import InputError
 from configlib.model import TaskConfig
@@ -151,11 +153,14 @@ def build_task(
     if attention is not None:
         parallel["attention_dp"] = attention
     quant = {k: v for k, v in main.quant.items() if k in QUANT_FIELDS}
+    release = predicted_release(spec, target, findings)
     data: dict[str, Any] = {
         "task_name": name,
         "description": describe(spec),
         "model": {"id_or_path": spec.model},
         "base_runtime": target.value,
+        "engine_version": release,
+        "runtime_image_tag": release_tag(target, release),
         "parallel_config": parallel or None,
         "quantization_config": quant or None,
         "optimization": {
@@ -214,6 +219,29 @@ def build_task(
     return task, unique(findings)
 
 
+def predicted_release(spec: Spec, target: Runtime, findings: list[Finding]) -> str:
+    """The release the task is checked against and runs: the one aiconfigurator predicted for
+    (its performance database's version) when that engine is the target and the release is
+    supported, else the newest supported release of the target."""
+    predicted = spec.run.backend_version
+    newest = default_release(target)
+    if spec.backend != target.value or not predicted:
+        return newest
+    if predicted in supported_versions(target):
+        return str(predicted)
+    findings.append(
+        Finding(
+            "warning",
+            "engine_version",
+            "aic-release-unsupported",
+            f"aiconfigurator predicted for {target.value} {predicted}, which configlib has no "
+            f"flag manifest for; the task runs and is checked against {newest} (supported: "
+            f"{', '.join(supported_versions(target))})",
+        )
+    )
+    return newest
+
+
 def _grid(parallel: dict[str, Any], quant: dict[str, Any]) -> int:
     size = 1
     for value in (*parallel.values(), *quant.values()):
@@ -249,6 +277,9 @@ def _benchmark(spec: Spec, findings: list[Finding]) -> dict[str, Any]:
                 "sends unrelated prompts, so prefix caching will not help the measurement",
             )
         )
+    # The autotuner serves the model under its id, and vLLM refuses requests that name another
+    # model, so the benchmark names it the same way (left empty, warm-up requests fail).
+    bench["model_name"] = spec.model
     if "/" in spec.model or spec.model.startswith("."):
         bench["model_tokenizer"] = spec.model
     if spec.concurrency:

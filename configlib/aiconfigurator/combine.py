@@ -83,6 +83,11 @@ def _canonical_point(task: TaskConfig, point: dict[str, Any]) -> frozenset[tuple
     items = []
     for key, value in point.items():
         resolved = engine.manifest.lookup_lenient(key)
+        spec = resolved.spec if resolved is not None else None
+        if spec is not None and not spec.takes_value and _plain(value) is (spec.default is True):
+            # A switch at its default launches the same server as leaving it out (the
+            # combined grid spells attention DP off, a single candidate may not).
+            continue
         name = resolved.spec.name if resolved else key
         items.append((name, repr(_plain(value))))
     return frozenset(items)

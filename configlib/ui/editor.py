@@ -17,6 +17,7 @@ from configlib.commandline import read_command
 from configlib.compare import prediction_rows
 from configlib.convert import to_flat
 from configlib.engines import Engine
+from configlib.engines.releases import follow_tag, pin
 from configlib.findings import Finding, errors, unique
 from configlib.grid import grid_of, launch_command
 from configlib.model import RangeSpec, TaskConfig
@@ -79,8 +80,12 @@ class EditorState:
     @classmethod
     def new(cls, runtime: Runtime | str = Runtime.SGLANG) -> EditorState:
         """An empty draft: the required fields are blank (and flagged) until filled."""
-        task = TaskConfig(
-            task_name=NEW_TASK_NAME, model={"id_or_path": NEW_MODEL}, base_runtime=Runtime(runtime)
+        task = pin(
+            TaskConfig(
+                task_name=NEW_TASK_NAME,
+                model={"id_or_path": NEW_MODEL},
+                base_runtime=Runtime(runtime),
+            )
         )
         state = cls.from_task(task)
         state.raw["task_name"] = ""
@@ -111,6 +116,14 @@ class EditorState:
         self.raw[path] = value
         result = form.apply_form(self.task, self.raw)
         task, notes = sync.structured_edit(self.task, result.task)
+        followed = follow_tag(task) if path == "runtime_image_tag" else task
+        if followed.engine_version != task.engine_version:
+            # A tag naming another supported release moves the task to that release.
+            task, more = sync.change_engine(
+                task, task.base_runtime, followed.engine_version, keep_tag=True
+            )
+            self._replace_form(task)
+            notes = unique([*notes, *more])
         self.errors = result.errors
         self._changed(task, notes)
 

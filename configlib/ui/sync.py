@@ -22,6 +22,7 @@ from configlib.convert import (
     with_parameters,
 )
 from configlib.engines import Engine
+from configlib.engines.releases import default_release, pin
 from configlib.findings import Finding, unique
 from configlib.model import STRUCTURED_SECTIONS, TaskConfig
 from configlib.ui.fields import section_model
@@ -139,19 +140,24 @@ def flat_edit(task: TaskConfig, parameters: dict[str, Any]) -> tuple[TaskConfig,
 
 
 def change_engine(
-    task: TaskConfig, runtime: Runtime | str, engine_version: str | None
+    task: TaskConfig,
+    runtime: Runtime | str,
+    engine_version: str | None,
+    *,
+    keep_tag: bool = False,
 ) -> tuple[TaskConfig, list[Finding]]:
-    """The task for another runtime or release, flags regenerated for it."""
+    """The task for another runtime or release, flags regenerated for it.
+
+    The release and the image are one choice: the task gets the image that runs the chosen
+    release (the newest supported one when none is named), unless ``keep_tag`` says the change
+    came from the tag itself.
+    """
     target = Runtime(runtime)
     if target == task.base_runtime and engine_version == task.engine_version:
         return task, []
-    if target == task.base_runtime and engine_version is None:
-        # Back to "automatic": lift under the current release, then let the tag decide.
-        engine, _ = engine_for(task)
-        lifted = lift(task, engine)
-        moved = lifted.task.model_copy(update={"engine_version": None})
-        regenerated, findings = regenerate(moved)
-        return regenerated, unique([*lifted.findings, *findings])
-    moved, findings = retarget(task, target, engine_version)
+    chosen = engine_version or default_release(target)
+    moved, findings = retarget(task, target, chosen)
+    if not keep_tag:
+        moved = pin(moved, chosen)
     regenerated, more = regenerate(moved)
     return regenerated, unique([*findings, *more])
