@@ -14,7 +14,7 @@ from configlib.ui.widgets import flash
 
 EDITOR = "views/editor.py"
 COMPARE = "views/compare.py"
-RUNTIMES = {"": "not chosen (SGLang, with a warning)", "sglang": "SGLang", "vllm": "vLLM"}
+RUNTIMES = {"": "not chosen", "sglang": "SGLang", "vllm": "vLLM"}
 
 st.title("Import from aiconfigurator")
 flash()
@@ -32,9 +32,9 @@ runtime = runtime_col.selectbox(
     list(RUNTIMES),
     format_func=RUNTIMES.__getitem__,
     key=keys.IMPORT_RUNTIME,
-    help="The autotuner runs SGLang or vLLM. SGLang and vLLM predictions keep their engine; "
-    "TensorRT-LLM predictions become tasks for the engine picked here, with a warning that "
-    "the prediction was made for another engine.",
+    help="The autotuner runs SGLang or vLLM. SGLang and vLLM predictions keep their engine "
+    "(leave this unset for them); TensorRT-LLM predictions need the engine picked here, and "
+    "their tasks warn that the prediction was made for another engine.",
 )
 include_pareto = pareto_col.toggle(
     "Pareto rows", key="import.pareto", help="Also list every pareto.csv row, not only the top N"
@@ -116,6 +116,9 @@ if selected:
                 pd.DataFrame([d.__dict__ for d in differences]), hide_index=True, width="stretch"
             )
 
+target_problem = session.target_problem(selected)
+if target_problem:
+    st.error(md(f"Target runtime: {target_problem}."), icon=":material/error:")
 create_col, combine_col, compare_col = st.columns([2, 2, 2], vertical_alignment="center")
 combine = combine_col.toggle(
     "One task for all selected",
@@ -127,7 +130,7 @@ combine = combine_col.toggle(
 if create_col.button(
     f"Create {'1 task' if combine else f'{len(selected)} task(s)'}",
     type="primary",
-    disabled=not selected,
+    disabled=not selected or bool(target_problem),
     icon=":material/add_task:",
 ):
     bar = st.progress(0.0, text="Creating tasks…")

@@ -8,7 +8,7 @@ built the first time they are asked for, then kept.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
@@ -125,6 +125,59 @@ def choose_target(
             )
         )
     return target, findings
+
+
+def not_runnable(spec: Spec) -> Finding:
+    """The error that keeps a candidate the autotuner cannot launch as one server from running
+    (the task is still created, to compare its prediction): the same finding validation gives
+    the task (``configlib.validate.check_runnable``)."""
+    reason = spec.not_runnable_reason or f"{spec.serving_mode} deployment"
+    return Finding(
+        "error",
+        "metadata.aiconfigurator_source.runnable",
+        "not-one-server",
+        f"not runnable by the autotuner: {reason}; kept to compare its prediction only",
+    )
+
+
+class TargetError(ValueError):
+    """The engine chosen for an import does not fit the candidates (see ``target_problem``)."""
+
+
+ENGINE_BACKENDS = frozenset(r.value for r in Runtime)
+"""Backends the autotuner runs as they are; any other backend's predictions need a choice."""
+
+
+def target_problem(candidates: Sequence[Candidate]) -> str | None:
+    """Why these candidates cannot become tasks with the engine chosen for them, or None.
+
+    The choice (``--runtime``, the import page's target runtime) says which engine measures
+    predictions made for an engine the autotuner cannot run (TensorRT-LLM); it must be made
+    for those, and it must not contradict a prediction made for SGLang or vLLM, which run
+    on the engine they were predicted for. The command line and the app ask the same.
+    """
+    untargeted = [c for c in candidates if c.spec.backend not in ENGINE_BACKENDS]
+    chosen = {c.chosen_runtime for c in candidates}
+    runtime = next((r for r in chosen if r is not None), None)
+    if any(c.untargeted for c in untargeted):
+        backend = untargeted[0].spec.backend or "an unknown backend"
+        return (
+            f"{len(untargeted)} candidate(s) were predicted for {backend}, which the autotuner "
+            "cannot run; choose the engine to measure them on (sglang or vllm)"
+        )
+    if runtime is None:
+        return None
+    other = [
+        c for c in candidates if c.spec.backend in ENGINE_BACKENDS and c.spec.backend != runtime
+    ]
+    if other:
+        return (
+            f"the target runtime {runtime} is for TensorRT-LLM predictions, but "
+            f"{len(other)} candidate(s) (e.g. {other[0].name}) were predicted for "
+            f"{other[0].spec.backend} and run on {other[0].spec.backend}; leave the target "
+            "runtime unset for them"
+        )
+    return None
 
 
 def build_task(
@@ -470,8 +523,8 @@ class Candidate:
         flags of aiconfigurator's own launch that the task's engine release lacks."""
         spec = self.spec
         found = [*spec.findings, *self._task_and_findings()[1]]
-        if not spec.runnable and spec.not_runnable_reason:
-            found.append(Finding("warning", "", "aic-not-runnable", spec.not_runnable_reason))
+        if not spec.runnable:
+            found.append(not_runnable(spec))
         for difference in self.flag_differences():
             if difference.missing_in_engine:
                 found.append(
@@ -485,6 +538,17 @@ class Candidate:
         return unique(found)
 
     @property
+    def chosen_runtime(self) -> str | None:
+        """The engine chosen at import for predictions of another backend, or None."""
+        runtime = self._source.runtime
+        return None if runtime is None else Runtime(runtime).value
+
+    @property
+    def untargeted(self) -> bool:
+        """Predicted for an engine the autotuner cannot run, with no engine chosen for it."""
+        return self.spec.backend not in ENGINE_BACKENDS and self.chosen_runtime is None
+
+    @property
     def target(self) -> Runtime:
         """The engine the task runs on (without building the task)."""
         return choose_target(self.spec.backend, self._source.runtime)[0]
@@ -495,8 +559,8 @@ class Candidate:
         task: enough for a table of thousands of candidates (``findings`` adds the task's)."""
         spec = self.spec
         found = [*spec.findings, *choose_target(spec.backend, self._source.runtime)[1]]
-        if not spec.runnable and spec.not_runnable_reason:
-            found.append(Finding("warning", "", "aic-not-runnable", spec.not_runnable_reason))
+        if not spec.runnable:
+            found.append(not_runnable(spec))
         return unique(found)
 
     @property

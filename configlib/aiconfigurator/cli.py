@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from configlib.aiconfigurator.candidates import Candidate
+from configlib.aiconfigurator.candidates import Candidate, target_problem
 from configlib.aiconfigurator.combine import CombineError, combine_candidates
 from configlib.aiconfigurator.export import ExportError, export_design_yaml, export_exp_yaml
 from configlib.aiconfigurator.importer import import_path
@@ -158,14 +158,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.list:
         _table(candidates, args.flags)
         return PARTIAL if errors(result.findings) else OK
-    untargeted = [c for c in candidates if c.spec.backend not in ("sglang", "vllm")]
-    if untargeted and args.runtime is None:
-        print(
-            f"configlib: {len(untargeted)} candidate(s) were predicted for "
-            f"{untargeted[0].spec.backend or 'an unknown backend'}; choose the engine to "
-            "measure them on with --runtime sglang or --runtime vllm",
-            file=sys.stderr,
-        )
+    problem = target_problem(candidates)
+    if problem:
+        print(f"configlib: --runtime: {problem}", file=sys.stderr)
         return UNUSABLE
     out = Path(args.out)
     try:
@@ -241,7 +236,8 @@ def register(commands: Any) -> None:
     p.add_argument(
         "--runtime",
         choices=[r.value for r in Runtime],
-        help="engine to measure TensorRT-LLM predictions on (required for them)",
+        help="engine to measure TensorRT-LLM predictions on (required for them; an error "
+        "for SGLang and vLLM predictions, which run on the engine they were predicted for)",
     )
     p.add_argument(
         "--top", type=positive_int, metavar="N", help="at most N candidates from each table or file"

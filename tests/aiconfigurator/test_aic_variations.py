@@ -281,7 +281,7 @@ def test_disagg_rows_keep_both_workers() -> None:
     assert candidate.name == "aiconfig-qwen3_32b-disagg-p4xtp1-d1xtp4"
     assert candidate.runnable is False
     assert "aggregated server" in candidate.source["not_runnable_reason"]
-    assert any(f.code == "aic-not-runnable" for f in candidate.findings)
+    assert any(f.code == "not-one-server" and f.severity == "error" for f in candidate.findings)
 
 
 LEGACY_V1 = """
