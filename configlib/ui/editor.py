@@ -72,6 +72,9 @@ class EditorState:
     """Bumps when the form values were replaced from outside the form (push them to widgets)."""
     dirty: bool = False
     """True once anything changed since it was loaded or saved."""
+    undo: tuple[TaskConfig, int, str] | None = None
+    """Before presets were applied: the draft, the revision applying them made, and which
+    presets; undoing is offered while the draft is still at that revision."""
     _engine: tuple[tuple[int, int], Engine] | None = field(default=None, repr=False, compare=False)
     """The draft's engine release, worked out once per revision."""
 
@@ -169,6 +172,30 @@ class EditorState:
         self.bad_rows = []
         self.form_revision += 1
         self._changed(regenerated, unique([*(notes or []), *more]))
+
+    def apply_presets(self, task: TaskConfig, notes: list[Finding], applied: str) -> None:
+        """Presets were applied: the result becomes the draft, and the draft before can be
+        brought back with ``undo_presets`` until anything else changes."""
+        before = self.task
+        self.replace(task, notes)
+        self.undo = (before, self.revision, applied)
+
+    @property
+    def can_undo(self) -> str | None:
+        """The presets whose application can be undone (nothing changed since), or None."""
+        if self.undo is None or self.undo[1] != self.revision:
+            return None
+        return self.undo[2]
+
+    def undo_presets(self) -> bool:
+        """Back to the draft before the presets were applied; False when something changed
+        since (then undoing would also drop that change, so nothing happens)."""
+        if self.can_undo is None or self.undo is None:
+            return False
+        before = self.undo[0]
+        self.undo = None
+        self.replace(before)
+        return True
 
     def paste_command(self, text: str) -> list[Finding]:
         """A pasted launch command sets the model, runtime, release and every engine flag

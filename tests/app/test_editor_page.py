@@ -210,6 +210,30 @@ def test_apply_presets_shows_conflicts_before_applying(app: AppTest, db: Store) 
     assert field_value(at, "parallel_config.tp") == "1, 2"
 
 
+def test_union_keeps_the_tasks_values_with_a_preview_and_an_undo(app: AppTest, db: Store) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    open_popover(at, "apply")
+    run_ok(at.multiselect(key="editor.apply_names").set_value(["Low Latency"]))
+    # Before applying: the resulting grid, its size next to today's, flag by flag.
+    listed = "\n".join(m.value for m in at.markdown)
+    assert "Grid after applying: 12 combination(s)** (now 8)" in listed
+    preview = next(
+        d.value for d in at.dataframe if list(d.value.columns) == ["flag", "now", "after"]
+    )
+    row = preview[preview["flag"] == "tp-size"].iloc[0]
+    assert (row["now"], row["after"]) == ("2, 4", "1, 2, 4")
+    run_ok(button(at, "Apply to this task").click())
+    draft = at.session_state[keys.DRAFTS][keys.draft_id(name)]
+    assert draft.task.parallel_config.tp == [1, 2, 4]  # the task's 2 and 4 stay
+    assert field_value(at, "parallel_config.tp") == "1, 2, 4"
+    run_ok(button(at, "Undo presets").click())
+    draft = at.session_state[keys.DRAFTS][keys.draft_id(name)]
+    assert draft.task.parallel_config.tp == [2, 4]
+    assert field_value(at, "parallel_config.tp") == "2, 4"
+    assert not [b for b in at.button if b.label == "Undo presets"]
+
+
 def test_save_as_preset(app: AppTest, db: Store) -> None:
     name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
     at = open_page(app, "editor", task=name)
