@@ -158,9 +158,12 @@ class EditorState:
         self.set_rows([*self.rows(), {expert.FLAG: key, expert.VALUES: values}])
         return None
 
-    def set_engine(self, runtime: Runtime | str, version: str | None) -> None:
-        """Runtime or engine version changed: retarget and regenerate the flags."""
-        task, notes = sync.change_engine(self.task, runtime, version)
+    def set_engine(
+        self, runtime: Runtime | str, version: str | None, *, translate: bool = False
+    ) -> None:
+        """Runtime or engine version changed: retarget and regenerate the flags (taking the
+        translations configlib.switching offers when ``translate``)."""
+        task, notes = sync.change_engine(self.task, runtime, version, translate=translate)
         self._replace_form(task)
         self._changed(task, notes)
 

@@ -18,8 +18,10 @@ from configlib.engines import supported_versions
 from configlib.engines.releases import image_of
 from configlib.findings import Finding
 from configlib.safe_text import md, md_code
+from configlib.switching import plan_switch
 from configlib.ui import expert, keys
 from configlib.ui.editor import PROBLEM, EditorState, Summary, field_of
+from configlib.ui.engine_switch import switch_question
 from configlib.ui.fields import FieldGroup, FieldSpec, groups, render_value
 from configlib.vocab import Runtime
 
@@ -57,7 +59,14 @@ def _on_engine(state: EditorState, scope: str) -> None:
     runtime = st.session_state[f"{scope}.runtime"] or state.task.base_runtime.value
     version = st.session_state[f"{scope}.version"]
     if runtime != state.task.base_runtime.value:
+        plan = plan_switch(state.task, runtime)
+        if not plan.quiet:
+            # Something would be dropped or could be translated: ask first (the picker goes
+            # back to the draft's runtime until the user decides).
+            st.session_state[f"{scope}.switch"] = (state.revision, plan)
+            return
         version = AUTO_VERSION
+    st.session_state.pop(f"{scope}.switch", None)
     state.set_engine(runtime, None if version in (None, AUTO_VERSION) else version)
 
 
@@ -96,6 +105,7 @@ def engine_pickers(state: EditorState, scope: str) -> None:
             help="The release whose flags are generated and checked, and the image the "
             "autotuner runs: picking one sets both (a new task starts on the newest).",
         )
+    switch_question(state, scope)
 
 
 def render_field(

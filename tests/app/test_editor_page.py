@@ -116,6 +116,29 @@ def test_switching_runtime_regenerates_the_flags(app: AppTest) -> None:
     )
 
 
+def test_an_engine_switch_that_drops_a_sweep_asks_first(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    _fill(at, parallel_config__tp="1, 2", memory_config__mem_fraction_static="0.8, 0.85, 0.9")
+    at.segmented_control(key="editor.runtime").set_value("vllm").run()
+    assert not at.exception
+    assert _draft(at).task.base_runtime.value == "sglang"  # nothing happened yet
+    question = visible("\n".join(m.value for m in at.markdown))
+    assert "goes from 6 to 2 combination(s), or 6 with the translation" in question
+    assert "gpu_memory_utilization" in question and "activations" in question
+    run_ok(button(at, "Cancel").click())
+    assert _draft(at).task.base_runtime.value == "sglang"
+    assert at.segmented_control(key="editor.runtime").value == "sglang"
+    at.segmented_control(key="editor.runtime").set_value("vllm").run()
+    run_ok(button(at, "Switch and translate").click())
+    task = _draft(at).task
+    assert task.base_runtime.value == "vllm"
+    assert task.parameters["gpu-memory-utilization"] == [0.8, 0.85, 0.9]
+    assert any(m.value == "6" for m in at.metric)  # the grid kept its size
+    panel = visible("\n".join(m.value for m in at.markdown))
+    assert "mem_fraction_static 0.8, 0.85, 0.9 became" in panel
+    assert "no --mem-fraction-static" not in panel
+
+
 def test_validation_findings_are_grouped_by_field(app: AppTest) -> None:
     at = open_page(app, "editor")
     _fill(at, task_name="t", model__id_or_path="m")
