@@ -4,22 +4,40 @@ happens only when the user answers (configlib.switching computes all of it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from configlib.safe_text import md
+from configlib.switching import plan_switch
 from configlib.ui.editor import EditorState
 
+Switched = Callable[[str], None] | None
 
-def _on_switch(state: EditorState, scope: str, translate: bool | None) -> None:
+
+def _on_switch(state: EditorState, scope: str, translate: bool | None, switched: Switched) -> None:
     """The user's answer to a pending engine switch: translate, switch as is, or cancel."""
     _, plan = st.session_state.pop(f"{scope}.switch")
     if translate is not None:
         state.set_engine(plan.runtime, plan.version, translate=translate)
+        if switched is not None:
+            switched(plan.runtime.value)
 
 
-def switch_question(state: EditorState, scope: str) -> None:
+def ask(state: EditorState, scope: str, runtime: str) -> bool:
+    """Before switching the draft to ``runtime``: True when the switch drops or translates
+    something, so the question is shown and the switch waits for the answer."""
+    plan = plan_switch(state.task, runtime)
+    if plan.quiet:
+        st.session_state.pop(f"{scope}.switch", None)
+        return False
+    st.session_state[f"{scope}.switch"] = (state.revision, plan)
+    return True
+
+
+def switch_question(state: EditorState, scope: str, switched: Switched = None) -> None:
     """A pending engine switch: what it drops and translates, with the grid sizes, before it
-    happens."""
+    happens; ``switched`` is told the runtime once the user switched."""
     pending = st.session_state.get(f"{scope}.switch")
     if pending is None:
         return
@@ -44,13 +62,14 @@ def switch_question(state: EditorState, scope: str) -> None:
             if plan.translations:
                 st.button(
                     "Switch and translate", type="primary", key=f"{scope}.switch_translate",
-                    on_click=_on_switch, args=(state, scope, True),
+                    on_click=_on_switch, args=(state, scope, True, switched),
                 )  # fmt: skip
             st.button(
                 "Switch without translating" if plan.translations else "Switch anyway",
-                key=f"{scope}.switch_plain", on_click=_on_switch, args=(state, scope, False),
+                key=f"{scope}.switch_plain", on_click=_on_switch,
+                args=(state, scope, False, switched),
             )  # fmt: skip
             st.button(
                 "Cancel", key=f"{scope}.switch_cancel", on_click=_on_switch,
-                args=(state, scope, None),
+                args=(state, scope, None, switched),
             )  # fmt: skip

@@ -17,6 +17,7 @@ from configlib.presets import GridPreview, grid_preview
 from configlib.safe_text import md, md_code
 from configlib.ui import keys, widgets
 from configlib.ui.editor import EditorState
+from configlib.ui.engine_switch import ask, switch_question
 from configlib.ui.fields import render_value
 from configlib.ui.presetting import ANY_RUNTIME, PresetDraft, build_preset, preset_findings
 from configlib.ui.widgets import set_flash
@@ -210,6 +211,9 @@ def _on_header(draft: PresetDraft, attribute: str) -> None:
     value = st.session_state[f"{SCOPE}.{attribute}"]
     if attribute == "runtime" and not value:
         return  # a segmented control clicked off: keep the runtime it had
+    other = value not in (ANY_RUNTIME, draft.editor.task.base_runtime.value)
+    if attribute == "runtime" and other and ask(draft.editor, SCOPE, value):
+        return  # the switch drops or translates settings: it waits for the user's answer
     setattr(draft, attribute, value or "")
     if attribute == "runtime" and value and value != ANY_RUNTIME:
         draft.editor.set_engine(value, None)
@@ -244,6 +248,7 @@ def editor(db: Store, draft: PresetDraft) -> None:
         "Runtime", [ANY_RUNTIME, "sglang", "vllm"], key=f"{SCOPE}.runtime",
         on_change=_on_header, args=(draft, "runtime"),
     )  # fmt: skip
+    switch_question(state, SCOPE, switched=lambda runtime: setattr(draft, "runtime", runtime))
     st.text_input(
         "Description", key=f"{SCOPE}.description", on_change=_on_header, args=(draft, "description")
     )

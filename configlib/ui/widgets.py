@@ -18,10 +18,9 @@ from configlib.engines import supported_versions
 from configlib.engines.releases import image_of
 from configlib.findings import Finding
 from configlib.safe_text import md, md_code
-from configlib.switching import plan_switch
 from configlib.ui import expert, keys
 from configlib.ui.editor import PROBLEM, EditorState, Summary, field_of
-from configlib.ui.engine_switch import switch_question
+from configlib.ui.engine_switch import ask, switch_question
 from configlib.ui.fields import FieldGroup, FieldSpec, groups, render_value
 from configlib.vocab import Runtime
 
@@ -59,14 +58,11 @@ def _on_engine(state: EditorState, scope: str) -> None:
     runtime = st.session_state[f"{scope}.runtime"] or state.task.base_runtime.value
     version = st.session_state[f"{scope}.version"]
     if runtime != state.task.base_runtime.value:
-        plan = plan_switch(state.task, runtime)
-        if not plan.quiet:
-            # Something would be dropped or could be translated: ask first (the picker goes
-            # back to the draft's runtime until the user decides).
-            st.session_state[f"{scope}.switch"] = (state.revision, plan)
+        if ask(state, scope, runtime):
+            # Something would be dropped or could be translated: the picker goes back to the
+            # draft's runtime until the user answers the question below it.
             return
         version = AUTO_VERSION
-    st.session_state.pop(f"{scope}.switch", None)
     state.set_engine(runtime, None if version in (None, AUTO_VERSION) else version)
 
 
