@@ -118,9 +118,7 @@ def test_filters_match_the_store_listing(app: AppTest, db: Store) -> None:
     ]
 
 
-def test_a_preset_switched_to_another_engine_asks_before_dropping(
-    app: AppTest, db: Store
-) -> None:
+def test_a_preset_switched_to_another_engine_asks_before_dropping(app: AppTest, db: Store) -> None:
     at = open_page(app, "presets")
     run_ok(button(at, "New preset").click())
     run_ok(at.text_input(key="preset.name").set_value("lean-memory"))
