@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from configlib.engines import supported_versions
 from configlib.store import Store
 from configlib.ui import keys
 from configlib.ui.editor import EditorState
@@ -114,6 +115,21 @@ def test_switching_runtime_regenerates_the_flags(app: AppTest) -> None:
     assert "vLLM 0.10.2" in at.markdown[-1].value or any(
         "vLLM 0.10.2" in m.value for m in at.markdown
     )
+
+
+def test_the_release_and_the_image_are_one_choice(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    newest = supported_versions("sglang")[-1]
+    picker = at.selectbox(key="editor.version")
+    assert picker.value == newest and f"{newest} · lmsysorg/sglang:v{newest}" in picker.options
+    assert field_value(at, "runtime_image_tag") == f"v{newest}"
+    panel = visible("\n".join(m.value for m in at.markdown))
+    assert "the autotuner will run" not in panel  # no "runs 0.5.2, checked against newer"
+    run_ok(at.selectbox(key="editor.version").set_value("0.5.14"))
+    assert field_value(at, "runtime_image_tag") == "v0.5.14"
+    set_field(at, "runtime_image_tag", "v0.5.16")
+    assert _draft(at).task.engine_version == "0.5.16"
+    assert at.selectbox(key="editor.version").value == "0.5.16"
 
 
 def test_an_engine_switch_that_drops_a_sweep_asks_first(app: AppTest) -> None:
