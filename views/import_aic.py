@@ -69,6 +69,9 @@ if not candidates:
     st.warning("No candidates in this file.")
     st.stop()
 
+contradiction = session.target_problem()
+if contradiction:
+    st.warning(md(f"Target runtime: {contradiction}."), icon=":material/warning:")
 st.subheader(f"{len(candidates)} candidate(s)")
 st.caption("Select rows (click the left edge; shift-click for a range). Click a header to sort.")
 frame = pd.DataFrame(session.rows())

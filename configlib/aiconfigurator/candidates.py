@@ -148,18 +148,19 @@ ENGINE_BACKENDS = frozenset(r.value for r in Runtime)
 """Backends the autotuner runs as they are; any other backend's predictions need a choice."""
 
 
-def target_problem(candidates: Sequence[Candidate]) -> str | None:
+def target_problem(candidates: Sequence[Candidate], *, choice_required: bool = True) -> str | None:
     """Why these candidates cannot become tasks with the engine chosen for them, or None.
 
     The choice (``--runtime``, the import page's target runtime) says which engine measures
     predictions made for an engine the autotuner cannot run (TensorRT-LLM); it must be made
     for those, and it must not contradict a prediction made for SGLang or vLLM, which run
     on the engine they were predicted for. The command line and the app ask the same.
+    ``choice_required=False`` (listing, nothing created yet) checks only the contradiction.
     """
     untargeted = [c for c in candidates if c.spec.backend not in ENGINE_BACKENDS]
     chosen = {c.chosen_runtime for c in candidates}
     runtime = next((r for r in chosen if r is not None), None)
-    if any(c.untargeted for c in untargeted):
+    if choice_required and any(c.untargeted for c in untargeted):
         backend = untargeted[0].spec.backend or "an unknown backend"
         return (
             f"{len(untargeted)} candidate(s) were predicted for {backend}, which the autotuner "

@@ -78,7 +78,7 @@ def _table(candidates: list[Candidate], show_flags: bool) -> None:
                 candidate.name,
                 candidate.serving_mode,
                 spec.backend or "?",
-                source.get("target_runtime", "?"),
+                "not chosen" if candidate.untargeted else source.get("target_runtime", "?"),
                 "/".join(str(c) for c in spec.concurrency or []) or "-",
                 _fmt(pred.get("ttft_ms")),
                 _fmt(pred.get("tpot_ms")),
@@ -155,13 +155,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         return UNUSABLE
     _print(result.findings)
     candidates = _top(result.candidates, args.top)
-    if args.list:
-        _table(candidates, args.flags)
-        return PARTIAL if errors(result.findings) else OK
-    problem = target_problem(candidates)
+    # Listing needs no engine for TensorRT-LLM rows yet, but a --runtime that contradicts
+    # the rows is refused either way (the import page asks the same).
+    problem = target_problem(candidates, choice_required=not args.list)
     if problem:
         print(f"configlib: --runtime: {problem}", file=sys.stderr)
         return UNUSABLE
+    if args.list:
+        _table(candidates, args.flags)
+        return PARTIAL if errors(result.findings) else OK
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)

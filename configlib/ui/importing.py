@@ -107,11 +107,15 @@ class ImportSession:
             self._rows = [candidate_row(c) for c in self.candidates]
         return self._rows
 
-    def target_problem(self, indices: Sequence[int]) -> str | None:
-        """Why the selected candidates cannot become tasks with the chosen target runtime."""
+    def target_problem(self, indices: Sequence[int] | None = None) -> str | None:
+        """Why the selected candidates cannot become tasks with the chosen target runtime;
+        with no selection, whether the choice contradicts any listed candidate (what
+        ``import-aic --list`` refuses)."""
         from configlib.aiconfigurator import target_problem
 
         candidates = self.candidates
+        if indices is None:
+            return target_problem(candidates, choice_required=False)
         return target_problem([candidates[i] for i in indices if 0 <= i < len(candidates)])
 
     def create(

@@ -72,6 +72,8 @@ def test_trtllm_needs_a_runtime(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     code, _, err = run(capsys, "import-aic", str(folder), "--out", str(tmp_path))
     assert code == 2 and "choose the engine to measure them on (sglang or vllm)" in err
     assert not list(tmp_path.iterdir())
+    code, out, _ = run(capsys, "import-aic", str(folder), "--list")
+    assert code == 0 and "not chosen" in out.splitlines()[1]
     code, _, _ = run(capsys, "import-aic", str(folder), "--out", str(tmp_path), "--runtime", "vllm")
     assert code == 0
     task, _ = load_task(str(tmp_path / "aiconfig-qwen3_32b-tp2-pp1.json"))
@@ -87,6 +89,8 @@ def test_runtime_on_sglang_or_vllm_predictions_is_an_error(
     )
     assert code == 2 and "were predicted for vllm and run on vllm" in err
     assert not list(tmp_path.iterdir())
+    code, _, err = run(capsys, "import-aic", str(folder), "--list", "--runtime", "sglang")
+    assert code == 2 and "run on vllm" in err
     code, _, _ = run(
         capsys, "import-aic", str(folder), "--out", str(tmp_path), "--runtime", "vllm", "--top", "1"
     )

@@ -104,6 +104,7 @@ def test_a_target_runtime_against_sglang_predictions_is_refused(
     uploaded: AppTest, db: Store
 ) -> None:
     at = run_ok(uploaded.selectbox(key=keys.IMPORT_RUNTIME).set_value("vllm"))
+    assert any("run on sglang" in w.value for w in at.warning)
     select_rows(at, at.dataframe[0].key or "", [0])
     assert button(at, "Create 1 task(s)").disabled
     assert any("were predicted for sglang and run on sglang" in e.value for e in at.error)
