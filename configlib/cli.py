@@ -14,12 +14,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TextIO
 
 from configlib import __version__
-from configlib.convert import engine_for, retarget, to_flat
+from configlib.convert import engine_for, to_flat
 from configlib.engines import UnknownEngineVersion, get_engine, supported_versions
 from configlib.findings import Finding, errors
 from configlib.grid import grid_of, launch_command
 from configlib.io import InputError, dump_document
 from configlib.model import TaskConfig
+from configlib.switching import switch_engine
 from configlib.taskfile import TaskFormatError, load_task, to_autotuner, to_structured_form
 from configlib.validate import validate
 from configlib.vocab import Runtime, Strategy
@@ -60,6 +61,13 @@ def _engine_args(parser: argparse.ArgumentParser, runtime_help: str) -> None:
         help="engine release to check against (default: the one the task's image tag names, "
         "else the newest supported)",
     )
+    parser.add_argument(
+        "--translate",
+        action="store_true",
+        help="with --runtime: carry settings the other engine only approximates to its closest "
+        "setting (e.g. mem_fraction_static -> gpu_memory_utilization); the meaning difference "
+        "is reported either way",
+    )
 
 
 def _target(task: TaskConfig, args: argparse.Namespace) -> tuple[TaskConfig, list[Finding]]:
@@ -71,7 +79,10 @@ def _target(task: TaskConfig, args: argparse.Namespace) -> tuple[TaskConfig, lis
         except UnknownEngineVersion as error:
             raise UsageError(str(error)) from None
     if args.runtime and Runtime(args.runtime) != task.base_runtime:
-        return retarget(task, args.runtime, args.engine_version)
+        # The same switch as the editor's: what it drops or translates comes back as findings.
+        return switch_engine(task, args.runtime, args.engine_version, translate=args.translate)
+    if args.translate:
+        raise UsageError("--translate goes with --runtime naming the other engine")
     if args.engine_version:
         return task.model_copy(update={"engine_version": args.engine_version}), []
     return task, []

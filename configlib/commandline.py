@@ -30,6 +30,7 @@ from configlib.engines.images import (
     launchers_for,
 )
 from configlib.engines.manifest import FlagSpec, Manifest, _base_type
+from configlib.engines.releases import release_tag
 from configlib.findings import Finding, unique
 from configlib.model import TaskConfig
 from configlib.vocab import Runtime
@@ -415,6 +416,10 @@ def read_command(
     }
     if launch.image is not None and tag:
         data["runtime_image_tag"] = tag
+    else:
+        # No image named: the task runs the image of the release its flags were read for
+        # (else the autotuner's default image, another release, would run them).
+        data["runtime_image_tag"] = release_tag(launch.runtime, engine.version)
     task = TaskConfig.model_validate(data)
     lifted = lift(task, engine)
     return CommandRead(

@@ -120,6 +120,24 @@ def _dedupe(values: list[Any]) -> list[Any]:
     return kept
 
 
+def _order(value: Any) -> tuple[int, float, str]:
+    """Numbers by value, then switches (false, true), then text, then anything else."""
+    if isinstance(value, bool):
+        return (1, float(value), "")
+    if isinstance(value, int | float):
+        return (0, float(value), "")
+    if isinstance(value, str):
+        return (2, 0.0, value)
+    return (3, 0.0, repr(value))
+
+
+def union_values(*lists: list[Any]) -> list[Any]:
+    """Every value of every list once (compared with types), sorted: what union means for a
+    parameter both a task and its presets set (``tp 2, 4, 8`` + ``1`` -> ``1, 2, 4, 8``)."""
+    merged = _dedupe([value for values in lists for value in values])
+    return sorted(merged, key=_order)
+
+
 def section_settings(holder: Any) -> Settings:
     """The structured fields a task or preset sets, one setting per field (system_config whole)."""
     settings: Settings = {}

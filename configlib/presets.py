@@ -13,8 +13,10 @@ Applying presets to a task (``apply_presets``) happens in two steps, both report
    - ``intersection``: only the first preset's parameters, each keeping the values every preset
      has, in the first preset's order (parameters dropped on the way are reported);
    - ``last_wins``: a later preset replaces a parameter's whole list (each replacement reported).
-2. The merged settings are set on the task: each one replaces the task's value (reported when
-   it differs); settings the presets do not name stay as they were.
+2. The merged settings are set on the task (reported when they differ from the task's):
+   with ``union`` the task's own candidates stay and the presets' are added, sorted
+   (``tp 2, 4, 8`` + ``1`` -> ``1, 2, 4, 8``); with ``intersection`` and ``last_wins`` the
+   merged values replace the task's. Settings the presets do not name stay as they were.
 
 Unlike the autotuner, the user's order is kept (the autotuner merges in database id order),
 values are compared with their types (``1``, ``1.0`` and ``true`` are three values, since the
@@ -36,6 +38,7 @@ from configlib.candidates import as_candidate_list
 from configlib.convert import engine_for, extra_parameters, lift, retarget, to_flat, with_parameters
 from configlib.engines import Engine
 from configlib.findings import Finding, unique
+from configlib.grid import grid_of
 from configlib.model import (
     STRUCTURED_SECTIONS,
     AdvancedTuningConfig,
@@ -51,21 +54,26 @@ from configlib.preset_merge import (
     Conflict,
     MergeResult,
     MergeStrategy,
+    Setting,
     Settings,
     flag_settings,
     merge_settings,
     same_list,
     section_settings,
+    union_values,
 )
 from configlib.vocab import Runtime
 
 __all__ = [
     "ApplyResult",
     "Conflict",
+    "GridChange",
+    "GridPreview",
     "MergeResult",
     "MergeStrategy",
     "Preset",
     "apply_presets",
+    "grid_preview",
     "merge_presets",
     "preset_settings",
     "section_model",
@@ -160,6 +168,47 @@ class ApplyResult:
     """Preset names, in the order applied."""
 
 
+@dataclass(frozen=True)
+class GridChange:
+    """One flag of the grid before and after presets are applied."""
+
+    flag: str
+    before: list[Any] | None
+    """Its candidates before (None: not set)."""
+    after: list[Any] | None
+    """Its candidates after (None: no longer set)."""
+
+
+@dataclass(frozen=True)
+class GridPreview:
+    """What applying presets does to the task's grid, shown before it is applied."""
+
+    size_before: int
+    size_after: int
+    changes: list[GridChange]
+    """Flags whose candidates change, in the order of the resulting flags."""
+    axes: dict[str, list[Any]]
+    """The resulting grid: every flag with more than one candidate."""
+
+
+def grid_preview(before: TaskConfig, after: TaskConfig) -> GridPreview:
+    """The grid of ``after`` next to the grid of ``before`` (the flags each one launches)."""
+    old = to_flat(before).parameters
+    new = to_flat(after).parameters
+
+    def candidates(value: Any) -> list[Any]:
+        return list(value) if isinstance(value, list) else [value.model_dump(exclude_none=True)]
+
+    changes = [
+        GridChange(flag, candidates(old[flag]) if flag in old else None, candidates(value))
+        for flag, value in new.items()
+        if flag not in old or candidates(old[flag]) != candidates(value)
+    ]
+    changes += [GridChange(flag, candidates(v), None) for flag, v in old.items() if flag not in new]
+    axes = {flag: v for flag, v in new.items() if isinstance(v, list) and len(v) > 1}
+    return GridPreview(grid_of(old).size, grid_of(new).size, changes, axes)
+
+
 def _as_task(preset: Preset, task: TaskConfig) -> TaskConfig:
     """The preset as a task for ``task``'s engine release, so conversions can read it."""
     update = {name: getattr(preset, name) for name in STRUCTURED_SECTIONS}
@@ -247,9 +296,17 @@ def apply_presets(
     current = section_settings(task) if structured else {}
     current.update(flag_settings(own, engine))
     label = f"task {task.task_name}"
+    union = MergeStrategy(strategy) == MergeStrategy.UNION
+    final: Settings = {}
     for key, setting in merged.settings.items():
         held = current.get(key)
-        if held is not None and not same_list(held.values, setting.values):
+        values = setting.values
+        combine = union and not setting.opaque and not (held is not None and held.opaque)
+        if combine:
+            # Union with the task too: its own candidates stay, the presets' are added.
+            values = union_values(held.values if held is not None else [], setting.values)
+        final[key] = Setting(setting.label, values, setting.opaque)
+        if held is not None and not same_list(held.values, values):
             origin = " + ".join(merged.origins[key])
             conflicts.append(
                 Conflict(
@@ -258,12 +315,14 @@ def apply_presets(
                     label,
                     setting.values,
                     origin,
-                    setting.values,
-                    origin,
-                    f"the preset value replaces the task's ({origin})",
+                    values,
+                    None if combine else origin,
+                    f"union keeps the task's values and adds those of {origin}, sorted"
+                    if combine
+                    else f"the preset value replaces the task's ({origin})",
                 )
             )
-    result, notes = _set_on_task(task, own, merged.settings, engine)
+    result, notes = _set_on_task(task, own, final, engine)
     findings.extend(notes)
     return ApplyResult(result, conflicts, unique(findings), merged.applied)
 

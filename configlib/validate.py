@@ -63,6 +63,7 @@ def validate(
     findings.extend(check_slo(task))
     findings.extend(check_grid(flat, task))
     findings.extend(check_deployment(flat, task))
+    findings.extend(check_runnable(task))
     return unique(findings)
 
 
@@ -686,5 +687,25 @@ def check_deployment(flat: FlatResult, task: TaskConfig) -> list[Finding]:
             "ignored-in-ome",
             f"in OME mode the autotuner passes only the tensor-parallel size to the engine; "
             f"{', '.join(ignored)} have no effect",
+        )
+    ]
+
+
+def check_runnable(task: TaskConfig) -> list[Finding]:
+    """A task holding a prediction the autotuner cannot launch as one server (a disaggregated
+    prefill/decode pair, context parallelism) is kept for comparison but cannot run: its flags
+    would start a single server that is not what was predicted."""
+    source = task.metadata.aiconfigurator_source
+    if not isinstance(source, Mapping) or source.get("runnable") is not False:
+        return []
+    reason = source.get("not_runnable_reason") or (
+        f"aiconfigurator predicted a {source.get('serving_mode') or 'multi-server'} deployment"
+    )
+    return [
+        Finding(
+            "error",
+            "metadata.aiconfigurator_source.runnable",
+            "not-one-server",
+            f"not runnable by the autotuner: {reason}; kept to compare its prediction only",
         )
     ]

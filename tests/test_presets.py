@@ -42,14 +42,14 @@ B = Preset(
 C = Preset(name="C", runtime="sglang", parameters={"tp-size": [2, 8], "schedule-policy": ["lpm"]})
 
 
-def test_union_keeps_first_seen_order_in_the_users_order() -> None:
+def test_union_gives_every_value_once_sorted_in_any_order() -> None:
     flat = _task(parameters={"trust-remote-code": [True]})
     forward = apply_presets(flat, [A, B, C], "union").task.parameters
     assert forward["tp-size"] == [1, 2, 4, 8]
-    assert forward["schedule-policy"] == ["lpm", "fcfs"]
+    assert forward["schedule-policy"] == ["fcfs", "lpm"]
     backward = apply_presets(flat, [C, B, A], "union").task.parameters
-    assert backward["tp-size"] == [2, 8, 4, 1]
-    assert backward["schedule-policy"] == ["lpm", "fcfs"]
+    assert backward["tp-size"] == [1, 2, 4, 8]
+    assert backward["schedule-policy"] == ["fcfs", "lpm"]
     assert list(forward) == [
         "trust-remote-code",
         "tp-size",
@@ -106,26 +106,35 @@ def test_last_wins_replaces_whole_lists_and_names_the_winner() -> None:
     assert reordered["tp-size"] == [1, 2] and reordered["schedule-policy"] == ["lpm"]
 
 
-def test_the_task_value_is_replaced_and_reported() -> None:
-    task = _task(parameters={"tp-size": [8], "trust-remote-code": [True]})
+def test_union_keeps_the_tasks_own_values_and_reports_the_addition() -> None:
+    task = _task(parameters={"tp-size": [2, 4, 8], "trust-remote-code": [True]})
     result = apply_presets(task, [A], "union")
-    assert result.task.parameters["tp-size"] == [1, 2]
+    assert result.task.parameters["tp-size"] == [1, 2, 4, 8]
     assert result.task.parameters["trust-remote-code"] == [True]
     conflict = result.conflicts[-1]
     assert (conflict.parameter, conflict.before, conflict.before_from) == (
         "parameters.tp-size",
-        [8],
+        [2, 4, 8],
         "task t",
     )
-    assert (conflict.after, conflict.won_by) == ([1, 2], "A")
+    assert (conflict.after, conflict.won_by) == ([1, 2, 4, 8], None)
+    assert "keeps the task's values" in conflict.reason
+
+
+def test_last_wins_replaces_the_tasks_value_and_reports_it() -> None:
+    task = _task(parameters={"tp-size": [8], "trust-remote-code": [True]})
+    result = apply_presets(task, [A], "last_wins")
+    assert result.task.parameters["tp-size"] == [1, 2]
+    conflict = result.conflicts[-1]
+    assert (conflict.before, conflict.after, conflict.won_by) == ([8], [1, 2], "A")
 
 
 def test_values_are_compared_with_their_types() -> None:
     ints = Preset(name="ints", parameters={"max-running-requests": [1, 2]})
     mixed = Preset(name="mixed", parameters={"max-running-requests": [1.0, True, 2]})
     merged = apply_presets(_task(parameters={}), [ints, mixed], "union").task.parameters
-    assert merged["max-running-requests"] == [1, 2, 1.0, True]
-    assert [type(v) for v in merged["max-running-requests"]] == [int, int, float, bool]
+    assert merged["max-running-requests"] == [1, 1.0, 2, True]
+    assert [type(v) for v in merged["max-running-requests"]] == [int, float, int, bool]
 
 
 def test_spellings_of_one_flag_are_one_parameter() -> None:
@@ -168,7 +177,7 @@ def test_a_flat_preset_lands_in_the_fields_of_a_structured_task() -> None:
     task = _task(parallel_config={"tp": 4}, parameters={"tp-size": [4]})
     result = apply_presets(task, [A], "union")
     assert result.task.parallel_config is not None
-    assert result.task.parallel_config.tp == [1, 2]
+    assert result.task.parallel_config.tp == [1, 2, 4]
     assert result.task.scheduling_config is not None
     assert result.task.scheduling_config.max_num_seqs == [64]
 
@@ -241,3 +250,16 @@ def test_a_preset_needs_a_name_and_a_setting() -> None:
     with pytest.raises(ValueError, match="not a flag name"):
         Preset(name="x", parameters={"tp size": [1]})
     assert Preset(name="x", parameters={"tp-size": 2}).parameters == {"tp-size": [2]}
+
+
+def test_grid_preview_shows_the_resulting_grid_and_its_size() -> None:
+    from configlib.presets import grid_preview
+
+    task = _task(parameters={"tp-size": [2, 4, 8]})
+    result = apply_presets(task, [A], "union")
+    preview = grid_preview(task, result.task)
+    assert (preview.size_before, preview.size_after) == (3, 4)
+    changes = {c.flag: (c.before, c.after) for c in preview.changes}
+    assert changes["tp-size"] == ([2, 4, 8], [1, 2, 4, 8])
+    assert changes["max-running-requests"] == (None, [64])
+    assert preview.axes == {"tp-size": [1, 2, 4, 8]}

@@ -17,7 +17,7 @@ from configlib.vocab import Runtime
 EDITOR = "views/editor.py"
 COMPARE = "views/compare.py"
 RUNTIMES = {
-    "": f"not chosen ({ENGINES[Runtime.SGLANG].label}, with a warning)",
+    "": "not chosen",
     **{runtime.value: spec.label for runtime, spec in ENGINES.items()},
 }
 
@@ -37,9 +37,9 @@ runtime = runtime_col.selectbox(
     list(RUNTIMES),
     format_func=RUNTIMES.__getitem__,
     key=keys.IMPORT_RUNTIME,
-    help="The autotuner runs SGLang or vLLM. SGLang and vLLM predictions keep their engine; "
-    "TensorRT-LLM predictions become tasks for the engine picked here, with a warning that "
-    "the prediction was made for another engine.",
+    help="The autotuner runs SGLang or vLLM. SGLang and vLLM predictions keep their engine "
+    "(leave this unset for them); TensorRT-LLM predictions need the engine picked here, and "
+    "their tasks warn that the prediction was made for another engine.",
 )
 include_pareto = pareto_col.toggle(
     "Pareto rows", key="import.pareto", help="Also list every pareto.csv row, not only the top N"
@@ -74,6 +74,9 @@ if not candidates:
     st.warning("No candidates in this file.")
     st.stop()
 
+contradiction = session.target_problem()
+if contradiction:
+    st.warning(md(f"Target runtime: {contradiction}."), icon=":material/warning:")
 st.subheader(f"{len(candidates)} candidate(s)")
 st.caption("Select rows (click the left edge; shift-click for a range). Click a header to sort.")
 frame = pd.DataFrame(session.rows())
@@ -121,6 +124,9 @@ if selected:
                 pd.DataFrame([d.__dict__ for d in differences]), hide_index=True, width="stretch"
             )
 
+target_problem = session.target_problem(selected)
+if target_problem:
+    st.error(md(f"Target runtime: {target_problem}."), icon=":material/error:")
 create_col, combine_col, compare_col = st.columns([2, 2, 2], vertical_alignment="center")
 combine = combine_col.toggle(
     "One task for all selected",
@@ -132,7 +138,7 @@ combine = combine_col.toggle(
 if create_col.button(
     f"Create {'1 task' if combine else f'{len(selected)} task(s)'}",
     type="primary",
-    disabled=not selected,
+    disabled=not selected or bool(target_problem),
     icon=":material/add_task:",
 ):
     bar = st.progress(0.0, text="Creating tasks…")

@@ -6,7 +6,7 @@ hardware; ``tasks_from_candidates`` turns a selection into tasks; ``export_exp_y
 ``export_design_yaml`` write a task back for aiconfigurator.
 """
 
-from configlib.aiconfigurator.candidates import Candidate
+from configlib.aiconfigurator.candidates import Candidate, TargetError, target_problem
 from configlib.aiconfigurator.combine import CombineError, combine_candidates, tasks_from_candidates
 from configlib.aiconfigurator.export import export_design_yaml, export_exp_yaml
 from configlib.aiconfigurator.importer import (
@@ -25,11 +25,13 @@ __all__ = [
     "CombineError",
     "FlagDifference",
     "ImportResult",
+    "TargetError",
     "WorkerLaunch",
     "combine_candidates",
     "export_design_yaml",
     "export_exp_yaml",
     "import_path",
     "import_upload",
+    "target_problem",
     "tasks_from_candidates",
 ]

@@ -8,8 +8,8 @@ built the first time they are asked for, then kept.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
@@ -17,6 +17,8 @@ from configlib.aiconfigurator.launch_compare import FlagDifference, compare
 from configlib.aiconfigurator.launch_flags import AicLaunch
 from configlib.aiconfigurator.spec import QUANT_FIELDS, Spec
 from configlib.convert import with_parameters
+from configlib.engines import supported_versions
+from configlib.engines.releases import default_release, release_tag
 from configlib.findings import Finding, from_validation_error, unique
 from configlib.io import InputError
 from configlib.model import TaskConfig
@@ -124,6 +126,60 @@ def choose_target(
     return target, findings
 
 
+def not_runnable(spec: Spec) -> Finding:
+    """The error that keeps a candidate the autotuner cannot launch as one server from running
+    (the task is still created, to compare its prediction): the same finding validation gives
+    the task (``configlib.validate.check_runnable``)."""
+    reason = spec.not_runnable_reason or f"{spec.serving_mode} deployment"
+    return Finding(
+        "error",
+        "metadata.aiconfigurator_source.runnable",
+        "not-one-server",
+        f"not runnable by the autotuner: {reason}; kept to compare its prediction only",
+    )
+
+
+class TargetError(ValueError):
+    """The engine chosen for an import does not fit the candidates (see ``target_problem``)."""
+
+
+ENGINE_BACKENDS = frozenset(r.value for r in Runtime)
+"""Backends the autotuner runs as they are; any other backend's predictions need a choice."""
+
+
+def target_problem(candidates: Sequence[Candidate], *, choice_required: bool = True) -> str | None:
+    """Why these candidates cannot become tasks with the engine chosen for them, or None.
+
+    The choice (``--runtime``, the import page's target runtime) says which engine measures
+    predictions made for an engine the autotuner cannot run (TensorRT-LLM); it must be made
+    for those, and it must not contradict a prediction made for SGLang or vLLM, which run
+    on the engine they were predicted for. The command line and the app ask the same.
+    ``choice_required=False`` (listing, nothing created yet) checks only the contradiction.
+    """
+    untargeted = [c for c in candidates if c.spec.backend not in ENGINE_BACKENDS]
+    chosen = {c.chosen_runtime for c in candidates}
+    runtime = next((r for r in chosen if r is not None), None)
+    if choice_required and any(c.untargeted for c in untargeted):
+        backend = untargeted[0].spec.backend or "an unknown backend"
+        return (
+            f"{len(untargeted)} candidate(s) were predicted for {backend}, which the autotuner "
+            "cannot run; choose the engine to measure them on (sglang or vllm)"
+        )
+    if runtime is None:
+        return None
+    other = [
+        c for c in candidates if c.spec.backend in ENGINE_BACKENDS and c.spec.backend != runtime
+    ]
+    if other:
+        return (
+            f"the target runtime {runtime} is for TensorRT-LLM predictions, but "
+            f"{len(other)} candidate(s) (e.g. {other[0].name}) were predicted for "
+            f"{other[0].spec.backend} and run on {other[0].spec.backend}; leave the target "
+            "runtime unset for them"
+        )
+    return None
+
+
 def build_task(
     spec: Spec,
     name: str,
@@ -150,11 +206,14 @@ def build_task(
     if attention is not None:
         parallel["attention_dp"] = attention
     quant = {k: v for k, v in main.quant.items() if k in QUANT_FIELDS}
+    release = predicted_release(spec, target, findings)
     data: dict[str, Any] = {
         "task_name": name,
         "description": describe(spec),
         "model": {"id_or_path": spec.model},
         "base_runtime": target.value,
+        "engine_version": release,
+        "runtime_image_tag": release_tag(target, release),
         "parallel_config": parallel or None,
         "quantization_config": quant or None,
         "optimization": {
@@ -213,6 +272,29 @@ def build_task(
     return task, unique(findings)
 
 
+def predicted_release(spec: Spec, target: Runtime, findings: list[Finding]) -> str:
+    """The release the task is checked against and runs: the one aiconfigurator predicted for
+    (its performance database's version) when that engine is the target and the release is
+    supported, else the newest supported release of the target."""
+    predicted = spec.run.backend_version
+    newest = default_release(target)
+    if spec.backend != target.value or not predicted:
+        return newest
+    if predicted in supported_versions(target):
+        return str(predicted)
+    findings.append(
+        Finding(
+            "warning",
+            "engine_version",
+            "aic-release-unsupported",
+            f"aiconfigurator predicted for {target.value} {predicted}, which configlib has no "
+            f"flag manifest for; the task runs and is checked against {newest} (supported: "
+            f"{', '.join(supported_versions(target))})",
+        )
+    )
+    return newest
+
+
 def _grid(parallel: dict[str, Any], quant: dict[str, Any]) -> int:
     size = 1
     for value in (*parallel.values(), *quant.values()):
@@ -248,6 +330,9 @@ def _benchmark(spec: Spec, findings: list[Finding]) -> dict[str, Any]:
                 "sends unrelated prompts, so prefix caching will not help the measurement",
             )
         )
+    # The autotuner serves the model under its id, and vLLM refuses requests that name another
+    # model, so the benchmark names it the same way (left empty, warm-up requests fail).
+    bench["model_name"] = spec.model
     if "/" in spec.model or spec.model.startswith("."):
         bench["model_tokenizer"] = spec.model
     if spec.concurrency:
@@ -438,8 +523,8 @@ class Candidate:
         flags of aiconfigurator's own launch that the task's engine release lacks."""
         spec = self.spec
         found = [*spec.findings, *self._task_and_findings()[1]]
-        if not spec.runnable and spec.not_runnable_reason:
-            found.append(Finding("warning", "", "aic-not-runnable", spec.not_runnable_reason))
+        if not spec.runnable:
+            found.append(not_runnable(spec))
         for difference in self.flag_differences():
             if difference.missing_in_engine:
                 found.append(
@@ -453,6 +538,17 @@ class Candidate:
         return unique(found)
 
     @property
+    def chosen_runtime(self) -> str | None:
+        """The engine chosen at import for predictions of another backend, or None."""
+        runtime = self._source.runtime
+        return None if runtime is None else Runtime(runtime).value
+
+    @property
+    def untargeted(self) -> bool:
+        """Predicted for an engine the autotuner cannot run, with no engine chosen for it."""
+        return self.spec.backend not in ENGINE_BACKENDS and self.chosen_runtime is None
+
+    @property
     def target(self) -> Runtime:
         """The engine the task runs on (without building the task)."""
         return choose_target(self.spec.backend, self._source.runtime)[0]
@@ -463,8 +559,8 @@ class Candidate:
         task: enough for a table of thousands of candidates (``findings`` adds the task's)."""
         spec = self.spec
         found = [*spec.findings, *choose_target(spec.backend, self._source.runtime)[1]]
-        if not spec.runnable and spec.not_runnable_reason:
-            found.append(Finding("warning", "", "aic-not-runnable", spec.not_runnable_reason))
+        if not spec.runnable:
+            found.append(not_runnable(spec))
         return unique(found)
 
     @property

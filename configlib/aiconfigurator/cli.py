@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from configlib.aiconfigurator.candidates import Candidate
+from configlib.aiconfigurator.candidates import Candidate, target_problem
 from configlib.aiconfigurator.combine import CombineError, combine_candidates
 from configlib.aiconfigurator.export import ExportError, export_design_yaml, export_exp_yaml
 from configlib.aiconfigurator.importer import import_path
@@ -78,7 +78,7 @@ def _table(candidates: list[Candidate], show_flags: bool) -> None:
                 candidate.name,
                 candidate.serving_mode,
                 spec.backend or "?",
-                source.get("target_runtime", "?"),
+                "not chosen" if candidate.untargeted else source.get("target_runtime", "?"),
                 "/".join(str(c) for c in spec.concurrency or []) or "-",
                 _fmt(pred.get("ttft_ms")),
                 _fmt(pred.get("tpot_ms")),
@@ -155,18 +155,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         return UNUSABLE
     _print(result.findings)
     candidates = _top(result.candidates, args.top)
+    # Listing needs no engine for TensorRT-LLM rows yet, but a --runtime that contradicts
+    # the rows is refused either way (the import page asks the same).
+    problem = target_problem(candidates, choice_required=not args.list)
+    if problem:
+        print(f"configlib: --runtime: {problem}", file=sys.stderr)
+        return UNUSABLE
     if args.list:
         _table(candidates, args.flags)
         return PARTIAL if errors(result.findings) else OK
-    untargeted = [c for c in candidates if c.spec.backend not in ("sglang", "vllm")]
-    if untargeted and args.runtime is None:
-        print(
-            f"configlib: {len(untargeted)} candidate(s) were predicted for "
-            f"{untargeted[0].spec.backend or 'an unknown backend'}; choose the engine to "
-            "measure them on with --runtime sglang or --runtime vllm",
-            file=sys.stderr,
-        )
-        return UNUSABLE
     out = Path(args.out)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -241,7 +238,8 @@ def register(commands: Any) -> None:
     p.add_argument(
         "--runtime",
         choices=[r.value for r in Runtime],
-        help="engine to measure TensorRT-LLM predictions on (required for them)",
+        help="engine to measure TensorRT-LLM predictions on (required for them; an error "
+        "for SGLang and vLLM predictions, which run on the engine they were predicted for)",
     )
     p.add_argument(
         "--top", type=positive_int, metavar="N", help="at most N candidates from each table or file"

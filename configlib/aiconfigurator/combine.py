@@ -13,7 +13,12 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from configlib.aiconfigurator.candidates import Candidate, model_short
+from configlib.aiconfigurator.candidates import (
+    Candidate,
+    TargetError,
+    model_short,
+    target_problem,
+)
 from configlib.aiconfigurator.spec import QUANT_FIELDS
 from configlib.convert import engine_for, to_flat, with_parameters
 from configlib.findings import Finding, errors
@@ -83,6 +88,11 @@ def _canonical_point(task: TaskConfig, point: dict[str, Any]) -> frozenset[tuple
     items = []
     for key, value in point.items():
         resolved = engine.manifest.lookup_lenient(key)
+        spec = resolved.spec if resolved is not None else None
+        if spec is not None and not spec.takes_value and _plain(value) is (spec.default is True):
+            # A switch at its default launches the same server as leaving it out (the
+            # combined grid spells attention DP off, a single candidate may not).
+            continue
         name = resolved.spec.name if resolved else key
         items.append((name, repr(_plain(value))))
     return frozenset(items)
@@ -270,8 +280,12 @@ def tasks_from_candidates(
     """One task per candidate, or (``combine=True``) one task whose grid is exactly them.
 
     ``combine=True`` raises ``CombineError`` when the selection is not an exact product in
-    structured space and in the engine's flags; it never widens the grid.
+    structured space and in the engine's flags; it never widens the grid. ``TargetError``
+    when the engine chosen for the import does not fit them (``target_problem``).
     """
+    problem = target_problem(candidates)
+    if problem:
+        raise TargetError(problem)
     if combine and len(candidates) > 1:
         task, _ = combine_candidates(candidates)
         return [task]

@@ -96,6 +96,8 @@ class _Importer:
                 if str(experiment).startswith("aiconfig")
                 else (f"aiconfig-{model_short(spec.model)}-{experiment}")
             )
+            if spec.serving_mode == "disagg" and "disagg" not in name:
+                name += "-disagg"  # the name says it cannot run as one server
         elif spec.serving_mode == "disagg":
             p, d = spec.workers["prefill"], spec.workers["decode"]
             name = disagg_name(spec.model, p.workers, p.first("tp"), d.workers, d.first("tp"))

@@ -35,6 +35,7 @@ RUN_ONLY_CODES = frozenset(
         "not-expressible",
         "no-scenarios",
         "no-concurrency",
+        "not-one-server",
     }
 )
 #: Integer limits: JSON values and BIGINT columns; INTEGER columns (version, ids, concurrency).

@@ -17,6 +17,7 @@ from configlib.commandline import read_command
 from configlib.compare import prediction_rows
 from configlib.convert import to_flat
 from configlib.engines import Engine
+from configlib.engines.releases import follow_tag, pin
 from configlib.findings import Finding, errors, unique
 from configlib.grid import grid_of, launch_command
 from configlib.model import RangeSpec, TaskConfig
@@ -71,6 +72,9 @@ class EditorState:
     """Bumps when the form values were replaced from outside the form (push them to widgets)."""
     dirty: bool = False
     """True once anything changed since it was loaded or saved."""
+    undo: tuple[TaskConfig, int, str] | None = None
+    """Before presets were applied: the draft, the revision applying them made, and which
+    presets; undoing is offered while the draft is still at that revision."""
     _engine: tuple[tuple[int, int], Engine] | None = field(default=None, repr=False, compare=False)
     """The draft's engine release, worked out once per revision."""
 
@@ -79,8 +83,12 @@ class EditorState:
     @classmethod
     def new(cls, runtime: Runtime | str = Runtime.SGLANG) -> EditorState:
         """An empty draft: the required fields are blank (and flagged) until filled."""
-        task = TaskConfig(
-            task_name=NEW_TASK_NAME, model={"id_or_path": NEW_MODEL}, base_runtime=Runtime(runtime)
+        task = pin(
+            TaskConfig(
+                task_name=NEW_TASK_NAME,
+                model={"id_or_path": NEW_MODEL},
+                base_runtime=Runtime(runtime),
+            )
         )
         state = cls.from_task(task)
         state.raw["task_name"] = ""
@@ -111,6 +119,14 @@ class EditorState:
         self.raw[path] = value
         result = form.apply_form(self.task, self.raw)
         task, notes = sync.structured_edit(self.task, result.task)
+        followed = follow_tag(task) if path == "runtime_image_tag" else task
+        if followed.engine_version != task.engine_version:
+            # A tag naming another supported release moves the task to that release.
+            task, more = sync.change_engine(
+                task, task.base_runtime, followed.engine_version, keep_tag=True
+            )
+            self._replace_form(task)
+            notes = unique([*notes, *more])
         self.errors = result.errors
         self._changed(task, notes)
 
@@ -142,9 +158,12 @@ class EditorState:
         self.set_rows([*self.rows(), {expert.FLAG: key, expert.VALUES: values}])
         return None
 
-    def set_engine(self, runtime: Runtime | str, version: str | None) -> None:
-        """Runtime or engine version changed: retarget and regenerate the flags."""
-        task, notes = sync.change_engine(self.task, runtime, version)
+    def set_engine(
+        self, runtime: Runtime | str, version: str | None, *, translate: bool = False
+    ) -> None:
+        """Runtime or engine version changed: retarget and regenerate the flags (taking the
+        translations configlib.switching offers when ``translate``)."""
+        task, notes = sync.change_engine(self.task, runtime, version, translate=translate)
         self._replace_form(task)
         self._changed(task, notes)
 
@@ -156,6 +175,30 @@ class EditorState:
         self.bad_rows = []
         self.form_revision += 1
         self._changed(regenerated, unique([*(notes or []), *more]))
+
+    def apply_presets(self, task: TaskConfig, notes: list[Finding], applied: str) -> None:
+        """Presets were applied: the result becomes the draft, and the draft before can be
+        brought back with ``undo_presets`` until anything else changes."""
+        before = self.task
+        self.replace(task, notes)
+        self.undo = (before, self.revision, applied)
+
+    @property
+    def can_undo(self) -> str | None:
+        """The presets whose application can be undone (nothing changed since), or None."""
+        if self.undo is None or self.undo[1] != self.revision:
+            return None
+        return self.undo[2]
+
+    def undo_presets(self) -> bool:
+        """Back to the draft before the presets were applied; False when something changed
+        since (then undoing would also drop that change, so nothing happens)."""
+        if self.can_undo is None or self.undo is None:
+            return False
+        before = self.undo[0]
+        self.undo = None
+        self.replace(before)
+        return True
 
     def paste_command(self, text: str) -> list[Finding]:
         """A pasted launch command sets the model, runtime, release and every engine flag

@@ -107,6 +107,17 @@ class ImportSession:
             self._rows = [candidate_row(c) for c in self.candidates]
         return self._rows
 
+    def target_problem(self, indices: Sequence[int] | None = None) -> str | None:
+        """Why the selected candidates cannot become tasks with the chosen target runtime;
+        with no selection, whether the choice contradicts any listed candidate (what
+        ``import-aic --list`` refuses)."""
+        from configlib.aiconfigurator import target_problem
+
+        candidates = self.candidates
+        if indices is None:
+            return target_problem(candidates, choice_required=False)
+        return target_problem([candidates[i] for i in indices if 0 <= i < len(candidates)])
+
     def create(
         self,
         store: Store,
@@ -116,13 +127,13 @@ class ImportSession:
         progress: Callable[[float, str], None] | None = None,
     ) -> list[Created]:
         """Save the selected candidates as tasks (names made unique against the store)."""
-        from configlib.aiconfigurator import CombineError, tasks_from_candidates
+        from configlib.aiconfigurator import CombineError, TargetError, tasks_from_candidates
         from configlib.store import InvalidData, NameTaken
 
         chosen = [self.candidates[i] for i in indices if 0 <= i < len(self.candidates)]
         try:
             tasks = tasks_from_candidates(chosen, combine=combine)
-        except CombineError as error:
+        except (CombineError, TargetError) as error:
             self.created = [Created("", False, str(error))]
             return self.created
         taken = set(store.task_names())
@@ -184,7 +195,7 @@ def candidate_row(candidate: Candidate) -> dict[str, Any]:
         row[name] = ", ".join(str(v) for v in values) if values else ""
     row["gemm"] = main.quant.get("gemm_quant_mode", "")
     row["backend"] = source.get("backend", "")
-    row["runtime"] = candidate.target.value
+    row["runtime"] = "not chosen" if candidate.untargeted else candidate.target.value
     row["system"] = source.get("system", "")
     found = candidate.read_findings
     warnings = [f for f in found if f.severity == "warning"]

@@ -13,9 +13,11 @@ from pydantic import ValidationError
 from configlib.findings import from_validation_error
 from configlib.io import InputError, decode, dump_document
 from configlib.model import STRUCTURED_SECTIONS
+from configlib.presets import GridPreview, grid_preview
 from configlib.safe_text import md, md_code
 from configlib.ui import keys, widgets
 from configlib.ui.editor import EditorState
+from configlib.ui.engine_switch import ask, switch_question
 from configlib.ui.fields import render_value
 from configlib.ui.presetting import ANY_RUNTIME, PresetDraft, build_preset, preset_findings
 from configlib.ui.widgets import set_flash
@@ -209,6 +211,9 @@ def _on_header(draft: PresetDraft, attribute: str) -> None:
     value = st.session_state[f"{SCOPE}.{attribute}"]
     if attribute == "runtime" and not value:
         return  # a segmented control clicked off: keep the runtime it had
+    other = value not in (ANY_RUNTIME, draft.editor.task.base_runtime.value)
+    if attribute == "runtime" and other and ask(draft.editor, SCOPE, value):
+        return  # the switch drops or translates settings: it waits for the user's answer
     setattr(draft, attribute, value or "")
     if attribute == "runtime" and value and value != ANY_RUNTIME:
         draft.editor.set_engine(value, None)
@@ -243,6 +248,7 @@ def editor(db: Store, draft: PresetDraft) -> None:
         "Runtime", [ANY_RUNTIME, "sglang", "vllm"], key=f"{SCOPE}.runtime",
         on_change=_on_header, args=(draft, "runtime"),
     )  # fmt: skip
+    switch_question(state, SCOPE, switched=lambda runtime: setattr(draft, "runtime", runtime))
     st.text_input(
         "Description", key=f"{SCOPE}.description", on_change=_on_header, args=(draft, "description")
     )
@@ -291,7 +297,18 @@ def _save_buttons(db: Store, draft: PresetDraft, findings: list[Any]) -> None:
 
 
 def apply_panel(db: Store, state: EditorState) -> None:
-    """Apply presets to the draft: pick them in order and a strategy, see conflicts, apply."""
+    """Apply presets to the draft: pick them in order and a strategy, see conflicts and the
+    resulting grid, apply; undo right after."""
+    applied = state.can_undo
+    if applied is not None:
+        st.button(
+            "Undo presets",
+            icon=":material/undo:",
+            key="editor.apply_undo",
+            on_click=_undo,
+            args=(state,),
+            help=md(f"Back to the task before {applied} was applied"),
+        )
     box = st.popover(
         "Apply presets", icon=":material/playlist_add:", key=keys.popover("editor", "apply"),
         on_change="rerun",
@@ -318,6 +335,7 @@ def apply_panel(db: Store, state: EditorState) -> None:
             st.caption("No conflicts.")
         for finding in result.findings:
             st.caption(f":orange[{md(finding.message)}]")
+        _preview(grid_preview(state.task, result.task))
         st.button(
             "Apply to this task",
             type="primary",
@@ -344,10 +362,42 @@ def conflict_line(conflict: Any) -> str:
     )
 
 
+def _preview(preview: GridPreview) -> None:
+    """The grid the task will have: its size next to today's, and each flag that changes."""
+    st.markdown(
+        f"**Grid after applying: {preview.size_after:,} combination(s)** "
+        f"(now {preview.size_before:,})"
+    )
+    if preview.changes:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "flag": change.flag,
+                        "now": _values(change.before) if change.before is not None else "not set",
+                        "after": _values(change.after) if change.after is not None else "removed",
+                    }
+                    for change in preview.changes
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption("The flags the task launches stay the same.")
+
+
 def _apply(state: EditorState, result: Any, strategy: str) -> None:
-    state.replace(result.task, list(result.findings))
+    applied = ", ".join(result.applied)
+    state.apply_presets(result.task, list(result.findings), f"{applied} ({strategy})")
     st.session_state[keys.popover("editor", "apply")] = False
-    set_flash("success", f"Applied {', '.join(result.applied)} ({strategy}).")
+    set_flash("success", f"Applied {applied} ({strategy}); Undo presets brings the task back.")
+
+
+def _undo(state: EditorState) -> None:
+    applied = state.can_undo
+    if state.undo_presets():
+        set_flash("success", f"Undid {applied}.")
 
 
 def save_as_preset(db: Store, state: EditorState) -> None:

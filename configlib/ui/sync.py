@@ -22,8 +22,10 @@ from configlib.convert import (
     with_parameters,
 )
 from configlib.engines import Engine
+from configlib.engines.releases import default_release
 from configlib.findings import Finding, unique
 from configlib.model import STRUCTURED_SECTIONS, TaskConfig
+from configlib.switching import switch_engine
 from configlib.ui.fields import section_model
 from configlib.vocab import ConfigFormat, Runtime
 
@@ -139,19 +141,27 @@ def flat_edit(task: TaskConfig, parameters: dict[str, Any]) -> tuple[TaskConfig,
 
 
 def change_engine(
-    task: TaskConfig, runtime: Runtime | str, engine_version: str | None
+    task: TaskConfig,
+    runtime: Runtime | str,
+    engine_version: str | None,
+    *,
+    keep_tag: bool = False,
+    translate: bool = False,
 ) -> tuple[TaskConfig, list[Finding]]:
-    """The task for another runtime or release, flags regenerated for it."""
+    """The task for another runtime or release, flags regenerated for it.
+
+    The release and the image are one choice: the task gets the image that runs the chosen
+    release (the newest supported one when none is named), unless ``keep_tag`` says the change
+    came from the tag itself. What the switch drops or translates (configlib.switching) is
+    what the findings say; notes about the old engine's flags do not follow the task.
+    """
     target = Runtime(runtime)
     if target == task.base_runtime and engine_version == task.engine_version:
         return task, []
-    if target == task.base_runtime and engine_version is None:
-        # Back to "automatic": lift under the current release, then let the tag decide.
-        engine, _ = engine_for(task)
-        lifted = lift(task, engine)
-        moved = lifted.task.model_copy(update={"engine_version": None})
-        regenerated, findings = regenerate(moved)
-        return regenerated, unique([*lifted.findings, *findings])
-    moved, findings = retarget(task, target, engine_version)
-    regenerated, more = regenerate(moved)
+    chosen = engine_version or default_release(target)
+    if keep_tag:
+        moved, _ = retarget(task, target, chosen)
+        return regenerate(moved)
+    switched, findings = switch_engine(task, target, chosen, translate=translate)
+    regenerated, more = regenerate(switched)
     return regenerated, unique([*findings, *more])

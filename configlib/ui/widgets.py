@@ -15,10 +15,12 @@ import streamlit as st
 
 from configlib.commandline import UnreadableCommand
 from configlib.engines import supported_versions
+from configlib.engines.releases import image_of
 from configlib.findings import Finding
 from configlib.safe_text import md, md_code
 from configlib.ui import expert, keys
 from configlib.ui.editor import PROBLEM, EditorState, Summary, field_of
+from configlib.ui.engine_switch import ask, switch_question
 from configlib.ui.fields import FieldGroup, FieldSpec, groups, render_value
 from configlib.vocab import Runtime
 
@@ -56,6 +58,10 @@ def _on_engine(state: EditorState, scope: str) -> None:
     runtime = st.session_state[f"{scope}.runtime"] or state.task.base_runtime.value
     version = st.session_state[f"{scope}.version"]
     if runtime != state.task.base_runtime.value:
+        if ask(state, scope, runtime):
+            # Something would be dropped or could be translated: the picker goes back to the
+            # draft's runtime until the user answers the question below it.
+            return
         version = AUTO_VERSION
     state.set_engine(runtime, None if version in (None, AUTO_VERSION) else version)
 
@@ -74,20 +80,28 @@ def engine_pickers(state: EditorState, scope: str) -> None:
             "regenerates the flags for the other engine.",
         )
     with right:
-        versions = [AUTO_VERSION, *reversed(supported_versions(state.task.base_runtime))]
+        runtime = state.task.base_runtime
+        versions = list(reversed(supported_versions(runtime)))
+        if state.task.engine_version is None:
+            # A task stored without a release: shown as it is until a release is picked.
+            versions.insert(0, AUTO_VERSION)
         if st.session_state.get(f"{scope}.version") not in versions:
-            st.session_state[f"{scope}.version"] = AUTO_VERSION
+            st.session_state[f"{scope}.version"] = versions[0]
         st.selectbox(
-            "Engine version",
+            "Engine release and image",
             versions,
             key=f"{scope}.version",
             on_change=_on_engine,
             args=(state, scope),
             format_func=lambda v: (
-                "auto (from the image tag, else the newest)" if v == AUTO_VERSION else v
+                "not pinned (from the image tag, else the newest)"
+                if v == AUTO_VERSION
+                else f"{v} · {image_of(runtime, v)}"
             ),
-            help="The release whose flags are generated and checked.",
+            help="The release whose flags are generated and checked, and the image the "
+            "autotuner runs: picking one sets both (a new task starts on the newest).",
         )
+    switch_question(state, scope)
 
 
 def render_field(

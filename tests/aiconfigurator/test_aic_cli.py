@@ -46,7 +46,9 @@ def test_write_task_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert "not runnable by the autotuner" in out
     for path in written:
         task, _ = load_task(str(path))
-        assert not [f for f in validate(task) if f.severity == "error"], path
+        problems = {f.code for f in validate(task) if f.severity == "error"}
+        # A disaggregated pair is written (to compare) but is an error for running.
+        assert problems == ({"not-one-server"} if "disagg" in path.name else set()), path
         assert task.metadata.aiconfigurator_predictions["ttft_ms"] > 0
     code, _, err = run(capsys, "import-aic", str(folder), "--out", str(tmp_path), "--top", "1")
     assert code == 1 and "exists; pass --force" in err
@@ -68,12 +70,49 @@ def test_write_task_files(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
 def test_trtllm_needs_a_runtime(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     folder = DATA / "trtllm-default-qwen3_32b-h200"
     code, _, err = run(capsys, "import-aic", str(folder), "--out", str(tmp_path))
-    assert code == 2 and "--runtime sglang or --runtime vllm" in err
+    assert code == 2 and "choose the engine to measure them on (sglang or vllm)" in err
     assert not list(tmp_path.iterdir())
+    code, out, _ = run(capsys, "import-aic", str(folder), "--list")
+    assert code == 0 and "not chosen" in out.splitlines()[1]
     code, _, _ = run(capsys, "import-aic", str(folder), "--out", str(tmp_path), "--runtime", "vllm")
     assert code == 0
     task, _ = load_task(str(tmp_path / "aiconfig-qwen3_32b-tp2-pp1.json"))
     assert task.base_runtime.value == "vllm"
+
+
+def test_runtime_on_sglang_or_vllm_predictions_is_an_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = DATA / "vllm-default-qwen3_32b-h200"
+    code, _, err = run(
+        capsys, "import-aic", str(folder), "--out", str(tmp_path), "--runtime", "sglang"
+    )
+    assert code == 2 and "were predicted for vllm and run on vllm" in err
+    assert not list(tmp_path.iterdir())
+    code, _, err = run(capsys, "import-aic", str(folder), "--list", "--runtime", "sglang")
+    assert code == 2 and "run on vllm" in err
+    code, _, _ = run(
+        capsys, "import-aic", str(folder), "--out", str(tmp_path), "--runtime", "vllm", "--top", "1"
+    )
+    assert code == 0 and len(list(tmp_path.iterdir())) == 2
+
+
+def test_disaggregated_candidates_are_errors_for_running(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = DATA / "sglang-default-qwen3_32b-h200"
+    run(capsys, "import-aic", str(folder), "--out", str(tmp_path))
+    [pair, *_] = sorted(tmp_path.glob("*-disagg-*.json"))
+    code, out, _ = run(capsys, "validate", str(pair))
+    assert code == 1 and "not-one-server" in out and "disaggregated" in out
+    assert "invalid for SGLang 0.5.14" in out
+    code, out, err = run(capsys, "params", str(pair), "--format", "args")
+    assert code == 1 and out == "" and "no launch command" in err
+    code, _, err = run(capsys, "params", str(pair))
+    assert code == 1 and "not-one-server" in err
+    [agg, *_] = sorted(tmp_path.glob("*-tp4-pp1.json"))
+    code, out, _ = run(capsys, "params", str(agg), "--format", "args")
+    assert code == 0 and "--tp-size 4" in out
 
 
 def test_combine(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

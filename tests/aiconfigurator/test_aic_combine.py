@@ -108,3 +108,17 @@ def test_one_task_each_with_unique_names(sglang_dense: Path) -> None:
     ]
     assert tasks[2].parallel_config == tasks[0].parallel_config
     assert tasks_from_candidates(candidates[:1], combine=True) == [candidates[0].task]
+
+
+def test_a_selection_needs_a_fitting_target_engine() -> None:
+    from configlib.aiconfigurator import TargetError
+
+    trtllm = import_path(DATA / "trtllm-default-qwen3_32b-h200").candidates[:1]
+    with pytest.raises(TargetError, match="choose the engine"):
+        tasks_from_candidates(trtllm)
+    vllm = import_path(DATA / "vllm-default-qwen3_32b-h200", runtime="sglang").candidates[:1]
+    with pytest.raises(TargetError, match="predicted for vllm and run on vllm"):
+        tasks_from_candidates(vllm)
+    chosen = import_path(DATA / "trtllm-default-qwen3_32b-h200", runtime="vllm").candidates[:1]
+    [task] = tasks_from_candidates(chosen)
+    assert task.base_runtime.value == "vllm"

@@ -13,7 +13,7 @@ import yaml
 from aic_helpers import DATA, csv_rows, first, write_csv, zip_folder
 
 from configlib.aiconfigurator import import_path, import_upload
-from configlib.convert import to_flat
+from configlib.convert import retarget, to_flat
 
 #: Columns each release did not write yet (DOMAIN 2.8), relative to 0.12.
 AGG_MISSING = {
@@ -259,10 +259,11 @@ def test_moe_attention_dp_flags_per_engine_version(sglang_moe: Path) -> None:
     )
     task = candidate.task
     assert task.parallel_config.attention_dp == [True] and task.parallel_config.dp == [4]
-    old = to_flat(task.model_copy(update={"engine_version": "0.5.14"}))
+    assert task.engine_version == "0.5.14"
+    old = to_flat(task)
     assert old.parameters["tp-size"] == [4] and old.parameters["dp-size"] == [4]
     assert old.parameters["enable-dp-attention"] == [True]
-    new = to_flat(task.model_copy(update={"engine_version": "0.5.23"}))
+    new = to_flat(retarget(task, "sglang", "0.5.23")[0])
     assert new.parameters["attn-dp-size"] == [4] and "enable-dp-attention" not in new.parameters
     vllm = import_path(DATA / "vllm-default-qwen3_30b_a3b-h200")
     dep = next(c for c in vllm.candidates if c.spec.main_worker.parallel == "tp1pp1dp4etp4ep1")
@@ -280,7 +281,7 @@ def test_disagg_rows_keep_both_workers() -> None:
     assert candidate.name == "aiconfig-qwen3_32b-disagg-p4xtp1-d1xtp4"
     assert candidate.runnable is False
     assert "aggregated server" in candidate.source["not_runnable_reason"]
-    assert any(f.code == "aic-not-runnable" for f in candidate.findings)
+    assert any(f.code == "not-one-server" and f.severity == "error" for f in candidate.findings)
 
 
 LEGACY_V1 = """
@@ -359,7 +360,8 @@ def test_v2_exp_input_as_planned_experiments() -> None:
     agg, disagg = result.candidates
     assert agg.task.parallel_config.tp == [2, 4]
     assert agg.task.quantization_config.gemm_quant_mode[0].value == "fp8_block"
-    assert agg.task.engine_version is None and agg.source["perf_db_version"] == "0.5.14"
+    assert agg.source["perf_db_version"] == "0.5.14"
+    assert (agg.task.engine_version, agg.task.runtime_image_tag) == ("0.5.14", "v0.5.14")
     assert disagg.task.metadata.aiconfigurator_workers["decode"]["tp"] == [2, 4]
     text = (
         "exps: [b]\na:\n  serving_mode: agg\n  model_path: m/x\n  system_name: h200_sxm\n"

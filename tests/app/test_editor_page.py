@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from configlib.engines import supported_versions
 from configlib.store import Store
 from configlib.ui import keys
 from configlib.ui.editor import EditorState
@@ -116,6 +117,44 @@ def test_switching_runtime_regenerates_the_flags(app: AppTest) -> None:
     )
 
 
+def test_the_release_and_the_image_are_one_choice(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    newest = supported_versions("sglang")[-1]
+    picker = at.selectbox(key="editor.version")
+    assert picker.value == newest and f"{newest} · lmsysorg/sglang:v{newest}" in picker.options
+    assert field_value(at, "runtime_image_tag") == f"v{newest}"
+    panel = visible("\n".join(m.value for m in at.markdown))
+    assert "the autotuner will run" not in panel  # no "runs 0.5.2, checked against newer"
+    run_ok(at.selectbox(key="editor.version").set_value("0.5.14"))
+    assert field_value(at, "runtime_image_tag") == "v0.5.14"
+    set_field(at, "runtime_image_tag", "v0.5.16")
+    assert _draft(at).task.engine_version == "0.5.16"
+    assert at.selectbox(key="editor.version").value == "0.5.16"
+
+
+def test_an_engine_switch_that_drops_a_sweep_asks_first(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    _fill(at, parallel_config__tp="1, 2", memory_config__mem_fraction_static="0.8, 0.85, 0.9")
+    at.segmented_control(key="editor.runtime").set_value("vllm").run()
+    assert not at.exception
+    assert _draft(at).task.base_runtime.value == "sglang"  # nothing happened yet
+    question = visible("\n".join(m.value for m in at.markdown))
+    assert "goes from 6 to 2 combination(s), or 6 with the translation" in question
+    assert "gpu_memory_utilization" in question and "activations" in question
+    run_ok(button(at, "Cancel").click())
+    assert _draft(at).task.base_runtime.value == "sglang"
+    assert at.segmented_control(key="editor.runtime").value == "sglang"
+    at.segmented_control(key="editor.runtime").set_value("vllm").run()
+    run_ok(button(at, "Switch and translate").click())
+    task = _draft(at).task
+    assert task.base_runtime.value == "vllm"
+    assert task.parameters["gpu-memory-utilization"] == [0.8, 0.85, 0.9]
+    assert any(m.value == "6" for m in at.metric)  # the grid kept its size
+    panel = visible("\n".join(m.value for m in at.markdown))
+    assert "mem_fraction_static 0.8, 0.85, 0.9 became" in panel
+    assert "no --mem-fraction-static" not in panel
+
+
 def test_validation_findings_are_grouped_by_field(app: AppTest) -> None:
     at = open_page(app, "editor")
     _fill(at, task_name="t", model__id_or_path="m")
@@ -208,6 +247,30 @@ def test_apply_presets_shows_conflicts_before_applying(app: AppTest, db: Store) 
     assert draft.task.scheduling_config.schedule_policy == ["fcfs", "lpm"]
     assert db.get_task(name).task == before  # applying does not save
     assert field_value(at, "parallel_config.tp") == "1, 2"
+
+
+def test_union_keeps_the_tasks_values_with_a_preview_and_an_undo(app: AppTest, db: Store) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    open_popover(at, "apply")
+    run_ok(at.multiselect(key="editor.apply_names").set_value(["Low Latency"]))
+    # Before applying: the resulting grid, its size next to today's, flag by flag.
+    listed = "\n".join(m.value for m in at.markdown)
+    assert "Grid after applying: 12 combination(s)** (now 8)" in listed
+    preview = next(
+        d.value for d in at.dataframe if list(d.value.columns) == ["flag", "now", "after"]
+    )
+    row = preview[preview["flag"] == "tp-size"].iloc[0]
+    assert (row["now"], row["after"]) == ("2, 4", "1, 2, 4")
+    run_ok(button(at, "Apply to this task").click())
+    draft = at.session_state[keys.DRAFTS][keys.draft_id(name)]
+    assert draft.task.parallel_config.tp == [1, 2, 4]  # the task's 2 and 4 stay
+    assert field_value(at, "parallel_config.tp") == "1, 2, 4"
+    run_ok(button(at, "Undo presets").click())
+    draft = at.session_state[keys.DRAFTS][keys.draft_id(name)]
+    assert draft.task.parallel_config.tp == [2, 4]
+    assert field_value(at, "parallel_config.tp") == "2, 4"
+    assert not [b for b in at.button if b.label == "Undo presets"]
 
 
 def test_save_as_preset(app: AppTest, db: Store) -> None:

@@ -88,10 +88,44 @@ def test_target_runtime_applies_to_trtllm_predictions(app: AppTest) -> None:
         )
     )
     frame = at.dataframe[0].value
-    assert set(frame["backend"]) == {"trtllm"} and set(frame["runtime"]) == {"sglang"}
+    # Nothing is picked for the user: like the command line, creating needs a choice.
+    assert set(frame["backend"]) == {"trtllm"} and set(frame["runtime"]) == {"not chosen"}
     assert frame["notes"].str.contains("TensorRT-LLM").all()
+    select_rows(at, at.dataframe[0].key or "", [0])
+    assert button(at, "Create 1 task(s)").disabled
+    assert any("choose the engine to measure them on" in e.value for e in at.error)
     run_ok(at.selectbox(key=keys.IMPORT_RUNTIME).set_value("vllm"))
     assert set(at.dataframe[0].value["runtime"]) == {"vllm"}
+    select_rows(at, at.dataframe[0].key or "", [0])
+    assert not button(at, "Create 1 task(s)").disabled and not at.error
+
+
+def test_a_target_runtime_against_sglang_predictions_is_refused(
+    uploaded: AppTest, db: Store
+) -> None:
+    at = run_ok(uploaded.selectbox(key=keys.IMPORT_RUNTIME).set_value("vllm"))
+    assert any("run on sglang" in w.value for w in at.warning)
+    select_rows(at, at.dataframe[0].key or "", [0])
+    assert button(at, "Create 1 task(s)").disabled
+    assert any("were predicted for sglang and run on sglang" in e.value for e in at.error)
+    assert not db.task_names()
+
+
+def test_disaggregated_candidates_are_created_for_comparison_with_an_error(
+    uploaded: AppTest, db: Store
+) -> None:
+    at = uploaded
+    frame = at.dataframe[0].value
+    pair = int(frame.index[frame["mode"] == "disagg"][0])
+    name = frame["name"][pair]
+    assert "disagg" in name and "not runnable by the autotuner" in frame["notes"][pair]
+    select_rows(at, at.dataframe[0].key or "", [pair])
+    run_ok(button(at, "Create 1 task(s)").click())
+    assert name in db.task_names()
+    from configlib.validate import validate
+
+    codes = {f.code for f in validate(db.get_task(name).task) if f.severity == "error"}
+    assert codes == {"not-one-server"}
 
 
 def test_bad_uploads_are_named_not_raised(app: AppTest) -> None:

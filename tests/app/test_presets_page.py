@@ -116,3 +116,23 @@ def test_filters_match_the_store_listing(app: AppTest, db: Store) -> None:
     assert at.dataframe[0].value["name"].tolist() == ["vllm-only"] + [
         p.name for p in everything if p.runtime is None
     ]
+
+
+def test_a_preset_switched_to_another_engine_asks_before_dropping(app: AppTest, db: Store) -> None:
+    at = open_page(app, "presets")
+    run_ok(button(at, "New preset").click())
+    run_ok(at.text_input(key="preset.name").set_value("lean-memory"))
+    run_ok(at.segmented_control(key="preset.runtime").set_value("sglang"))
+    set_field(at, "memory_config.mem_fraction_static", "0.8, 0.9", scope="preset")
+    run_ok(at.segmented_control(key="preset.runtime").set_value("vllm"))
+    question = shown("\n".join(m.value for m in at.markdown))
+    assert "Switch to vLLM" in question and "gpu_memory_utilization" in question
+    assert at.segmented_control(key="preset.runtime").value == "sglang"
+    run_ok(button(at, "Switch and translate").click())
+    assert at.segmented_control(key="preset.runtime").value == "vllm"
+    run_ok(button(at, "Save preset").click())
+    preset = db.get_preset("lean-memory").preset
+    assert preset.runtime is not None and preset.runtime.value == "vllm"
+    assert preset.memory_config is not None
+    assert preset.memory_config.gpu_memory_utilization == [0.8, 0.9]
+    assert preset.memory_config.mem_fraction_static is None

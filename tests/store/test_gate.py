@@ -263,3 +263,14 @@ def test_autotuner_json_nested_beyond_the_stack_is_a_skipped_row(
     report = store.import_autotuner(path)
     assert report.tasks[0].skipped == "a JSON column does not parse"
     assert "docker-advanced-tune" in report.imported_tasks
+
+
+def test_a_disaggregated_candidate_is_stored_for_comparison_only(store: Store) -> None:
+    from configlib.aiconfigurator import import_path
+    from configlib.validate import validate
+
+    folder = Path(__file__).parents[1] / "data" / "aiconfigurator" / "vllm-default-qwen3_32b-h200"
+    pair = next(c for c in import_path(folder).candidates if c.serving_mode == "disagg")
+    errors = [f for f in validate(pair.task) if f.severity == "error"]
+    assert [f.code for f in errors] == ["not-one-server"] and not any(map(refuses, errors))
+    assert store.save_task(pair.task, expected_version=None).version == 1

@@ -1,0 +1,234 @@
+"""Switching a task to another engine, said before it happens.
+
+``plan_switch`` lists what moving a task to another runtime would drop (settings the target
+cannot express, flags it does not have) and which settings can be carried to the target's
+closest setting (``engines/translations.json``, each with how the meaning differs), with the
+grid size before, after, and after translating. ``switch_engine`` performs the switch the plan
+describes. The command line (``--runtime``, ``--translate``) and the editor use both.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from configlib.convert import retarget, to_flat, with_parameters
+from configlib.engines import ENGINES
+from configlib.engines.releases import default_release, pin
+from configlib.findings import Finding, unique
+from configlib.grid import grid_of
+from configlib.model import TaskConfig
+from configlib.presets import section_model
+from configlib.vocab import Runtime
+
+__all__ = ["Loss", "SwitchPlan", "Translation", "plan_switch", "switch_engine"]
+
+#: Conversion codes that mean a setting of the task has no effect on the target engine.
+_DROPPING = frozenset({"unsupported-field", "not-expressible"})
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A setting that can be carried to the target engine's closest setting."""
+
+    from_field: str
+    to_field: str
+    values: list[Any]
+    meaning: str
+    """How the two settings differ, in one sentence for people."""
+
+    def sentence(self) -> str:
+        shown = ", ".join(str(v) for v in self.values)
+        return f"{self.from_field} {shown} can become {self.to_field} {shown}: {self.meaning}"
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A setting the target engine cannot express."""
+
+    path: str
+    values: list[Any]
+    reason: str
+    cleared: bool
+    """True: the switch clears the field (it would have no effect); False: a flag the target
+    does not have, kept so the user sees it refused and removes or renames it."""
+
+    def sentence(self) -> str:
+        shown = ", ".join(str(v) for v in self.values)
+        what = "is dropped" if self.cleared else "stays, and the engine will refuse it"
+        return f"{self.path} ({shown}) {what}: {self.reason}"
+
+
+@dataclass
+class SwitchPlan:
+    """What switching ``task`` to ``runtime`` (release ``version``) does."""
+
+    runtime: Runtime
+    version: str
+    size_before: int
+    size_after: int
+    """Grid size after the switch without translating."""
+    size_translated: int
+    """Grid size after the switch with every translation taken."""
+    losses: list[Loss] = field(default_factory=list)
+    """Dropped when nothing is translated (translatable settings included)."""
+    translations: list[Translation] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{ENGINES[self.runtime].label} {self.version}"
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing is dropped or translated: the switch needs no decision."""
+        return not self.losses and not self.translations
+
+    def findings(self, translated: bool) -> list[Finding]:
+        """The plan as findings (what the command line prints after switching)."""
+        offered = {t.from_field for t in self.translations}
+        found = [
+            Finding(
+                "warning",
+                loss.path,
+                "switch-drops",
+                f"switching to {self.label}: {loss.sentence()}",
+            )
+            for loss in self.losses
+            if loss.path not in offered
+        ]
+        for item in self.translations:
+            shown = ", ".join(str(v) for v in item.values)
+            if translated:
+                code, path = "switch-translated", item.to_field
+                message = f"{item.from_field} {shown} became {item.to_field} {shown}"
+            else:
+                code, path = "switch-drops", item.from_field
+                message = f"{item.from_field} ({shown}) is dropped; the closest is {item.to_field}"
+            found.append(
+                Finding(
+                    "warning", path, code, f"switching to {self.label}: {message}: {item.meaning}"
+                )
+            )
+        return found
+
+
+@cache
+def _table() -> tuple[dict[str, str], ...]:
+    text = resources.files("configlib.engines").joinpath("translations.json").read_text()
+    entries: list[dict[str, str]] = json.loads(text)["translations"]
+    return tuple(entries)
+
+
+def _get(task: TaskConfig, path: str) -> Any:
+    section, _, name = path.partition(".")
+    holder = getattr(task, section)
+    return None if holder is None else getattr(holder, name)
+
+
+def _put(task: TaskConfig, path: str, value: Any) -> TaskConfig:
+    """The task with one field set (None clears it; a section left empty is removed)."""
+    section, _, name = path.partition(".")
+    holder = getattr(task, section)
+    if holder is None:
+        if value is None:
+            return task
+        holder = section_model(section)()
+    updated = holder.model_copy(update={name: value})
+    if all(v is None for v in updated.model_dump().values()):
+        updated = None
+    return task.model_copy(update={section: updated})
+
+
+def _plain(values: Any) -> list[Any]:
+    if isinstance(values, list):
+        return [getattr(v, "value", v) for v in values]
+    return [values.model_dump(exclude_none=True)]
+
+
+def _moved(task: TaskConfig, runtime: Runtime, version: str) -> TaskConfig:
+    moved, _ = retarget(task, runtime, version)
+    return pin(moved, version)
+
+
+def _size(task: TaskConfig) -> int:
+    return grid_of(to_flat(task).parameters).size
+
+
+def plan_switch(task: TaskConfig, runtime: Runtime | str, version: str | None = None) -> SwitchPlan:
+    """What switching the task to ``runtime`` (``version``, default its newest release) does."""
+    target = Runtime(runtime)
+    chosen = version or default_release(target)
+    moved = _moved(task, target, chosen)
+    flat = to_flat(moved)
+    losses = []
+    for finding in unique(flat.findings):
+        if finding.code not in _DROPPING:
+            continue
+        field_set = "." in finding.path and _get(moved, finding.path) is not None
+        values = _plain(_get(moved, finding.path)) if field_set else []
+        # A field the other engine ignores is cleared; a combination it cannot launch, or a
+        # setting another release of the same engine lacks, is left for the user to change.
+        cleared = field_set and finding.code == "unsupported-field" and target != task.base_runtime
+        losses.append(Loss(finding.path, values, finding.message, cleared))
+    manifest = flat.engine.manifest
+    for key, flag_values in moved.parameters.items():
+        if manifest.lookup_lenient(key) is None:
+            reason = f"{ENGINES[target].label} {chosen} has no --{key.lstrip('-')}"
+            losses.append(Loss(f"parameters.{key}", _plain(flag_values), reason, False))
+    translations = []
+    if target != task.base_runtime:
+        for entry in _table():
+            if (entry["from_runtime"], entry["to_runtime"]) != (task.base_runtime, target):
+                continue
+            values = _get(moved, entry["from_field"])
+            if values is None or _get(moved, entry["to_field"]) is not None:
+                continue
+            translations.append(
+                Translation(
+                    entry["from_field"], entry["to_field"], _plain(values), entry["meaning"]
+                )
+            )
+    translated = _cleared(_translate(moved, translations), losses)
+    return SwitchPlan(
+        target,
+        chosen,
+        _size(task),
+        _size(_cleared(moved, losses)),
+        _size(translated),
+        losses,
+        translations,
+    )
+
+
+def _cleared(task: TaskConfig, losses: list[Loss]) -> TaskConfig:
+    for loss in losses:
+        if loss.cleared:
+            task = _put(task, loss.path, None)
+    return task
+
+
+def _translate(task: TaskConfig, translations: list[Translation]) -> TaskConfig:
+    for item in translations:
+        task = _put(_put(task, item.to_field, list(item.values)), item.from_field, None)
+    return task
+
+
+def switch_engine(
+    task: TaskConfig,
+    runtime: Runtime | str,
+    version: str | None = None,
+    *,
+    translate: bool = False,
+) -> tuple[TaskConfig, list[Finding]]:
+    """The task on ``runtime`` with the image of the release, its flags regenerated, and
+    (``translate``) the plan's translations taken; the findings say what the switch did."""
+    plan = plan_switch(task, runtime, version)
+    moved = _moved(task, plan.runtime, plan.version)
+    if translate:
+        moved = _translate(moved, plan.translations)
+    moved = _cleared(moved, plan.losses)
+    full, notes = with_parameters(moved)
+    return full, unique([*plan.findings(translate), *notes])
