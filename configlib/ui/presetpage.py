@@ -293,8 +293,8 @@ def _save_buttons(db: Store, draft: PresetDraft, findings: list[Any]) -> None:
 def apply_panel(db: Store, state: EditorState) -> None:
     """Apply presets to the draft: pick them in order and a strategy, see conflicts, apply."""
     box = st.popover(
-        "Apply presets", icon=":material/playlist_add:", key=keys.popover("editor", "apply"),
-        on_change="rerun",
+        "Apply presets", icon=":material/playlist_add:",
+        key=widgets.popover_key("editor", "apply"), on_change="rerun",
     )  # fmt: skip
     if not box.open:
         return
@@ -346,7 +346,7 @@ def conflict_line(conflict: Any) -> str:
 
 def _apply(state: EditorState, result: Any, strategy: str) -> None:
     state.replace(result.task, list(result.findings))
-    st.session_state[keys.popover("editor", "apply")] = False
+    widgets.close_popover("editor", "apply")
     set_flash("success", f"Applied {', '.join(result.applied)} ({strategy}).")
 
 
