@@ -8,8 +8,8 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import (
     AppServer,
-    choose,
     cell,
+    choose,
     click,
     fill,
     nav,
