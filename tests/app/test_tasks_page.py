@@ -140,7 +140,6 @@ def test_an_upload_the_store_refuses_names_every_finding(app: AppTest, db: Store
     assert not at.success
 
 
-
 def test_several_selected_tasks_are_deleted_at_once_after_confirming(
     app: AppTest, db: Store
 ) -> None:
