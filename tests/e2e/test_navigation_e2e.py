@@ -22,8 +22,8 @@ pytestmark = pytest.mark.e2e
 
 def test_navigation_after_presets_and_save(app_server: AppServer, page: Page) -> None:
     open_app(page, app_server, "editor")
-    fill(page, "task_name", "nav-after-presets")
-    fill(page, "id_or_path", "Qwen/Qwen3-8B")
+    fill(page, "Task name", "nav-after-presets")
+    fill(page, "Model (HuggingFace id or path)", "Qwen/Qwen3-8B")
     page.get_by_role("button", name="Apply presets").click()
     choose(page, "Presets, in the order to apply", "Memory Efficient")
     click(page, "Apply to this task")
@@ -40,7 +40,9 @@ def test_navigation_after_presets_and_save(app_server: AppServer, page: Page) ->
     nav(page, "Task editor")
     expect(page.get_by_role("heading", name="nav-after-presets")).to_be_visible()
     expect(page.get_by_text("stored version 1", exact=True)).to_be_visible()
-    expect(page.get_by_label("task_name", exact=True)).to_have_value("nav-after-presets")
-    expect(page.get_by_label("id_or_path", exact=True)).to_have_value("Qwen/Qwen3-8B")
+    expect(page.get_by_label("Task name", exact=True)).to_have_value("nav-after-presets")
+    expect(page.get_by_label("Model (HuggingFace id or path)", exact=True)).to_have_value(
+        "Qwen/Qwen3-8B"
+    )
     # The presets' values are still in the draft's flags.
     expect(cell(page.get_by_test_id("stDataFrame").first, "0.7, 0.75")).to_be_attached()
