@@ -87,6 +87,8 @@ picked = st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
+        # Pinned: the name stays beside the figures when the table scrolls sideways.
+        "name": st.column_config.TextColumn(pinned=True),
         **{
             title: st.column_config.NumberColumn(format="%.1f")
             for _, title in PREDICTED_COLUMNS

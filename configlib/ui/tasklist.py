@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 COLUMNS = ["name", "model", "runtime", "GPUs needed", "grid size", "source", "updated", "open"]
 COLUMN_CONFIG: dict[str, Any] = {
+    "name": st.column_config.TextColumn(pinned=True),
     "GPUs needed": st.column_config.NumberColumn(help="Most GPUs one server of the grid needs"),
     "grid size": st.column_config.NumberColumn(
         help="Combinations in the flag grid", format="localized"

@@ -327,3 +327,13 @@ def test_applying_presets_closes_its_popover_without_writing_the_browsers_state(
     # The popover opens again, in its new generation.
     open_popover(at, "apply")
     assert at.multiselect(key="editor.apply_names").value == []
+
+
+def test_the_side_panel_is_kept_in_view(app: AppTest) -> None:
+    # Issue 13, item 10: on a long form the side panel scrolled away with it.
+    from configlib.ui import layout
+
+    at = open_page(app, "editor")
+    styles = [h.proto.body for h in at.get("html")]
+    assert any(f".st-key-{layout.SIDE_PANEL}" in s and "position: sticky" in s for s in styles)
+    assert any(b.label == "Save as new task" for b in at.button)

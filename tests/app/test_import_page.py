@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -179,3 +180,9 @@ def test_the_same_file_uploaded_again_starts_with_nothing_selected(uploaded: App
     again = ("sglang-default.zip", _zip(FOLDER), "application/zip")
     run_ok(at.file_uploader(key=keys.IMPORT_UPLOAD).set_value(again))
     assert _create_button(at).label == "Create 0 task(s)"
+
+
+def test_wide_tables_keep_the_name_column_in_view(uploaded: AppTest) -> None:
+    # Issue 13, item 10: at 1440 px the candidate table scrolls sideways; its names stay.
+    columns = json.loads(uploaded.dataframe[0].proto.columns)
+    assert columns["name"]["pinned"] is True
