@@ -33,9 +33,10 @@ TOOLTIP = [
 def pareto_chart(
     points: pd.DataFrame, lines: Sequence[SLOLine], calibrated: pd.DataFrame | None = None
 ) -> alt.TopLevelMixin:
-    """tokens/s/GPU against tokens/s/user: colour = prediction or measurement, shape = serving
-    mode, a step line along each kind's Pareto frontier, TPOT targets as dashed rules; with
-    ``calibrated`` (comparison.calibrated_points), green points with their 90 % band."""
+    """tokens/s/GPU against tokens/s/user: colour = prediction or measurement, shape = the
+    engine (predicted for, or ran on) and serving mode, a step line along each kind's Pareto
+    frontier, TPOT targets as dashed rules; with ``calibrated`` (comparison.calibrated_points),
+    green points with their 90 % band, never below zero."""
     if calibrated is not None and not calibrated.empty:
         calibrated = calibrated.assign(low=calibrated["low"].clip(lower=0.0))
     shown = [points] if calibrated is None else [points, calibrated]
