@@ -35,8 +35,8 @@ LABELS: dict[str, str] = {
     "metadata": "Metadata",
     "autotuner_fields": "Other autotuner fields",
     # ModelSpec
-    "id_or_path": "Model (HuggingFace id or path)",
-    "namespace": "Namespace or container prefix",
+    "id_or_path": "Model id or path",
+    "namespace": "Namespace",
     # SystemConfig
     "gpu_type": "GPU system",
     "total_gpus": "GPUs available",

@@ -175,7 +175,7 @@ def test_every_field_has_a_human_label_with_its_unit_and_its_name_in_the_help() 
             assert spec.label.endswith(f"({spec.unit})"), spec.label
         assert spec.help.startswith(f"`{path}`"), spec.help
     labels = {spec.path: spec.label for spec in field_specs().values()}
-    assert labels["model.id_or_path"] == "Model (HuggingFace id or path)"
+    assert labels["model.id_or_path"] == "Model id or path"
     assert labels["scheduling_config.max_num_seqs"] == "Max running (requests)"
     assert labels["slo.ttft.threshold"] == "TTFT target (s)"
     assert labels["benchmark.max_time_per_iteration"] == "Time limit per run (min)"

@@ -29,7 +29,7 @@ def test_create_in_advanced_tab_check_flags_save_reload(app_server: AppServer, p
     open_app(page, app_server, "editor")
     expect(page.get_by_role("heading", name="New task")).to_be_visible()
     fill(page, "Task name", "e2e-qwen-sweep")
-    fill(page, "Model (HuggingFace id or path)", "Qwen/Qwen3-32B")
+    fill(page, "Model id or path", "Qwen/Qwen3-32B")
     expand(page, "System")
     choose(page, "GPU system", "h200_sxm")
     fill(page, "GPUs available", "8")

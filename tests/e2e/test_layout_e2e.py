@@ -55,7 +55,7 @@ def test_side_panel_stays_in_view_down_a_long_form(app_server: AppServer, page: 
         "TTFT target (s)",
         "Time limit per run (min)",
         "Time limit per experiment (s)",
-        "Model (HuggingFace id or path)",
+        "Model id or path",
     ):
         expect(page.get_by_label(label, exact=True)).to_be_attached()
     expect(page.get_by_label("max_num_seqs", exact=True)).to_have_count(0)

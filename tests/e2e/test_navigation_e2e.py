@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 def test_navigation_after_presets_and_save(app_server: AppServer, page: Page) -> None:
     open_app(page, app_server, "editor")
     fill(page, "Task name", "nav-after-presets")
-    fill(page, "Model (HuggingFace id or path)", "Qwen/Qwen3-8B")
+    fill(page, "Model id or path", "Qwen/Qwen3-8B")
     page.get_by_role("button", name="Apply presets").click()
     choose(page, "Presets, in the order to apply", "Memory Efficient")
     click(page, "Apply to this task")
@@ -41,8 +41,6 @@ def test_navigation_after_presets_and_save(app_server: AppServer, page: Page) ->
     expect(page.get_by_role("heading", name="nav-after-presets")).to_be_visible()
     expect(page.get_by_text("stored version 1", exact=True)).to_be_visible()
     expect(page.get_by_label("Task name", exact=True)).to_have_value("nav-after-presets")
-    expect(page.get_by_label("Model (HuggingFace id or path)", exact=True)).to_have_value(
-        "Qwen/Qwen3-8B"
-    )
+    expect(page.get_by_label("Model id or path", exact=True)).to_have_value("Qwen/Qwen3-8B")
     # The presets' values are still in the draft's flags.
     expect(cell(page.get_by_test_id("stDataFrame").first, "0.7, 0.75")).to_be_attached()
