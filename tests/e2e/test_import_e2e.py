@@ -60,9 +60,13 @@ def test_each_upload_starts_with_nothing_selected(
     dropzone = page.get_by_test_id("stFileUploaderDropzoneInput")
     dropzone.set_input_files(str(sglang))
     settle(page)
-    page.get_by_role("button", name=re.compile(r"^Select the \d+ runnable candidate")).click()
+    select = page.get_by_role("button", name=re.compile(r"^Select the \d+ runnable candidate"))
+    runnable = int(re.findall(r"\d+", select.inner_text())[0])
+    select.click()
     settle(page)
-    expect(page.get_by_role("button", name=re.compile(r"^Create [1-9]\d* task"))).to_be_enabled()
+    expect(page.get_by_role("button", name=f"Create {runnable} task(s)")).to_be_enabled()
+    _tick_row(page, runnable)  # the rows after the runnable ones: ticking one adds it
+    expect(page.get_by_role("button", name=f"Create {runnable + 1} task(s)")).to_be_enabled()
 
     dropzone.set_input_files(str(trtllm))
     settle(page)
