@@ -109,7 +109,8 @@ def actions(db: Store, item: TaskSummary, editor: str) -> None:
                     f"Delete {item.name} (version {item.version}) and its {results} "
                     "measured result(s)"
                 ),
-                key="tasks.confirm_delete",
+                # Per task and version: a tick given for another row never carries over.
+                key=f"tasks.confirm_delete:{item.name}:{item.version}",
             )
             if st.button("Delete for good", type="primary", disabled=not sure, key="tasks.delete"):
                 try:

@@ -74,7 +74,7 @@ def test_duplicate_and_delete_the_selected_task(app: AppTest, db: Store) -> None
     at.session_state["tasks.popover:delete"] = True
     run_ok(at)
     assert button(at, "Delete for good").disabled
-    run_ok(at.checkbox(key="tasks.confirm_delete").check())
+    run_ok(next(c for c in at.checkbox if shown(c.label).startswith(f"Delete {target}")).check())
     run_ok(button(at, "Delete for good").click())
     assert target not in db.task_names() and db.count_tasks() == 1
 
@@ -211,3 +211,15 @@ def test_select_the_whole_page(app: AppTest, db: Store) -> None:
     assert shown(at.subheader[0].value) == f"{len(names)} tasks selected"
     listed = next(c.value for c in at.caption if names[0] in shown(c.value))
     assert all(name in shown(listed) for name in names)
+
+
+def test_a_delete_confirmation_does_not_carry_over_to_another_task(app: AppTest, db: Store) -> None:
+    save_examples(db)
+    at = run_ok(app)
+    select_rows(at, at.dataframe[0].key, [0])
+    at.session_state["tasks.popover:delete"] = True
+    run_ok(at)
+    run_ok(at.checkbox[0].check())
+    assert not button(at, "Delete for good").disabled
+    select_rows(at, at.dataframe[0].key, [1])
+    assert button(at, "Delete for good").disabled  # the other task is not confirmed
