@@ -32,6 +32,7 @@ from configlib.candidates import (
     as_candidate_list,
     check_count,
 )
+from configlib.labels import title as field_title
 from configlib.systems import resolve_system, system_names
 from configlib.vocab import (
     ActivationQuantMode,
@@ -58,7 +59,12 @@ def unit(name: str) -> dict[str, Any]:
 class Section(BaseModel):
     """Base of the structured sections: unknown keys are errors, docstrings become help."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, validate_default=False)
+    model_config = ConfigDict(
+        extra="forbid",
+        use_attribute_docstrings=True,
+        field_title_generator=field_title,
+        validate_default=False,
+    )
 
 
 def _canonical_system(value: str) -> str:
@@ -218,7 +224,9 @@ STRUCTURED_SECTIONS: tuple[str, ...] = (
 class ModelSpec(BaseModel):
     """The model to serve."""
 
-    model_config = ConfigDict(extra="allow", use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="allow", use_attribute_docstrings=True, field_title_generator=field_title
+    )
 
     id_or_path: str = Field(min_length=1, max_length=4096)
     """HuggingFace id (org/name), an absolute path, or a folder name under the model root."""
@@ -229,7 +237,9 @@ class ModelSpec(BaseModel):
 class OptimizationConfig(BaseModel):
     """How the autotuner searches the space."""
 
-    model_config = ConfigDict(extra="allow", use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="allow", use_attribute_docstrings=True, field_title_generator=field_title
+    )
 
     strategy: Strategy = Strategy.GRID_SEARCH
     """Search strategy: grid_search, bayesian or random."""
@@ -246,7 +256,9 @@ class OptimizationConfig(BaseModel):
 class BenchmarkConfig(BaseModel):
     """The genai-bench run that measures each experiment."""
 
-    model_config = ConfigDict(extra="allow", use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="allow", use_attribute_docstrings=True, field_title_generator=field_title
+    )
 
     task: str = "text-to-text"
     """genai-bench task, e.g. text-to-text."""
@@ -278,7 +290,9 @@ class BenchmarkConfig(BaseModel):
 class SLOMetric(BaseModel):
     """One service-level objective and how strictly it is enforced."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, field_title_generator=field_title
+    )
 
     threshold: Annotated[float, Field(gt=0, le=1e6, allow_inf_nan=False)] = Field(
         json_schema_extra=unit("s")
@@ -295,7 +309,9 @@ class SLOMetric(BaseModel):
 class LatencySLO(BaseModel):
     """End-to-end latency objectives per percentile."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, field_title_generator=field_title
+    )
 
     p50: SLOMetric | None = None
     """Median end-to-end latency objective."""
@@ -308,7 +324,9 @@ class LatencySLO(BaseModel):
 class SLOConfig(BaseModel):
     """Service-level objectives the autotuner scores against (all in seconds)."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, field_title_generator=field_title
+    )
 
     latency: LatencySLO | None = None
     """End-to-end latency objectives."""
@@ -323,7 +341,9 @@ class SLOConfig(BaseModel):
 class TaskMetadata(BaseModel):
     """Where a task came from and what was predicted for it."""
 
-    model_config = ConfigDict(extra="allow", use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="allow", use_attribute_docstrings=True, field_title_generator=field_title
+    )
 
     aiconfigurator_predictions: dict[str, Any] | None = None
     """Predicted metrics from aiconfigurator, named with their units (e.g. ttft_ms)."""
@@ -389,7 +409,9 @@ ParameterValues = Annotated[
 class TaskConfig(BaseModel):
     """One tuning task: a model, an engine, a search space and how to benchmark it."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, field_title_generator=field_title
+    )
 
     task_name: str = Field(min_length=1, max_length=255)
     """Unique name of the task."""

@@ -76,8 +76,11 @@ st.caption(
 st.dataframe(
     predictions, hide_index=True, width="stretch",
     column_config={
-        column_title(m.label, m.unit): st.column_config.NumberColumn(format="%.1f")
-        for m in METRICS
+        "name": st.column_config.TextColumn(pinned=True),
+        **{
+            column_title(m.label, m.unit): st.column_config.NumberColumn(format="%.1f")
+            for m in METRICS
+        },
     },
 )  # fmt: skip
 
@@ -127,6 +130,7 @@ else:
     st.dataframe(
         comparison, hide_index=True, width="stretch",
         column_config={
+            "task": st.column_config.TextColumn(pinned=True),
             "error_pct": st.column_config.NumberColumn("error %", format="%+.1f"),
             "predicted": st.column_config.NumberColumn(format="%.2f"),
             "measured": st.column_config.NumberColumn(format="%.2f"),

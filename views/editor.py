@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from configlib.safe_text import md
-from configlib.ui import drafts, engine_files, widgets
+from configlib.ui import drafts, engine_files, layout, widgets
 from configlib.ui.actions import downloads, save_panel
 from configlib.ui.presetpage import apply_panel, save_as_preset
 from configlib.ui.resources import store
@@ -35,6 +35,7 @@ st.title(md(state.task.task_name) if state.stored or state.raw.get("task_name") 
 st.caption(status)
 widgets.flash()
 
+layout.sticky_side_panel()
 main, side = st.columns([3, 2], gap="large")
 with main:
     widgets.engine_pickers(state, SCOPE)
@@ -48,7 +49,7 @@ with main:
         with expert:
             widgets.expert_tab(state, SCOPE, draft, findings)
             engine_files.config_upload_box(state, SCOPE)
-with side:
+with side, st.container(key=layout.SIDE_PANEL):
     save_panel(state, draft, findings)
     with st.container(horizontal=True):
         apply_panel(store(), state)

@@ -12,7 +12,6 @@ from configlib.ui import keys
 from configlib.ui.importing import PREDICTED_COLUMNS, ImportSession
 from configlib.ui.resources import store
 from configlib.ui.widgets import flash
-from configlib.vocab import Runtime
 
 EDITOR = "views/editor.py"
 COMPARE = "views/compare.py"
@@ -52,6 +51,7 @@ if upload is not None:
         with st.spinner(f"Reading {md(upload.name)}…"):
             session = ImportSession.read(upload.name, data, runtime or None, include_pareto)
         st.session_state[keys.IMPORT] = session
+    session.uploaded_again(upload.file_id)
 if session is None:
     st.info("Upload a file to see its candidates.", icon=":material/upload_file:")
     st.stop()
@@ -84,17 +84,18 @@ empty = [c for c in frame.columns if c != "name" and frame[c].isin(["", None]).a
 frame = frame.drop(columns=empty)
 runnable = [i for i, c in enumerate(candidates) if c.runnable]
 if st.button(f"Select the {len(runnable)} runnable candidate(s)", disabled=not runnable):
-    st.session_state["import.select_all"] = st.session_state.get("import.select_all", 0) + 1
-select_all = st.session_state.get("import.select_all", 0)
+    session.select_all += 1
 picked = st.dataframe(
     frame,
-    key=f"import.table:{session.digest}:{session.runtime}:{session.include_pareto}:{select_all}",
+    key=session.table_key,
     on_select="rerun",
     selection_mode="multi-row",
-    selection_default={"selection": {"rows": runnable}} if select_all else None,
+    selection_default={"selection": {"rows": runnable}} if session.select_all else None,
     hide_index=True,
     width="stretch",
     column_config={
+        # Pinned: the name stays beside the figures when the table scrolls sideways.
+        "name": st.column_config.TextColumn(pinned=True),
         **{
             title: st.column_config.NumberColumn(format="%.1f")
             for _, title in PREDICTED_COLUMNS

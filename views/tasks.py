@@ -1,5 +1,6 @@
 """Tasks: search, sort and page through the stored tasks (on the server); open, duplicate,
-delete and download one; upload task files; start from an example."""
+delete and download one, or delete or export many at once; upload task files; start from an
+example."""
 
 from __future__ import annotations
 
@@ -83,13 +84,24 @@ listing = db.list_tasks(
 if not listing.items and number > 1:  # the page emptied (deletions): back to the first
     tasklist.first_page()
     st.rerun()
-st.caption(f"{listing.total:,} task(s) match; page {number} of {listing.pages:,}.")
+count_col, select_col = st.columns([4, 1], vertical_alignment="center")
+count_col.caption(f"{listing.total:,} task(s) match; page {number} of {listing.pages:,}.")
+select_col.button(
+    "Select the whole page", on_click=tasklist.select_page, width="stretch",
+    icon=":material/select_all:",
+)  # fmt: skip
 frame = pd.DataFrame(tasklist.rows(listing.items), columns=tasklist.COLUMNS)
 picked = st.dataframe(
     frame,
-    key=f"tasks.table:{number}:{search}:{runtime}:{sort}:{descending}:{size}",
+    key=f"tasks.table:{number}:{search}:{runtime}:{sort}:{descending}:{size}:"
+    f"{tasklist.table_generation()}",
     on_select="rerun",
-    selection_mode="single-row",
+    selection_mode="multi-row",
+    selection_default=(
+        {"selection": {"rows": list(range(len(listing.items)))}}
+        if tasklist.page_selected()
+        else None
+    ),
     hide_index=True,
     width="stretch",
     column_config=tasklist.COLUMN_CONFIG,
@@ -97,8 +109,13 @@ picked = st.dataframe(
 if listing.pages > 1:
     st.pagination(listing.pages, key="tasks.page", max_visible_pages=9)
 
-rows = list(picked.selection.rows) if picked is not None else []
-if rows and rows[0] < len(listing.items):
+rows = sorted(r for r in picked.selection.rows if r < len(listing.items)) if picked else []
+if len(rows) == 1:
     tasklist.actions(db, listing.items[rows[0]], EDITOR)
+elif rows:
+    tasklist.many_actions(db, [listing.items[r] for r in rows])
 else:
-    st.caption("Select a row to open, duplicate, delete or download that task.")
+    st.caption(
+        "Select a row to open, duplicate, delete or download that task; select several (or the "
+        "whole page) to delete them or export them as one zip."
+    )

@@ -11,16 +11,17 @@ import pandas as pd
 from configlib.compare import METRIC, SLOLine
 from configlib.ui.comparison import CALIBRATED_KIND, X, Y
 
-KIND_COLOURS = alt.Scale(
-    domain=["prediction", "measurement", CALIBRATED_KIND], range=["#3b82f6", "#f97316", "#16a34a"]
-)
-#: One colour legend for every layer, wide enough for the calibrated label.
-KIND_LEGEND = alt.Legend(orient="top", labelLimit=0)
+KINDS = {"prediction": "#3b82f6", "measurement": "#f97316", CALIBRATED_KIND: "#16a34a"}
 HEIGHT = 420
+#: Ticks per axis at most: a handful of round numbers, whatever the spread of the data.
+TICKS = 6
+#: An axis whose values spread less than this share of their size is widened to it, so one
+#: candidate (or a few close ones) gets round ticks instead of a magnified sliver.
+LEAST_SPAN = 0.2
 TOOLTIP = [
     alt.Tooltip("name:N", title="name"),
     alt.Tooltip("kind:N", title="kind"),
-    alt.Tooltip("serving:N", title="serving"),
+    alt.Tooltip("engine:N", title="engine, serving"),
     alt.Tooltip("source:N", title="from"),
     alt.Tooltip(f"{X}:Q", title="tokens/s/user", format=",.1f"),
     alt.Tooltip(f"{Y}:Q", title="tokens/s/GPU", format=",.1f"),
@@ -32,26 +33,46 @@ TOOLTIP = [
 def pareto_chart(
     points: pd.DataFrame, lines: Sequence[SLOLine], calibrated: pd.DataFrame | None = None
 ) -> alt.TopLevelMixin:
-    """tokens/s/GPU against tokens/s/user: colour = prediction or measurement, shape = serving
-    mode, a step line along each kind's Pareto frontier, TPOT targets as dashed rules; with
-    ``calibrated`` (comparison.calibrated_points), green points with their 90 % band."""
-    base = alt.Chart(points)
-    x_scale = alt.Scale(zero=False, padding=14)
-    y_scale = alt.Scale(zero=False, padding=14)
-    dots = base.mark_point(filled=True, size=90, opacity=0.9).encode(
-        x=alt.X(f"{X}:Q", title="Output tokens/s per user", scale=x_scale),
-        y=alt.Y(f"{Y}:Q", title="Output tokens/s per GPU", scale=y_scale),
-        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=KIND_LEGEND),
-        shape=alt.Shape("serving:N", title=None, legend=alt.Legend(orient="top")),
-        tooltip=TOOLTIP,
+    """tokens/s/GPU against tokens/s/user: colour = prediction or measurement, shape = the
+    engine (predicted for, or ran on) and serving mode, a step line along each kind's Pareto
+    frontier, TPOT targets as dashed rules; with ``calibrated`` (comparison.calibrated_points),
+    green points with their 90 % band, never below zero."""
+    if calibrated is not None and not calibrated.empty:
+        calibrated = calibrated.assign(low=calibrated["low"].clip(lower=0.0))
+    shown = [points] if calibrated is None else [points, calibrated]
+    kinds = [k for k in KINDS if any((part["kind"] == k).any() for part in shown)]
+    # One colour encoding, the same object in every layer: Vega-Lite merges the layers'
+    # legends, and any difference between them (a legend=None, another title) is a conflict
+    # it settles by dropping the legend.
+    colour = alt.Color(
+        "kind:N",
+        scale=alt.Scale(domain=kinds, range=[KINDS[k] for k in kinds]),
+        title="kind",
+        legend=alt.Legend(orient="top", labelLimit=0, symbolType="circle"),
     )
+    x_values = [points[X], *(() if calibrated is None else (calibrated[X],))]
+    y_values = [points[Y], *(() if calibrated is None else (calibrated["low"], calibrated["high"]))]
+    x_scale = axis_scale(pd.concat(x_values), [line.tokens_per_s_per_user for line in lines])
+    y_scale = axis_scale(pd.concat(y_values))
+    axis = alt.Axis(tickCount=TICKS, format=",~f", labelFlush=False)
+    base = alt.Chart(points)
+    dots = base.mark_point(filled=True, size=90, opacity=0.9).encode(
+        x=alt.X(f"{X}:Q", title="Output tokens/s per user", scale=x_scale, axis=axis),
+        y=alt.Y(f"{Y}:Q", title="Output tokens/s per GPU", scale=y_scale, axis=axis),
+        color=colour,
+        shape=alt.Shape(
+            "engine:N", title="engine, serving",
+            legend=alt.Legend(orient="top", labelLimit=0, symbolFillColor="#6b7280"),
+        ),
+        tooltip=TOOLTIP,
+    )  # fmt: skip
     frontier = (
         base.transform_filter(alt.datum.frontier)
         .mark_line(strokeWidth=2, interpolate="step-after", opacity=0.6)
         .encode(
             x=alt.X(f"{X}:Q", scale=x_scale),
             y=alt.Y(f"{Y}:Q", scale=y_scale),
-            color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=KIND_LEGEND),
+            color=colour,
             order=alt.Order(f"{X}:Q"),
             detail="kind:N",
         )
@@ -79,11 +100,33 @@ def pareto_chart(
         )
         layers.append(rule)
     if calibrated is not None and not calibrated.empty:
-        layers += _calibrated_layers(calibrated, x_scale, y_scale)
+        layers += _calibrated_layers(calibrated, x_scale, y_scale, colour)
     return alt.layer(*layers).properties(height=HEIGHT).interactive()
 
 
-def _calibrated_layers(data: pd.DataFrame, x_scale: alt.Scale, y_scale: alt.Scale) -> list[Any]:
+def axis_scale(values: pd.Series, extra: Sequence[float] = ()) -> alt.Scale:
+    """A scale over ``values`` (and ``extra``, e.g. target lines) that ends on round numbers;
+    one value, or values closer than LEAST_SPAN of their size, get a domain that wide around
+    them, and a throughput axis never runs below zero."""
+    numbers = [float(v) for v in [*values.dropna(), *extra]]
+    if not numbers:
+        return alt.Scale(zero=False, nice=True)
+    low, high = min(numbers), max(numbers)
+    least = LEAST_SPAN * max(abs(low), abs(high)) or 1.0
+    if high - low < least:
+        middle = (low + high) / 2
+        low, high = middle - least / 2, middle + least / 2
+    else:
+        pad = (high - low) * 0.05
+        low, high = low - pad, high + pad
+    if min(numbers) >= 0:
+        low = max(low, 0.0)
+    return alt.Scale(domain=[low, high], nice=True, zero=False)
+
+
+def _calibrated_layers(
+    data: pd.DataFrame, x_scale: alt.Scale, y_scale: alt.Scale, colour: alt.Color
+) -> list[Any]:
     """Calibrated points (diamonds) and vertical bars for their 90 % band of tokens/s/GPU."""
     base = alt.Chart(data)
     tooltip = [
@@ -99,13 +142,13 @@ def _calibrated_layers(data: pd.DataFrame, x_scale: alt.Scale, y_scale: alt.Scal
         x=alt.X(f"{X}:Q", scale=x_scale),
         y=alt.Y("low:Q", scale=y_scale),
         y2="high:Q",
-        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=KIND_LEGEND),
+        color=colour,
         tooltip=tooltip,
     )
     dots = base.mark_point(shape="diamond", filled=True, size=110).encode(
         x=alt.X(f"{X}:Q", scale=x_scale),
         y=alt.Y(f"{Y}:Q", scale=y_scale),
-        color=alt.Color("kind:N", scale=KIND_COLOURS, title=None, legend=KIND_LEGEND),
+        color=colour,
         tooltip=tooltip,
     )
     return [band, dots]

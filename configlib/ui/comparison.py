@@ -25,10 +25,19 @@ from configlib.compare import (
     slo_lines,
 )
 from configlib.convert import engine_for
+from configlib.engines.rules import ENGINE_LABELS
 from configlib.model import TaskConfig
 from configlib.safe_text import csv_cell
 
 X, Y = "tokens_per_s_per_user", "tokens_per_s_per_gpu"
+#: aiconfigurator's backend names as the app shows them (TensorRT-LLM is predicted, never run).
+BACKEND_LABELS = {**ENGINE_LABELS, "trtllm": "TensorRT-LLM"}
+
+
+def backend_label(name: object) -> str:
+    """SGLang, vLLM, TensorRT-LLM; an unknown backend as written; "unknown" when absent."""
+    text = str(name or "").strip()
+    return BACKEND_LABELS.get(text.lower(), text) if text else "unknown"
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,16 @@ class Subject:
     def predicted(self) -> dict[str, Value]:
         source = self.task.metadata.aiconfigurator_source
         return predicted_values(self.task.metadata.aiconfigurator_predictions, source)
+
+    @property
+    def backend(self) -> str:
+        """The engine aiconfigurator predicted for (not always the one the task runs)."""
+        return backend_label(self.source.get("backend"))
+
+    @property
+    def runtime(self) -> str:
+        """The engine the task runs on, where its measurements come from."""
+        return backend_label(self.task.base_runtime.value)
 
     @property
     def predicted_concurrency(self) -> int | None:
@@ -115,6 +134,8 @@ def predictions_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
         raw = subject.task.metadata.aiconfigurator_predictions or {}
         row: dict[str, Any] = {
             "name": subject.name,
+            "predicted for": subject.backend,
+            "runs on": subject.runtime,
             "serving": subject.source.get("serving_mode", ""),
         }
         for metric in METRICS:
@@ -132,6 +153,9 @@ def column_title(label: str, unit: str) -> str:
     return label if unit in label or not unit else f"{label} ({unit})"
 
 
+POINT_COLUMNS = ["name", "task", "kind", "serving", "engine", "source", X, Y, "ttft_ms", "tpot_ms"]
+
+
 def chart_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
     """Points for the Pareto chart: every prediction and measurement with both axes."""
     rows: list[dict[str, Any]] = []
@@ -142,12 +166,15 @@ def chart_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
             if X not in values or Y not in values:
                 continue
             kind = values[Y].kind
+            serving = str(subject.source.get("serving_mode") or "agg")
+            engine = subject.backend if kind == "prediction" else subject.runtime
             rows.append(
                 {
                     "name": subject.name if kind == "prediction" else f"{subject.name}: {label}",
                     "task": subject.name,
                     "kind": kind,
-                    "serving": str(subject.source.get("serving_mode") or "agg"),
+                    "serving": serving,
+                    "engine": f"{engine}, {serving}",
                     "source": values[Y].source,
                     X: values[X].value,
                     Y: values[Y].value,
@@ -155,10 +182,7 @@ def chart_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
                     "tpot_ms": values["tpot_ms"].value if "tpot_ms" in values else None,
                 }
             )
-    frame = pd.DataFrame(
-        rows,
-        columns=["name", "task", "kind", "serving", "source", X, Y, "ttft_ms", "tpot_ms"],
-    )
+    frame = pd.DataFrame(rows, columns=POINT_COLUMNS)
     frame["frontier"] = False
     for kind in ("prediction", "measurement"):
         part = frame[frame["kind"] == kind]

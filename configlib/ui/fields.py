@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from configlib.labels import label
 from configlib.model import (
     STRUCTURED_SECTIONS,
     BenchmarkConfig,
@@ -40,9 +41,9 @@ class FieldSpec:
     path: str
     """Dotted path in TaskConfig, e.g. parallel_config.tp or slo.ttft.threshold."""
     label: str
-    """The field name, with its unit: max_model_len (tokens)."""
+    """The field's title (configlib.labels), with its unit: Max context length (tokens)."""
     help: str
-    """The field's docstring."""
+    """The field's path in task files, then its docstring."""
     kind: Kind
     """How the widget value is read: int, float, bool, choice, text, texts or json."""
     multiple: bool
@@ -156,11 +157,11 @@ def describe(model: type[BaseModel], name: str, prefix: str) -> FieldSpec:
         default = info.get_default(call_default_factory=True)
         if isinstance(default, enum.Enum):
             default = default.value
-    label = name + (f" ({unit})" if isinstance(unit, str) else "")
+    path = f"{prefix}.{name}" if prefix else name
     return FieldSpec(
-        path=f"{prefix}.{name}" if prefix else name,
-        label=label,
-        help=(info.description or "").strip(),
+        path=path,
+        label=with_unit(info.title or label(name), unit if isinstance(unit, str) else None),
+        help=f"`{path}`: {(info.description or '').strip()}",
         kind=kind,
         multiple=multiple,
         choices=choices,
@@ -168,6 +169,11 @@ def describe(model: type[BaseModel], name: str, prefix: str) -> FieldSpec:
         required=info.is_required(),
         default=default,
     )
+
+
+def with_unit(text: str, unit: str | None) -> str:
+    """A label with the unit its input is read in: Time limit per run (min)."""
+    return f"{text} ({unit})" if unit else text
 
 
 def section_model(key: str) -> type[BaseModel]:
@@ -249,11 +255,21 @@ def groups() -> tuple[FieldGroup, ...]:
     for metric in SLO_METRICS:
         for name in SLOMetric.model_fields:
             spec = describe(SLOMetric, name, f"slo.{metric}")
-            help_text = f"{_metric_doc(metric)}: {spec.help}"
-            slo_fields.append(_replace(spec, help=help_text, label=f"{metric} {spec.label}"))
+            doc = SLOMetric.model_fields[name].description or ""
+            help_text = f"`{spec.path}`: {_metric_doc(metric)}: {doc}"
+            slo_fields.append(
+                _replace(spec, help=help_text, label=f"{_metric_title(metric)} {spec.label}")
+            )
     slo_fields.append(describe(SLOConfig, "steepness", "slo"))
     found.append(FieldGroup("slo", TITLES["slo"], _doc(SLOConfig), tuple(slo_fields)))
     return tuple(found)
+
+
+def _metric_title(metric: str) -> str:
+    if "." in metric:
+        _, name = metric.split(".")
+        return LatencySLO.model_fields[name].title or name
+    return SLOConfig.model_fields[metric].title or metric
 
 
 def _metric_doc(metric: str) -> str:

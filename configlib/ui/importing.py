@@ -61,6 +61,11 @@ class ImportSession:
     """Why the file was refused."""
     created: list[Created] = field(default_factory=list)
     """The outcome of the last creation run, task by task."""
+    upload_id: str = ""
+    """The uploader's id of the file: a new upload of the same bytes starts a fresh table."""
+    select_all: int = 0
+    """Clicks on "Select the runnable" for this reading; 0 until then, and again after any
+    new upload or re-reading, so a selection never carries over to other rows."""
     _rows: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     @classmethod
@@ -73,6 +78,22 @@ class ImportSession:
 
     def same_upload(self, filename: str, data: bytes) -> bool:
         return filename == self.filename and hashlib.sha256(data).hexdigest() == self.digest
+
+    def uploaded_again(self, upload_id: str) -> None:
+        """The same file arrived in a new upload: nothing is selected in it yet."""
+        if upload_id != self.upload_id:
+            self.upload_id = upload_id
+            self.select_all = 0
+            self.created = []
+
+    @property
+    def table_key(self) -> str:
+        """The candidate table's widget key: a new one (nothing selected) for every upload,
+        target runtime, pareto choice and "Select the runnable" click."""
+        return (
+            f"import.table:{self.digest}:{self.upload_id}:{self.runtime}:"
+            f"{self.include_pareto}:{self.select_all}"
+        )
 
     def _import(self) -> None:
         from configlib.aiconfigurator import AicImportError, import_upload
@@ -90,6 +111,7 @@ class ImportSession:
         if runtime != self.runtime or include_pareto != self.include_pareto:
             self.runtime, self.include_pareto = runtime, include_pareto
             self.created = []
+            self.select_all = 0
             self._import()
 
     @property

@@ -53,9 +53,16 @@ def section(scope: str, group: str) -> str:
     return f"{scope}.section:{group}"
 
 
-def popover(scope: str, name: str) -> str:
-    """The key of a popover (True while it is open)."""
-    return f"{scope}.popover:{name}"
+def popover(scope: str, name: str, generation: int = 0) -> str:
+    """The key of a popover (True while it is open); a popover the app closed is drawn again
+    as a new widget, its next generation (configlib.ui.widgets.close_popover says why)."""
+    base = f"{scope}.popover:{name}"
+    return f"{base}#{generation}" if generation else base
+
+
+def popover_generation(scope: str, name: str) -> str:
+    """The key of how many times the app closed this popover."""
+    return f"{scope}.popover:{name}.closed"
 
 
 def expert_table(scope: str, draft: str, revision: int) -> str:

@@ -310,8 +310,8 @@ def apply_panel(db: Store, state: EditorState) -> None:
             help=md(f"Back to the task before {applied} was applied"),
         )
     box = st.popover(
-        "Apply presets", icon=":material/playlist_add:", key=keys.popover("editor", "apply"),
-        on_change="rerun",
+        "Apply presets", icon=":material/playlist_add:",
+        key=widgets.popover_key("editor", "apply"), on_change="rerun",
     )  # fmt: skip
     if not box.open:
         return
@@ -390,7 +390,7 @@ def _preview(preview: GridPreview) -> None:
 def _apply(state: EditorState, result: Any, strategy: str) -> None:
     applied = ", ".join(result.applied)
     state.apply_presets(result.task, list(result.findings), f"{applied} ({strategy})")
-    st.session_state[keys.popover("editor", "apply")] = False
+    widgets.close_popover("editor", "apply")
     set_flash("success", f"Applied {applied} ({strategy}); Undo presets brings the task back.")
 
 

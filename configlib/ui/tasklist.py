@@ -12,7 +12,7 @@ import streamlit as st
 from configlib.io import InputError, decode
 from configlib.safe_text import md, md_code
 from configlib.taskfile import TaskFormatError, task_from_text
-from configlib.ui import drafts
+from configlib.ui import bulk, drafts
 from configlib.ui.actions import download_buttons
 from configlib.ui.resources import examples
 from configlib.ui.widgets import lazy_popover, set_flash
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 COLUMNS = ["name", "model", "runtime", "GPUs needed", "grid size", "source", "updated", "open"]
 COLUMN_CONFIG: dict[str, Any] = {
+    "name": st.column_config.TextColumn(pinned=True),
     "GPUs needed": st.column_config.NumberColumn(help="Most GPUs one server of the grid needs"),
     "grid size": st.column_config.NumberColumn(
         help="Combinations in the flag grid", format="localized"
@@ -35,6 +36,27 @@ UPLOAD_TYPES = ["json", "yaml", "yml"]
 def first_page() -> None:
     """A filter changed: go back to the first page."""
     st.session_state["tasks.page"] = 1
+
+
+def table_generation() -> int:
+    """Part of the table's key: bumped after deletions, so the rows the browser had ticked
+    are not taken to mean the tasks that moved up into their places."""
+    return int(st.session_state.get("tasks.generation", 0))
+
+
+def _clear_selection() -> None:
+    st.session_state["tasks.generation"] = table_generation() + 1
+
+
+def select_page() -> None:
+    """Tick every row of the page shown: a new table whose default selection is all rows."""
+    _clear_selection()
+    st.session_state["tasks.select_all"] = table_generation()
+
+
+def page_selected() -> bool:
+    """True while the table is the one "Select the whole page" drew."""
+    return st.session_state.get("tasks.select_all") == table_generation()
 
 
 def editor_link(name: str) -> str:
@@ -87,7 +109,8 @@ def actions(db: Store, item: TaskSummary, editor: str) -> None:
                     f"Delete {item.name} (version {item.version}) and its {results} "
                     "measured result(s)"
                 ),
-                key="tasks.confirm_delete",
+                # Per task and version: a tick given for another row never carries over.
+                key=f"tasks.confirm_delete:{item.name}:{item.version}",
             )
             if st.button("Delete for good", type="primary", disabled=not sure, key="tasks.delete"):
                 try:
@@ -96,6 +119,7 @@ def actions(db: Store, item: TaskSummary, editor: str) -> None:
                     st.error(md(error))
                 else:
                     drafts.forget(item.name)
+                    _clear_selection()
                     set_flash("success", f"Deleted {item.name}.")
                     st.rerun()
     down = lazy_popover(
@@ -107,6 +131,76 @@ def actions(db: Store, item: TaskSummary, editor: str) -> None:
                 download_buttons(db.get_task(item.name).task, "tasks.download")
             except NotFound:
                 st.warning(md(f"{item.name} was deleted meanwhile."))
+
+
+# ---- Several tasks -------------------------------------------------------------------------
+
+
+def many_actions(db: Store, items: Sequence[TaskSummary]) -> None:
+    """Delete (confirmed) or export as one zip the selected tasks."""
+    from configlib.store import NotFound
+
+    names = [item.name for item in items]
+    st.subheader(f"{len(items)} tasks selected")
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    st.caption(md(shown))
+    # Keyed by the selection: a confirmation ticked for other tasks never carries over.
+    selection = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+    del_col, zip_col = st.columns(2)
+    remove = lazy_popover(
+        del_col, f"Delete {len(items)} tasks", "tasks.popover:delete_many", ":material/delete:",
+        width="stretch",
+    )  # fmt: skip
+    if remove is not None:
+        with remove:
+            results = sum(len(db.list_results(name)) for name in names)
+            sure = st.checkbox(
+                f"Delete these {len(items)} tasks and their {results} measured result(s)",
+                key=f"tasks.confirm_delete_many:{selection}",
+            )
+            if st.button(
+                "Delete them for good", type="primary", disabled=not sure, key="tasks.delete_many"
+            ):
+                _delete_many(db, items)
+    export = lazy_popover(
+        zip_col, f"Export {len(items)} tasks (zip)", "tasks.popover:export",
+        ":material/folder_zip:", width="stretch",
+    )  # fmt: skip
+    if export is not None:
+        with export:
+            kind = st.radio(
+                "Files in the zip",
+                list(bulk.EXPORT_FORMATS),
+                format_func=lambda k: bulk.EXPORT_FORMATS[k][0],
+                key="tasks.export_format",
+            )
+            tasks, gone = [], []
+            for name in names:
+                try:
+                    tasks.append(db.get_task(name).task)
+                except NotFound:
+                    gone.append(name)
+            if gone:
+                st.warning(md(f"Deleted meanwhile, not in the zip: {', '.join(gone)}"))
+            st.download_button(
+                f"Download {len(tasks)} task file(s)", bulk.export_zip(tasks, kind),
+                file_name="configlib-tasks.zip", mime="application/zip", on_click="ignore",
+                icon=":material/download:", disabled=not tasks, key="tasks.export_zip",
+            )  # fmt: skip
+
+
+def _delete_many(db: Store, items: Sequence[TaskSummary]) -> None:
+    done = bulk.delete_tasks(db, items)
+    for name in done.deleted:
+        drafts.forget(name)
+    _clear_selection()
+    text = f"Deleted {len(done.deleted)} task(s) and {done.results} measured result(s)."
+    if done.refused:
+        kept = "; ".join(f"{name}: {why}" for name, why in done.refused)
+        set_flash("warning", f"{text} Kept {len(done.refused)}, changed meanwhile: {kept}")
+    else:
+        set_flash("success", text)
+    st.rerun()
 
 
 def _duplicate(db: Store, name: str, new_name: str) -> None:

@@ -117,7 +117,9 @@ def open_tab(at: AppTest, label: str, scope: str = "editor") -> AppTest:
 def open_popover(at: AppTest, name: str) -> AppTest:
     from configlib.ui import keys
 
-    at.session_state[keys.popover("editor", name)] = True
+    closed = keys.popover_generation("editor", name)
+    generation = at.session_state.get(closed, 0)
+    at.session_state[keys.popover("editor", name, generation)] = True
     return run_ok(at)
 
 

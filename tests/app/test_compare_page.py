@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -80,3 +82,42 @@ def test_genai_bench_file_for_the_chosen_configuration(
     run_ok(at.file_uploader(key="compare.results_upload").set_value(upload))
     records = db.list_results(predicted[0])
     assert len(records) == 1 and records[0].result.parameters
+
+
+TRTLLM = ROOT / "tests" / "data" / "aiconfigurator" / "trtllm-default-qwen3_32b-h200"
+
+
+def _layers(spec: dict[str, object]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for layer in spec.get("layer", []):  # type: ignore[attr-defined]
+        found += _layers(layer) if "layer" in layer else [layer]
+    return found
+
+
+def test_one_trtllm_candidate_chart_and_table_say_what_they_show(app: AppTest, db: Store) -> None:
+    # Issue 13, item 7: the backend a prediction was made for, one colour legend the layers
+    # agree on, and an axis of round numbers around a single point.
+    task = tasks_from_candidates(import_path(str(TRTLLM), runtime="sglang").candidates)[0]
+    db.save_task(task, expected_version=None)
+    at = open_page(app, "compare")
+    run_ok(at.multiselect(key=keys.COMPARE_TASKS).set_value([task.task_name]))
+    row = at.dataframe[0].value.iloc[0]
+    assert (row["predicted for"], row["runs on"]) == ("TensorRT-LLM", "SGLang")
+
+    spec = json.loads(_chart(at)[0].proto.spec)  # type: ignore[attr-defined]
+    colours = [
+        layer["encoding"]["color"]
+        for layer in _layers(spec)
+        if "color" in layer.get("encoding", {})
+    ]
+    assert len(colours) >= 2 and all(c == colours[0] for c in colours)  # nothing to conflict
+    assert colours[0]["legend"] and colours[0]["scale"]["domain"] == ["prediction"]
+    dots = next(layer for layer in _layers(spec) if "shape" in layer.get("encoding", {}))
+    assert dots["encoding"]["shape"]["field"] == "engine"
+    predicted = task.metadata.aiconfigurator_predictions or {}
+    for channel in ("x", "y"):
+        encoding = dots["encoding"][channel]
+        low, high = encoding["scale"]["domain"]
+        value = predicted[encoding["field"]]
+        assert low < value < high and high - low > 0.19 * value  # not a magnified sliver
+        assert encoding["axis"]["format"] == ",~f" and encoding["axis"]["tickCount"] <= 6

@@ -358,3 +358,45 @@ def test_a_task_with_an_error_shows_why_instead_of_a_launch_command(app: AppTest
     assert not [c for c in at.code if "launch_server" in c.value]
     captions = [c.value for c in at.caption]
     assert any(c.startswith("No launch command: the 1 error(s) above") for c in captions)
+
+
+def test_applying_presets_closes_its_popover_without_writing_the_browsers_state(
+    app: AppTest, db: Store
+) -> None:
+    # The browser keeps an open popover open whatever the session says; writing False into
+    # its state made the next top-bar click rerun the editor behind the navigation, with the
+    # form's widgets empty (issue 13, item 1). Closing draws a new, closed popover instead.
+    at = open_page(app, "editor")
+    _fill(at, task_name="nav-after-presets", model__id_or_path="Qwen/Qwen3-8B")
+    open_popover(at, "apply")
+    opened = keys.popover("editor", "apply")
+    run_ok(at.multiselect(key="editor.apply_names").set_value(["Memory Efficient"]))
+    run_ok(button(at, "Apply to this task").click())
+    assert at.session_state.get(opened) is not False
+    assert not [b for b in at.button if b.label == "Apply to this task"]  # closed
+    assert _draft(at).task.parameters["mem-fraction-static"] == [0.7, 0.75]
+
+    run_ok(button(at, "Save as new task").click())
+    at.query_params.clear()  # a top-bar link carries no query
+    at.switch_page("views/tasks.py")
+    run_ok(at)
+    assert [t.value for t in at.title] == ["Tasks"]
+    at.switch_page("views/editor.py")
+    run_ok(at)
+    draft = at.session_state[keys.DRAFTS][keys.draft_id("nav-after-presets")]
+    assert not draft.dirty and draft.stored.version == 1
+    assert field_value(at, "task_name") == "nav-after-presets"
+    assert field_value(at, "model.id_or_path") == "Qwen/Qwen3-8B"
+    # The popover opens again, in its new generation.
+    open_popover(at, "apply")
+    assert at.multiselect(key="editor.apply_names").value == []
+
+
+def test_the_side_panel_is_kept_in_view(app: AppTest) -> None:
+    # Issue 13, item 10: on a long form the side panel scrolled away with it.
+    from configlib.ui import layout
+
+    at = open_page(app, "editor")
+    styles = [h.proto.body for h in at.get("html")]
+    assert any(f".st-key-{layout.SIDE_PANEL}" in s and "position: sticky" in s for s in styles)
+    assert any(b.label == "Save as new task" for b in at.button)

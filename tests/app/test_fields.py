@@ -27,8 +27,8 @@ def test_every_section_field_has_a_form_field_with_its_docstring() -> None:
         model = fields.section_model(section)
         for name, info in model.model_fields.items():
             spec = specs[f"{section}.{name}"]
-            assert spec.help == info.description
-            assert spec.help, f"{section}.{name} has no docstring to show as help"
+            assert info.description, f"{section}.{name} has no docstring to show as help"
+            assert spec.help == f"`{section}.{name}`: {info.description}"
     for name in BenchmarkConfig.model_fields:
         assert f"benchmark.{name}" in specs
 
@@ -42,7 +42,7 @@ def test_kinds_and_choices_come_from_the_model_and_vocabularies() -> None:
     gpu = specs["system_config.gpu_type"]
     assert gpu.widget == "select" and "h200_sxm" in gpu.choices and gpu.options[0] == ""
     assert specs["memory_config.max_model_len"].unit == "tokens"
-    assert specs["memory_config.max_model_len"].label == "max_model_len (tokens)"
+    assert specs["memory_config.max_model_len"].label == "Max context length (tokens)"
     assert specs["optimization.strategy"].options == ("grid_search", "bayesian", "random")
     assert specs["slo.ttft.hard_fail"].widget == "checkbox"
     assert specs["benchmark.additional_params"].widget == "textarea"
@@ -162,3 +162,29 @@ def test_required_header_fields() -> None:
     result = apply_form(task, raw)
     assert set(result.errors) == {"task_name", "model.id_or_path"}
     assert result.task.task_name == "t"
+
+
+def test_every_field_has_a_human_label_with_its_unit_and_its_name_in_the_help() -> None:
+    # Issue 13, item 10: labels were raw field names, and units were not beside every input.
+    from configlib.labels import LABELS
+
+    for path, spec in field_specs().items():
+        assert spec.name in LABELS, f"{path} has no label in configlib.labels"
+        assert "_" not in spec.label.replace("genai-bench", ""), spec.label
+        if spec.unit:
+            assert spec.label.endswith(f"({spec.unit})"), spec.label
+        assert spec.help.startswith(f"`{path}`"), spec.help
+    labels = {spec.path: spec.label for spec in field_specs().values()}
+    assert labels["model.id_or_path"] == "Model id or path"
+    assert labels["scheduling_config.max_num_seqs"] == "Max running (requests)"
+    assert labels["slo.ttft.threshold"] == "TTFT target (s)"
+    assert labels["benchmark.max_time_per_iteration"] == "Time limit per run (min)"
+    assert labels["optimization.timeout_per_iteration"] == "Time limit per experiment (s)"
+
+
+def test_the_labels_are_the_models_titles() -> None:
+    from configlib.model import ParallelConfig, TaskConfig
+
+    assert ParallelConfig.model_fields["tp"].title == "Tensor parallel (TP)"
+    schema = TaskConfig.model_json_schema()
+    assert schema["properties"]["task_name"]["title"] == "Task name"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -170,3 +172,51 @@ def test_one_task_for_a_selection_that_is_not_a_grid_is_refused(
     run_ok(button(at, "Create 1 task").click())
     assert at.error, "combining an agg and a disagg candidate is explained, not done"
     assert db.count_tasks() == 0
+
+
+def _create_button(at: AppTest) -> Any:
+    return next(b for b in at.button if b.label.startswith("Create "))
+
+
+def test_a_selection_never_carries_over_to_another_upload_or_reading(uploaded: AppTest) -> None:
+    # Issue 13, item 2: "Select the runnable" ticked rows of the next upload, and of the
+    # pareto rows, before anything was chosen there.
+    at = uploaded
+    runnable = int(at.dataframe[0].value["runnable"].sum())
+    run_ok(button(at, f"Select the {runnable} runnable candidate(s)").click())
+    assert button(at, f"Create {runnable} task(s)").disabled is False
+
+    run_ok(at.toggle(key="import.pareto").set_value(True))
+    create = _create_button(at)
+    assert create.label == "Create 0 task(s)" and create.disabled
+    run_ok(at.toggle(key="import.pareto").set_value(False))
+    assert _create_button(at).label == "Create 0 task(s)"
+
+    trtllm = FOLDER.parent / "trtllm-default-qwen3_32b-h200"
+    run_ok(
+        at.file_uploader(key=keys.IMPORT_UPLOAD).set_value(
+            ("trtllm-default.zip", _zip(trtllm), "application/zip")
+        )
+    )
+    assert set(at.dataframe[0].value["backend"]) == {"trtllm"}
+    create = _create_button(at)
+    assert create.label == "Create 0 task(s)" and create.disabled
+
+    # Picking one row picks that row only.
+    select_rows(at, at.dataframe[0].key or "", [2])
+    assert _create_button(at).label == "Create 1 task(s)"
+
+
+def test_the_same_file_uploaded_again_starts_with_nothing_selected(uploaded: AppTest) -> None:
+    at = uploaded
+    runnable = int(at.dataframe[0].value["runnable"].sum())
+    run_ok(button(at, f"Select the {runnable} runnable candidate(s)").click())
+    again = ("sglang-default.zip", _zip(FOLDER), "application/zip")
+    run_ok(at.file_uploader(key=keys.IMPORT_UPLOAD).set_value(again))
+    assert _create_button(at).label == "Create 0 task(s)"
+
+
+def test_wide_tables_keep_the_name_column_in_view(uploaded: AppTest) -> None:
+    # Issue 13, item 10: at 1440 px the candidate table scrolls sideways; its names stay.
+    columns = json.loads(uploaded.dataframe[0].proto.columns)
+    assert columns["name"]["pinned"] is True

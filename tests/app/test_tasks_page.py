@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -72,7 +74,7 @@ def test_duplicate_and_delete_the_selected_task(app: AppTest, db: Store) -> None
     at.session_state["tasks.popover:delete"] = True
     run_ok(at)
     assert button(at, "Delete for good").disabled
-    run_ok(at.checkbox(key="tasks.confirm_delete").check())
+    run_ok(next(c for c in at.checkbox if shown(c.label).startswith(f"Delete {target}")).check())
     run_ok(button(at, "Delete for good").click())
     assert target not in db.task_names() and db.count_tasks() == 1
 
@@ -136,3 +138,88 @@ def test_an_upload_the_store_refuses_names_every_finding(app: AppTest, db: Store
     assert "bad.json: not saved" in shown
     assert "parameters.tp-size[0]" in shown and "parameters.no-such-flag" in shown
     assert not at.success
+
+
+def test_several_selected_tasks_are_deleted_at_once_after_confirming(
+    app: AppTest, db: Store
+) -> None:
+    names = save_examples(db)
+    at = run_ok(app)
+    listed = at.dataframe[0].value["name"].tolist()
+    select_rows(at, at.dataframe[0].key, [0, 2, 3])
+    assert shown(at.subheader[0].value) == "3 tasks selected"
+    at.session_state["tasks.popover:delete_many"] = True
+    run_ok(at)
+    assert button(at, "Delete them for good").disabled
+    confirm = next(c for c in at.checkbox if c.label.startswith("Delete these 3 tasks"))
+    run_ok(confirm.check())
+    run_ok(button(at, "Delete them for good").click())
+    assert sorted(db.task_names()) == sorted(set(names) - {listed[0], listed[2], listed[3]})
+    assert any("Deleted 3 task(s)" in shown(s.value) for s in at.success)
+    # The browser's ticks do not pass to the tasks that moved up: nothing is selected now.
+    assert not at.subheader and at.dataframe[0].value["name"].tolist() == [listed[1]]
+
+
+def test_a_bulk_delete_keeps_and_names_a_task_changed_meanwhile(db: Store) -> None:
+    from configlib.ui import bulk
+
+    save_examples(db)
+    items = db.list_tasks(page=0, page_size=10).items
+    changed = db.get_task(items[0].name)
+    db.save_task(changed.task, expected_version=changed.version)
+    done = bulk.delete_tasks(db, items)
+    assert done.deleted == [item.name for item in items[1:]]
+    assert [name for name, _ in done.refused] == [items[0].name]
+    assert db.task_names() == [items[0].name]
+
+
+def test_the_zip_holds_each_selected_task_as_stored(db: Store) -> None:
+    from configlib.taskfile import task_from_text
+    from configlib.ui import bulk
+
+    save_examples(db)
+    stored = [db.get_task(name).task for name in db.task_names()]
+    clash = stored[0].model_copy(update={"task_name": stored[0].task_name.upper()})
+    for kind, (_, suffix) in bulk.EXPORT_FORMATS.items():
+        archive = zipfile.ZipFile(io.BytesIO(bulk.export_zip([*stored, clash], kind)))
+        files = archive.namelist()
+        assert files[-1] == f"{clash.task_name}-2{suffix}"  # not over its case-folded twin
+        for file, task in zip(files, [*stored, clash], strict=True):
+            back, _ = task_from_text(archive.read(file).decode(), file)
+            assert back.task_name == task.task_name
+            if kind == "autotuner":
+                assert back.parameters == task.parameters  # the flat flags it runs
+            else:
+                assert back == task
+
+
+def test_the_export_popover_offers_one_zip_of_the_selection(app: AppTest, db: Store) -> None:
+    save_examples(db)
+    at = run_ok(app)
+    select_rows(at, at.dataframe[0].key, [0, 1])
+    at.session_state["tasks.popover:export"] = True
+    run_ok(at)
+    run_ok(at.radio(key="tasks.export_format").set_value("structured-yaml"))
+    download = at.get("download_button")
+    assert [d.proto.label for d in download] == ["Download 2 task file(s)"]
+
+
+def test_select_the_whole_page(app: AppTest, db: Store) -> None:
+    names = save_examples(db)
+    at = run_ok(app)
+    run_ok(button(at, "Select the whole page").click())
+    assert shown(at.subheader[0].value) == f"{len(names)} tasks selected"
+    listed = next(c.value for c in at.caption if names[0] in shown(c.value))
+    assert all(name in shown(listed) for name in names)
+
+
+def test_a_delete_confirmation_does_not_carry_over_to_another_task(app: AppTest, db: Store) -> None:
+    save_examples(db)
+    at = run_ok(app)
+    select_rows(at, at.dataframe[0].key, [0])
+    at.session_state["tasks.popover:delete"] = True
+    run_ok(at)
+    run_ok(at.checkbox[0].check())
+    assert not button(at, "Delete for good").disabled
+    select_rows(at, at.dataframe[0].key, [1])
+    assert button(at, "Delete for good").disabled  # the other task is not confirmed

@@ -43,5 +43,5 @@ def test_paste_a_launch_command(app_server: AppServer, page: Page) -> None:
     page.get_by_role("tab", name="Advanced config").click()
     settle(page)
     expand(page, "Parallel")
-    expect(page.get_by_label("tp", exact=True)).to_have_value("4")
+    expect(page.get_by_label("Tensor parallel (TP)", exact=True)).to_have_value("4")
     screenshot(page, "editor-paste-command-advanced")

@@ -39,7 +39,7 @@ def test_edit_a_preset_and_apply_it_to_a_task(app_server: AppServer, page: Page)
     page.get_by_role("radiogroup", name="Runtime").get_by_role("radio", name="sglang").click()
     settle(page)
     expand(page, "Parallel")
-    fill(page, "tp", "8")
+    fill(page, "Tensor parallel (TP)", "8")
     click(page, "Save preset")
     expect(page.get_by_text("Saved preset e2e-tp8.")).to_be_visible()
 
@@ -51,7 +51,7 @@ def test_edit_a_preset_and_apply_it_to_a_task(app_server: AppServer, page: Page)
     click(page, "Edit")
     expect(page.get_by_role("heading", name="Editing e2e-tp8")).to_be_visible()
     expand(page, "Memory")
-    fill(page, "mem_fraction_static", "0.8, 0.85")
+    fill(page, "Static memory fraction (SGLang)", "0.8, 0.85")
     screenshot(page, "preset-editor")
     click(page, "Save preset")
     expect(page.get_by_text("Saved preset e2e-tp8.")).to_be_visible()
@@ -66,9 +66,15 @@ def test_edit_a_preset_and_apply_it_to_a_task(app_server: AppServer, page: Page)
     click(page, "Apply to this task")
     expect(page.get_by_text("Applied e2e-tp8 (union)")).to_be_visible()
     expand(page, "Parallel")
-    expect(page.get_by_label("tp", exact=True)).to_have_value("2, 4, 8")  # union keeps the task's
+    expect(page.get_by_label("Tensor parallel (TP)", exact=True)).to_have_value(
+        "2, 4, 8"
+    )  # union keeps the task's
     expand(page, "Memory")
-    expect(page.get_by_label("mem_fraction_static", exact=True)).to_have_value("0.8, 0.85, 0.9")
+    expect(page.get_by_label("Static memory fraction (SGLang)", exact=True)).to_have_value(
+        "0.8, 0.85, 0.9"
+    )
     click(page, "Undo presets")
-    expect(page.get_by_label("tp", exact=True)).to_have_value("2, 4")
-    expect(page.get_by_label("mem_fraction_static", exact=True)).to_have_value("0.85, 0.9")
+    expect(page.get_by_label("Tensor parallel (TP)", exact=True)).to_have_value("2, 4")
+    expect(page.get_by_label("Static memory fraction (SGLang)", exact=True)).to_have_value(
+        "0.85, 0.9"
+    )

@@ -1,0 +1,46 @@
+"""In a real browser: leaving the editor through the top bar after presets were applied and the
+task saved goes where it was asked, and the draft comes back as it was saved."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import (
+    AppServer,
+    cell,
+    choose,
+    click,
+    fill,
+    nav,
+    open_app,
+    screenshot,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_navigation_after_presets_and_save(app_server: AppServer, page: Page) -> None:
+    open_app(page, app_server, "editor")
+    fill(page, "Task name", "nav-after-presets")
+    fill(page, "Model id or path", "Qwen/Qwen3-8B")
+    page.get_by_role("button", name="Apply presets").click()
+    choose(page, "Presets, in the order to apply", "Memory Efficient")
+    click(page, "Apply to this task")
+    expect(page.get_by_text("Applied Memory Efficient (union).")).to_be_visible()
+    click(page, "Save as new task")
+    expect(page.get_by_text("Saved nav-after-presets (version 1).")).to_be_visible()
+
+    for title in ("Tasks", "Presets", "Compare", "Import from aiconfigurator"):
+        nav(page, title)
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+        assert "/editor" not in page.url, f"{title}: still on {page.url}"
+    screenshot(page, "navigation-after-presets")
+
+    nav(page, "Task editor")
+    expect(page.get_by_role("heading", name="nav-after-presets")).to_be_visible()
+    expect(page.get_by_text("stored version 1", exact=True)).to_be_visible()
+    expect(page.get_by_label("Task name", exact=True)).to_have_value("nav-after-presets")
+    expect(page.get_by_label("Model id or path", exact=True)).to_have_value("Qwen/Qwen3-8B")
+    # The presets' values are still in the draft's flags.
+    expect(cell(page.get_by_test_id("stDataFrame").first, "0.7, 0.75")).to_be_attached()
