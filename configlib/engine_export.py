@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import yaml
 
-from configlib.bounds import limit
+from configlib.bounds import check_text_size, limit
 from configlib.commandline import CommandRead, read_command
 from configlib.convert import engine_for, to_flat
 from configlib.engines import Engine, resolve_engine
@@ -259,6 +259,11 @@ def read_config(
         raise InputError(
             source, f"the engines read only config files named *{' or *'.join(suffixes)}"
         )
+    # The file becomes a task: the task limits apply before parsing (a compact YAML list of a
+    # million numbers would take seconds and hundreds of MB to parse).
+    too_big = check_text_size(text, source)
+    if too_big:
+        raise InputError(source, too_big.removeprefix(f"{source}: "))
     data = parse_yaml(text, source) if text.strip() else None
     if data is None:
         data = {}  # both loaders read an empty file as no options
@@ -276,12 +281,23 @@ def read_config(
                     "engine's YAML reader keeps the last",
                 )
             )
+    most_flags, most_chars = limit("flags"), limit("string_chars")
+    if len(data) > most_flags:
+        raise InputError(source, f"{len(data):,} options; the limit is {most_flags:,}")
     for key, value in data.items():
+        line = lines.get(str(key), [None])[-1]
         try:
-            loader_words(engine, loader, {key: value})
+            words = loader_words(engine, loader, {key: value})
         except ConfigFileError as error:
-            line = lines.get(str(key), [None])[-1]
             raise InputError(source, str(error), line) from None
+        # Checked before the words are read as a command: a task holds no longer text.
+        longest = max((len(w) for w in words), default=0)
+        if longest > most_chars:
+            raise InputError(
+                source,
+                f"{key}: a value of {longest:,} characters; the limit is {most_chars:,}",
+                line,
+            )
     words = loader_words(engine, loader, data)
     if loader.placement == "after-model" and cli and not _looks_like_option(cli[0]):
         argv = [cli[0], *words, *cli[1:]]

@@ -314,3 +314,21 @@ def test_problems_with_a_flag_name_the_line_that_sets_it(
     )
     assert code == 1
     assert f"parameters.no-such-flag: {config}:3: " in err
+
+
+def test_hostile_task_documents_as_config_files_get_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hostile corpus's task documents (bombs, huge lists, deep nesting, bad bytes), read
+    as engine config files: an exit code and a message each, never an exception."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "hostile"))
+    import corpus
+
+    for case in corpus.task_cases():
+        path = tmp_path / case.filename
+        case.write(path)
+        args = ["from-config", str(path), "--runtime", "sglang", "--engine-version", "0.5.23"]
+        code, _, err = run(capsys, *args)
+        assert code in (0, 1, 2) and err.strip(), case.name
