@@ -25,6 +25,7 @@ from configlib.commandline import CommandRead, read_command
 from configlib.convert import engine_for, to_flat
 from configlib.engines import Engine, resolve_engine
 from configlib.engines.config_file import (
+    CONFIG_OPTION,
     ConfigFileError,
     config_suffixes,
     loader_for,
@@ -125,13 +126,13 @@ def _export_one(
     name = f"{stem}.yaml"
     head = [*engine.spec.launcher] if engine.spec.model_flag else [*engine.spec.launcher, model]
     if fmt == "config":
-        argv = [*head, "--config", name, *written.kept]
+        argv = [*head, CONFIG_OPTION, name, *written.kept]
         command = shlex.join(argv)
         files = {name: written.text, f"{stem}.sh": command + "\n"}
         return ExportedPoint(index, files, command, written.findings)
     _, mount = docker_run_options()
     inside = f"{mount}/{name}"
-    argv = [*head, "--config", inside, *written.kept]
+    argv = [*head, CONFIG_OPTION, inside, *written.kept]
     command = _docker(engine, task, argv, [f"$PWD/{name}:{inside}:ro"])
     files = {name: written.text, f"{stem}.docker.sh": command + "\n"}
     return ExportedPoint(index, files, command, written.findings)
@@ -197,17 +198,18 @@ def _without_config(arguments: list[str], findings: list[Finding]) -> list[str]:
     index = 0
     while index < len(arguments):
         word = arguments[index]
-        if word == "--config":
+        if word == CONFIG_OPTION:
             index += 2
             continue
-        if word.startswith("--config="):
+        if word.startswith(f"{CONFIG_OPTION}="):
             findings.append(
                 Finding(
                     "warning",
                     "command",
                     "config-equals-ignored",
-                    f"{word}: the engine only loads a file given as two words (--config FILE); "
-                    "written with '=' it sets the option and the file is silently not read",
+                    f"{word}: the engine only loads a file given as two words "
+                    f"({CONFIG_OPTION} FILE); written with '=' it sets the option and the file "
+                    "is silently not read",
                 )
             )
             index += 1

@@ -20,7 +20,7 @@ from configlib.engine_export import (
     read_config,
 )
 from configlib.engines import UnknownEngineVersion
-from configlib.engines.config_file import ConfigFileError
+from configlib.engines.config_file import CONFIG_OPTION, ConfigFileError
 from configlib.findings import errors
 from configlib.io import InputError, dump_document, read_text
 from configlib.taskfile import TaskFormatError, load_task, to_structured_form
@@ -158,7 +158,7 @@ def register(subparsers: Any) -> None:
         "--format",
         choices=FORMATS,
         default="config",
-        help="config: the release's --config YAML and the command that uses it; args: the "
+        help=f"config: the release's {CONFIG_OPTION} YAML and the command that uses it; args: the "
         "command line; docker: a docker run line with the release's image",
     )
     p.add_argument(
@@ -169,7 +169,8 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=cmd_export_engine)
 
     p = subparsers.add_parser(
-        "from-config", help="read an engine's --config YAML (plus a command line) into a task"
+        "from-config",
+        help=f"read an engine's {CONFIG_OPTION} YAML (plus a command line) into a task",
     )
     p.add_argument("file", help="the engine config file (YAML)")
     p.add_argument("--runtime", required=True, choices=[r.value for r in Runtime])

@@ -28,6 +28,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     # writes or reads.
     ("configlib/ui/widgets.py", "--model-path"): "example launch command (placeholder)",
     ("configlib/ui/widgets.py", "--tp-size"): "example launch command (placeholder)",
+    ("configlib/ui/engine_files.py", "--config"): "example command line (placeholder)",
+    ("configlib/ui/engine_files.py", "--max-num-seqs"): "example command line (placeholder)",
 }
 _OPTION = re.compile(r"--[a-z][a-z0-9_-]*[a-z0-9]")
 

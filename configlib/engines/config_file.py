@@ -28,6 +28,7 @@ from configlib.engines.parsing import argv_for, parse_argv
 from configlib.findings import Finding
 
 __all__ = [
+    "CONFIG_OPTION",
     "ConfigFileError",
     "Loader",
     "PointFile",
@@ -40,6 +41,8 @@ __all__ = [
 
 #: The file name written files use when none is given.
 DEFAULT_NAME = "point.yaml"
+#: The option both engines read a config file from (a flag of every release with a loader).
+CONFIG_OPTION = "--config"
 
 
 class ConfigFileError(ValueError):

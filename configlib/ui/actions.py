@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import importlib.util
-import re
 
 import streamlit as st
 
 from configlib.findings import Finding, errors
 from configlib.io import dump_document
 from configlib.model import TaskConfig
-from configlib.safe_text import md
+from configlib.safe_text import file_stem, md
 from configlib.taskfile import to_autotuner, to_structured_form
 from configlib.ui import drafts, keys
 from configlib.ui.editor import EditorState
+from configlib.ui.engine_files import engine_file_downloads
 from configlib.ui.resources import store
 from configlib.ui.widgets import set_flash
-
-
-def file_stem(name: str) -> str:
-    """A safe file name stem for a task or preset name."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
-    return stem or "task"
-
 
 # ---- Save ----------------------------------------------------------------------------------
 
@@ -171,7 +164,4 @@ def downloads(state: EditorState) -> None:
     if box.open:
         with box:
             download_buttons(state.task, "editor.download")
-            # Imported here: engine_files uses this module's file_stem.
-            from configlib.ui.engine_files import engine_file_downloads
-
             engine_file_downloads(state.task, "editor.download")

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from configlib.io import dump_document
 from configlib.model import TaskConfig
+from configlib.safe_text import file_stem
 from configlib.taskfile import to_autotuner, to_structured_form
-from configlib.ui.actions import file_stem
 
 if TYPE_CHECKING:
     from configlib.store import Store, TaskSummary

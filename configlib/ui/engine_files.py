@@ -16,12 +16,11 @@ from configlib.engine_export import (
     read_config,
 )
 from configlib.engines import UnknownEngineVersion, get_engine, supported_versions
-from configlib.engines.config_file import ConfigFileError, loader_for
+from configlib.engines.config_file import CONFIG_OPTION, ConfigFileError, loader_for
 from configlib.io import InputError, decode
 from configlib.model import TaskConfig
-from configlib.safe_text import md
+from configlib.safe_text import file_stem, md
 from configlib.ui import drafts
-from configlib.ui.actions import file_stem
 from configlib.ui.editor import EditorState
 from configlib.ui.widgets import set_flash
 from configlib.vocab import Runtime
@@ -35,7 +34,7 @@ def _yaml(point: ExportedPoint) -> tuple[str, str]:
 
 def engine_file_downloads(task: TaskConfig, key: str) -> None:
     """One grid point's config file (with the command that uses it) and a zip of all."""
-    st.markdown("**Engine config file** (`--config`)")
+    st.markdown(f"**Engine config file** (`{CONFIG_OPTION}`)")
     try:
         engine, grid, _ = point_grid(task)
         loader_for(engine)
@@ -136,7 +135,7 @@ def config_upload_box(state: EditorState, scope: str) -> None:
         with st.form(key=f"{scope}.config_form", border=False):
             st.file_uploader(
                 "Engine config file (YAML)", type=["yaml", "yml"], key=f"{scope}.config_file",
-                help="The file given to --config. It is read the way the chosen release's "
+                help=f"The file given to {CONFIG_OPTION}. It is read the way the chosen release's "
                 "loader reads it; nothing is run.",
             )  # fmt: skip
             releases = config_releases()
