@@ -6,7 +6,7 @@ hardware; ``tasks_from_candidates`` turns a selection into tasks; ``export_exp_y
 ``export_design_yaml`` write a task back for aiconfigurator.
 """
 
-from configlib.aiconfigurator.candidates import Candidate, TargetError, target_problem
+from configlib.aiconfigurator.candidates import Candidate
 from configlib.aiconfigurator.combine import CombineError, combine_candidates, tasks_from_candidates
 from configlib.aiconfigurator.export import export_design_yaml, export_exp_yaml
 from configlib.aiconfigurator.importer import (
@@ -17,6 +17,7 @@ from configlib.aiconfigurator.importer import (
 )
 from configlib.aiconfigurator.launch_compare import FlagDifference
 from configlib.aiconfigurator.launch_flags import AicLaunch, WorkerLaunch
+from configlib.aiconfigurator.targets import TargetError, target_problem
 
 __all__ = [
     "AicImportError",

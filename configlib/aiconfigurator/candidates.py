@@ -8,7 +8,7 @@ built the first time they are asked for, then kept.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -16,9 +16,14 @@ from pydantic import ValidationError
 from configlib.aiconfigurator.launch_compare import FlagDifference, compare
 from configlib.aiconfigurator.launch_flags import AicLaunch
 from configlib.aiconfigurator.spec import QUANT_FIELDS, Spec
+from configlib.aiconfigurator.targets import (
+    ENGINE_BACKENDS,
+    choose_target,
+    not_runnable,
+    predicted_release,
+)
 from configlib.convert import with_parameters
-from configlib.engines import supported_versions
-from configlib.engines.releases import default_release, release_tag
+from configlib.engines.releases import release_tag
 from configlib.findings import Finding, from_validation_error, unique
 from configlib.io import InputError
 from configlib.model import TaskConfig
@@ -89,95 +94,6 @@ class Namer:
         self._count[name] = seen
         self._count[unique_name] = 1
         return unique_name
-
-
-def choose_target(
-    backend: str | None,
-    runtime: Runtime | str | None,
-) -> tuple[Runtime, list[Finding]]:
-    """The engine the task runs on: the predicted backend, or the user's pick for TRT-LLM."""
-    if backend in ("sglang", "vllm"):
-        return Runtime(backend), []
-    findings = []
-    if runtime is None:
-        target = Runtime.SGLANG
-        findings.append(
-            Finding(
-                "warning",
-                "base_runtime",
-                "aic-target-assumed",
-                f"aiconfigurator predicted this for {backend or 'an unknown backend'}; no target "
-                "runtime was chosen, so sglang is assumed (choose sglang or vllm)",
-            )
-        )
-    else:
-        target = Runtime(runtime)
-    if backend == "trtllm":
-        findings.append(
-            Finding(
-                "warning",
-                "base_runtime",
-                "aic-trtllm-target",
-                f"predicted for TensorRT-LLM but measured on {target.value}: the numbers "
-                "describe a different engine, and TensorRT-LLM settings (max_batch_size, "
-                "KV-cache memory fraction, CUDA-graph sizes) do not carry over",
-            )
-        )
-    return target, findings
-
-
-def not_runnable(spec: Spec) -> Finding:
-    """The error that keeps a candidate the autotuner cannot launch as one server from running
-    (the task is still created, to compare its prediction): the same finding validation gives
-    the task (``configlib.validate.check_runnable``)."""
-    reason = spec.not_runnable_reason or f"{spec.serving_mode} deployment"
-    return Finding(
-        "error",
-        "metadata.aiconfigurator_source.runnable",
-        "not-one-server",
-        f"not runnable by the autotuner: {reason}; kept to compare its prediction only",
-    )
-
-
-class TargetError(ValueError):
-    """The engine chosen for an import does not fit the candidates (see ``target_problem``)."""
-
-
-ENGINE_BACKENDS = frozenset(r.value for r in Runtime)
-"""Backends the autotuner runs as they are; any other backend's predictions need a choice."""
-
-
-def target_problem(candidates: Sequence[Candidate], *, choice_required: bool = True) -> str | None:
-    """Why these candidates cannot become tasks with the engine chosen for them, or None.
-
-    The choice (``--runtime``, the import page's target runtime) says which engine measures
-    predictions made for an engine the autotuner cannot run (TensorRT-LLM); it must be made
-    for those, and it must not contradict a prediction made for SGLang or vLLM, which run
-    on the engine they were predicted for. The command line and the app ask the same.
-    ``choice_required=False`` (listing, nothing created yet) checks only the contradiction.
-    """
-    untargeted = [c for c in candidates if c.spec.backend not in ENGINE_BACKENDS]
-    chosen = {c.chosen_runtime for c in candidates}
-    runtime = next((r for r in chosen if r is not None), None)
-    if choice_required and any(c.untargeted for c in untargeted):
-        backend = untargeted[0].spec.backend or "an unknown backend"
-        return (
-            f"{len(untargeted)} candidate(s) were predicted for {backend}, which the autotuner "
-            "cannot run; choose the engine to measure them on (sglang or vllm)"
-        )
-    if runtime is None:
-        return None
-    other = [
-        c for c in candidates if c.spec.backend in ENGINE_BACKENDS and c.spec.backend != runtime
-    ]
-    if other:
-        return (
-            f"the target runtime {runtime} is for TensorRT-LLM predictions, but "
-            f"{len(other)} candidate(s) (e.g. {other[0].name}) were predicted for "
-            f"{other[0].spec.backend} and run on {other[0].spec.backend}; leave the target "
-            "runtime unset for them"
-        )
-    return None
 
 
 def build_task(
@@ -270,29 +186,6 @@ def build_task(
     task, converted = with_parameters(task)
     findings.extend(converted)
     return task, unique(findings)
-
-
-def predicted_release(spec: Spec, target: Runtime, findings: list[Finding]) -> str:
-    """The release the task is checked against and runs: the one aiconfigurator predicted for
-    (its performance database's version) when that engine is the target and the release is
-    supported, else the newest supported release of the target."""
-    predicted = spec.run.backend_version
-    newest = default_release(target)
-    if spec.backend != target.value or not predicted:
-        return newest
-    if predicted in supported_versions(target):
-        return str(predicted)
-    findings.append(
-        Finding(
-            "warning",
-            "engine_version",
-            "aic-release-unsupported",
-            f"aiconfigurator predicted for {target.value} {predicted}, which configlib has no "
-            f"flag manifest for; the task runs and is checked against {newest} (supported: "
-            f"{', '.join(supported_versions(target))})",
-        )
-    )
-    return newest
 
 
 def _grid(parallel: dict[str, Any], quant: dict[str, Any]) -> int:

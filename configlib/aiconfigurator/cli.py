@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from configlib.aiconfigurator.candidates import Candidate, target_problem
+from configlib.aiconfigurator.candidates import Candidate
 from configlib.aiconfigurator.combine import CombineError, combine_candidates
 from configlib.aiconfigurator.export import ExportError, export_design_yaml, export_exp_yaml
 from configlib.aiconfigurator.importer import import_path
+from configlib.aiconfigurator.targets import target_problem
 from configlib.cli import positive_int
 from configlib.findings import Finding, errors
 from configlib.io import InputError, dump_document

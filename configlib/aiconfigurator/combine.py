@@ -13,13 +13,9 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from configlib.aiconfigurator.candidates import (
-    Candidate,
-    TargetError,
-    model_short,
-    target_problem,
-)
+from configlib.aiconfigurator.candidates import Candidate, model_short
 from configlib.aiconfigurator.spec import QUANT_FIELDS
+from configlib.aiconfigurator.targets import TargetError, target_problem
 from configlib.convert import engine_for, to_flat, with_parameters
 from configlib.findings import Finding, errors
 from configlib.grid import grid_of

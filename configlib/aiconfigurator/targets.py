@@ -1,0 +1,134 @@
+"""Which engine and release an aiconfigurator candidate runs on, and whether it can run.
+
+A prediction made for SGLang or vLLM runs on that engine, at the release aiconfigurator
+predicted for when configlib supports it; one made for an engine the autotuner cannot run
+(TensorRT-LLM) needs the user's choice. ``target_problem`` is the one rule the command line
+(``import-aic --runtime``) and the import page ask before creating tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from configlib.aiconfigurator.spec import Spec
+from configlib.engines import supported_versions
+from configlib.engines.releases import default_release
+from configlib.findings import Finding
+from configlib.vocab import Runtime
+
+if TYPE_CHECKING:
+    from configlib.aiconfigurator.candidates import Candidate
+
+
+def choose_target(
+    backend: str | None,
+    runtime: Runtime | str | None,
+) -> tuple[Runtime, list[Finding]]:
+    """The engine the task runs on: the predicted backend, or the user's pick for TRT-LLM."""
+    if backend in ("sglang", "vllm"):
+        return Runtime(backend), []
+    findings = []
+    if runtime is None:
+        target = Runtime.SGLANG
+        findings.append(
+            Finding(
+                "warning",
+                "base_runtime",
+                "aic-target-assumed",
+                f"aiconfigurator predicted this for {backend or 'an unknown backend'} and no "
+                "target runtime was chosen: shown on sglang for comparison; tasks are created "
+                "only once sglang or vllm is chosen",
+            )
+        )
+    else:
+        target = Runtime(runtime)
+    if backend == "trtllm":
+        findings.append(
+            Finding(
+                "warning",
+                "base_runtime",
+                "aic-trtllm-target",
+                f"predicted for TensorRT-LLM but measured on {target.value}: the numbers "
+                "describe a different engine, and TensorRT-LLM settings (max_batch_size, "
+                "KV-cache memory fraction, CUDA-graph sizes) do not carry over",
+            )
+        )
+    return target, findings
+
+
+def not_runnable(spec: Spec) -> Finding:
+    """The error that keeps a candidate the autotuner cannot launch as one server from running
+    (the task is still created, to compare its prediction): the same finding validation gives
+    the task (``configlib.validate.check_runnable``)."""
+    reason = spec.not_runnable_reason or f"{spec.serving_mode} deployment"
+    return Finding(
+        "error",
+        "metadata.aiconfigurator_source.runnable",
+        "not-one-server",
+        f"not runnable by the autotuner: {reason}; kept to compare its prediction only",
+    )
+
+
+class TargetError(ValueError):
+    """The engine chosen for an import does not fit the candidates (see ``target_problem``)."""
+
+
+ENGINE_BACKENDS = frozenset(r.value for r in Runtime)
+"""Backends the autotuner runs as they are; any other backend's predictions need a choice."""
+
+
+def target_problem(candidates: Sequence[Candidate], *, choice_required: bool = True) -> str | None:
+    """Why these candidates cannot become tasks with the engine chosen for them, or None.
+
+    The choice (``--runtime``, the import page's target runtime) says which engine measures
+    predictions made for an engine the autotuner cannot run (TensorRT-LLM); it must be made
+    for those, and it must not contradict a prediction made for SGLang or vLLM, which run
+    on the engine they were predicted for. The command line and the app ask the same.
+    ``choice_required=False`` (listing, nothing created yet) checks only the contradiction.
+    """
+    untargeted = [c for c in candidates if c.spec.backend not in ENGINE_BACKENDS]
+    chosen = {c.chosen_runtime for c in candidates}
+    runtime = next((r for r in chosen if r is not None), None)
+    if choice_required and any(c.untargeted for c in untargeted):
+        backend = untargeted[0].spec.backend or "an unknown backend"
+        return (
+            f"{len(untargeted)} candidate(s) were predicted for {backend}, which the autotuner "
+            "cannot run; choose the engine to measure them on (sglang or vllm)"
+        )
+    if runtime is None:
+        return None
+    other = [
+        c for c in candidates if c.spec.backend in ENGINE_BACKENDS and c.spec.backend != runtime
+    ]
+    if other:
+        return (
+            f"the target runtime {runtime} is for TensorRT-LLM predictions, but "
+            f"{len(other)} candidate(s) (e.g. {other[0].name}) were predicted for "
+            f"{other[0].spec.backend} and run on {other[0].spec.backend}; leave the target "
+            "runtime unset for them"
+        )
+    return None
+
+
+def predicted_release(spec: Spec, target: Runtime, findings: list[Finding]) -> str:
+    """The release the task is checked against and runs: the one aiconfigurator predicted for
+    (its performance database's version) when that engine is the target and the release is
+    supported, else the newest supported release of the target."""
+    predicted = spec.run.backend_version
+    newest = default_release(target)
+    if spec.backend != target.value or not predicted:
+        return newest
+    if predicted in supported_versions(target):
+        return str(predicted)
+    findings.append(
+        Finding(
+            "warning",
+            "engine_version",
+            "aic-release-unsupported",
+            f"aiconfigurator predicted for {target.value} {predicted}, which configlib has no "
+            f"flag manifest for; the task runs and is checked against {newest} (supported: "
+            f"{', '.join(supported_versions(target))})",
+        )
+    )
+    return newest
