@@ -23,9 +23,7 @@ def _diff(at: AppTest) -> list[list[str]]:
     return [[shown(str(v)) for v in row] for row in frame.value.values.tolist()]
 
 
-def test_history_shows_the_diff_between_two_versions_and_restores(
-    app: AppTest, db: Store
-) -> None:
+def test_history_shows_the_diff_between_two_versions_and_restores(app: AppTest, db: Store) -> None:
     _three_versions(db)
     at = run_ok(app)
     select_rows(at, at.dataframe[0].key, [0])
