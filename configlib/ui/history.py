@@ -55,7 +55,7 @@ def diff_table(before: TaskConfig, after: TaskConfig, key: str) -> None:
 
 def section(db: Store, item: TaskSummary) -> None:
     """Pick two versions of the task, see what changed, restore the older one."""
-    from configlib.store import NotFound
+    from configlib.store import InvalidData, NotFound
 
     with st.expander("History", icon=":material/history:"):
         try:
@@ -81,7 +81,8 @@ def section(db: Store, item: TaskSummary) -> None:
         try:
             before = db.get_task_version(item.name, old)
             after = db.get_task_version(item.name, new)
-        except NotFound as error:
+        # Gone meanwhile, or a version that no longer validates: the message names which.
+        except (NotFound, InvalidData) as error:
             st.warning(md(error))
             return
         diff_table(before, after, key=f"history.diff:{item.name}:{old}:{new}")

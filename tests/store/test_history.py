@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
-from configlib.store import ConflictError, NotFound, Store
+from configlib.store import ConflictError, InvalidData, NotFound, Store
 from configlib.store.engine import Database
 from configlib.store.migrate import upgrade
 from configlib.store.models import TaskVersionRow
@@ -119,3 +119,19 @@ def test_a_database_at_revision_0002_gets_the_history_table(db_url: str, make_ta
     with Store.open(db_url) as store:
         store.save_task(make_task("t"), expected_version=None)
         assert [v.version for v in store.task_versions("t")] == [1]
+
+
+def test_a_stored_version_that_no_longer_validates_is_named(store: Store, make_task) -> None:
+    store.save_task(make_task("t", description="first"), expected_version=None)
+    _edit(store, "t", "bob", description="second")
+    with store.db.write() as session:
+        session.execute(
+            update(TaskVersionRow)
+            .where(TaskVersionRow.version == 1)
+            .values(data={"task_name": "t", "base_runtime": "sglang", "model": {}})
+        )
+    with pytest.raises(InvalidData, match="version 1 of task 't' does not validate"):
+        store.get_task_version("t", 1)
+    with pytest.raises(InvalidData):
+        store.restore_task_version("t", 1, expected_version=2)
+    assert store.get_task("t").version == 2
