@@ -1,12 +1,13 @@
 """Task editor: runtime and engine version, the advanced form and expert mode kept in sync,
-and a live side panel (findings, generated flags, grid, launch commands, predictions)."""
+and a live side panel (findings, generated flags, grid, launch commands, predictions,
+memory fit)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from configlib.safe_text import md
-from configlib.ui import drafts, engine_files, layout, widgets
+from configlib.ui import drafts, engine_files, layout, memoryfit, widgets
 from configlib.ui.actions import downloads, save_panel
 from configlib.ui.presetpage import apply_panel, save_as_preset
 from configlib.ui.resources import store
@@ -56,3 +57,4 @@ with side, st.container(key=layout.SIDE_PANEL):
         save_as_preset(store(), state)
         downloads(state)
     widgets.side_panel(state.summary(findings))
+    memoryfit.panel(state.task)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from configlib.ui import drafts, tasklist
+from configlib.ui import drafts, history, tasklist
 from configlib.ui.resources import store
 from configlib.ui.widgets import flash, lazy_popover
 
@@ -112,10 +112,14 @@ if listing.pages > 1:
 rows = sorted(r for r in picked.selection.rows if r < len(listing.items)) if picked else []
 if len(rows) == 1:
     tasklist.actions(db, listing.items[rows[0]], EDITOR)
+    history.section(db, listing.items[rows[0]])
 elif rows:
     tasklist.many_actions(db, [listing.items[r] for r in rows])
+    if len(rows) == 2:
+        history.compare_tasks(db, [listing.items[r] for r in rows])
 else:
     st.caption(
-        "Select a row to open, duplicate, delete or download that task; select several (or the "
-        "whole page) to delete them or export them as one zip."
+        "Select a row to open, duplicate, delete or download that task, or see its history; "
+        "select two to compare them; select several (or the whole page) to delete them or "
+        "export them as one zip."
     )

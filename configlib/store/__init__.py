@@ -16,6 +16,7 @@ from configlib.store.errors import (
     StoreError,
     StoreUnavailable,
 )
+from configlib.store.history import TaskVersion
 from configlib.store.presets import PresetSummary, StoredPreset
 from configlib.store.results import StoredResult
 from configlib.store.store import Store
@@ -61,6 +62,7 @@ __all__ = [
     "StoredTask",
     "TaskImport",
     "TaskSummary",
+    "TaskVersion",
     "data_dir",
     "default_url",
 ]

@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 SCRIPT_LOCATION = "configlib.store:migrations"
 #: The newest migration shipped (a test checks it against Alembic's script directory). Opening a
 #: database that is already there needs no Alembic at all, which keeps the app's start fast.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 #: Every revision shipped, oldest first (a test checks it against Alembic's scripts). Backups
 #: name the revision they were written at; only these are read.
-REVISIONS = ("0001", "0002")
+REVISIONS = ("0001", "0002", "0003")
 #: Key of the PostgreSQL advisory lock held while migrating.
 _LOCK_KEY = 0x636F6E66  # "conf"
 

@@ -1,6 +1,7 @@
 """The database schema as typed SQLAlchemy ORM models (docs/store.md describes every column).
 
-Three tables: ``tasks``, ``presets`` and ``measured_results``. JSON columns hold exactly what
+Tables: ``tasks``, ``presets``, ``measured_results``, ``version_marks`` and
+``task_versions``. JSON columns hold exactly what
 the task or preset model dumps; PostgreSQL gets ``json`` rather than ``jsonb`` because jsonb
 reorders keys, and the order of ``parameters`` is the grid order. Timestamps are stored as
 naive UTC and come back timezone-aware. The migrations in ``migrations/versions`` create the
@@ -25,6 +26,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -265,3 +267,28 @@ class VersionMark(Base):
     """The highest version it had held."""
     renamed_to: Mapped[str | None] = mapped_column(String(255))
     """The name the item took when it was last renamed away (NULL: deleted)."""
+
+
+class TaskVersionRow(Base):
+    """One saved version of a task, kept so it can be compared with others and restored.
+
+    Every save and rename writes the task as it was saved; the rows follow the task through
+    renames (they hang on its id) and go when it is deleted.
+    """
+
+    __tablename__ = "task_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """Row id."""
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    """The task this is a version of (the unique constraint's index serves its lookups)."""
+    version: Mapped[int] = mapped_column(Integer)
+    """The task's version number when it was saved."""
+    data: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
+    """The task as TaskConfig validates it, as it was stored at that version."""
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    """When that version was saved (UTC)."""
+    saved_by: Mapped[str | None] = mapped_column(String(255))
+    """Who saved it, if known."""
+
+    __table_args__ = (UniqueConstraint("task_id", "version"),)

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from configlib.model import TaskConfig
 from configlib.presets import ApplyResult, MergeStrategy, Preset, apply_presets
 from configlib.results import MeasuredResult
-from configlib.store import migrate, presets, results, tasks
+from configlib.store import history, migrate, presets, results, tasks
 from configlib.store.engine import DEFAULT_TIMEOUT_S, Database
+from configlib.store.history import TaskVersion
 from configlib.store.presets import PresetSummary, StoredPreset
 from configlib.store.results import StoredResult
 from configlib.store.tasks import Page, StoredTask, TaskSummary
@@ -114,6 +115,26 @@ class Store:
     def delete_task(self, name: str, *, expected_version: int) -> int:
         """Delete a task and its results; returns the number of results deleted."""
         return tasks.delete_task(self.db, name, expected_version=expected_version)
+
+    def task_versions(self, name: str) -> list[TaskVersion]:
+        """The task's saved versions, newest first (renames keep them; deletion removes them)."""
+        return history.list_versions(self.db, name)
+
+    def get_task_version(self, name: str, version: int) -> TaskConfig:
+        """The task as saved at ``version``, under the name it had then."""
+        return history.get_version(self.db, name, version)
+
+    def restore_task_version(
+        self, name: str, version: int, *, expected_version: int, user: str | None = None
+    ) -> StoredTask:
+        """Save ``version``'s content as the task's next version (its current name kept).
+
+        ``expected_version`` is the version the caller last saw, as for any save: someone
+        else's save in between raises ``ConflictError`` and nothing changes.
+        """
+        old = history.get_version(self.db, name, version)
+        restored = old.model_copy(update={"task_name": name})
+        return tasks.save_task(self.db, restored, expected_version=expected_version, user=user)
 
     # ---- Presets -------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from configlib.findings import Finding
 from configlib.model import TaskConfig
 from configlib.store.engine import Database, rowcount
 from configlib.store.errors import ConflictError, InvalidData, NameTaken, NotFound
+from configlib.store.history import keep_unrecorded, record_version
 from configlib.store.models import SORT_COLUMNS, ResultRow, TaskRow, VersionMark
 from configlib.store.rows import prepare_task, task_data, task_from_data
 from configlib.vocab import Runtime
@@ -324,8 +325,9 @@ def save_task(
                 )
                 session.add(row)
                 session.flush()
-                created_at, created_by = stamp, user
+                created_at, created_by, task_id = stamp, user, row.id
             else:
+                keep_unrecorded(session, name, expected_version)
                 result = session.execute(
                     update(TaskRow)
                     .where(TaskRow.name == name, TaskRow.version == expected_version)
@@ -335,12 +337,14 @@ def save_task(
                         updated_by=user,
                         version=expected_version + 1,
                     )
-                    .returning(TaskRow.created_at, TaskRow.created_by)
+                    .returning(TaskRow.created_at, TaskRow.created_by, TaskRow.id)
                 )
                 found = result.one_or_none()
                 if found is None:
                     raise conflict_or_missing(session, TaskRow, "task", name, expected_version)
-                created_at, created_by, version = found[0], found[1], expected_version + 1
+                created_at, created_by, task_id = found
+                version = expected_version + 1
+            record_version(session, task_id, version, prepared.columns, stamp, user)
     except IntegrityError:
         raise NameTaken(f"a task named {name!r} already exists") from None
     return StoredTask(
@@ -374,13 +378,17 @@ def rename_task(
             if session.execute(select(TaskRow.id).where(TaskRow.name == new_name)).first():
                 raise NameTaken(f"a task named {new_name!r} already exists")
             version = max(expected_version, freed_version(session, "task", new_name)) + 1
+            keep_unrecorded(session, name, expected_version)
             result = session.execute(
                 update(TaskRow)
                 .where(TaskRow.name == name, TaskRow.version == expected_version)
                 .values(**prepared.columns, updated_at=stamp, updated_by=user, version=version)
+                .returning(TaskRow.id)
             )
-            if rowcount(result) != 1:
+            task_id = result.scalar_one_or_none()
+            if task_id is None:
                 raise conflict_or_missing(session, TaskRow, "task", name, expected_version)
+            record_version(session, task_id, version, prepared.columns, stamp, user)
             mark_freed(session, "task", name, expected_version, renamed_to=new_name)
     except IntegrityError:
         raise NameTaken(f"a task named {new_name!r} already exists") from None

@@ -15,7 +15,14 @@ from configlib.store.engine import Database
 from configlib.store.migrate import current_revision, downgrade, head_revision, upgrade
 from configlib.store.models import Base
 
-TABLES = {"tasks", "presets", "measured_results", "version_marks", "alembic_version"}
+TABLES = {
+    "tasks",
+    "presets",
+    "measured_results",
+    "version_marks",
+    "task_versions",
+    "alembic_version",
+}
 
 
 def _tables(db: Database) -> set[str]:
