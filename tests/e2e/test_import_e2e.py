@@ -9,7 +9,15 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import AIC_FOLDER, AppServer, open_app, screenshot, settle, zip_folder
+from tests.e2e.conftest import (
+    AIC_FOLDER,
+    AppServer,
+    choose,
+    open_app,
+    screenshot,
+    settle,
+    zip_folder,
+)
 
 pytestmark = pytest.mark.e2e
 ROW_PX = 35
@@ -71,6 +79,9 @@ def test_each_upload_starts_with_nothing_selected(
     dropzone.set_input_files(str(trtllm))
     settle(page)
     expect(page.get_by_text("Showing the last upload")).to_have_count(0)
+    expect(page.get_by_role("button", name="Create 0 task(s)")).to_be_disabled()
+    # TensorRT-LLM rows wait for the engine they are to run on; picking it selects nothing.
+    choose(page, "Target runtime for TensorRT-LLM predictions", "SGLang", search=False)
     expect(page.get_by_role("button", name="Create 0 task(s)")).to_be_disabled()
     page.get_by_text("Pareto rows").click()
     settle(page)

@@ -27,7 +27,7 @@ def test_navigation_after_presets_and_save(app_server: AppServer, page: Page) ->
     page.get_by_role("button", name="Apply presets").click()
     choose(page, "Presets, in the order to apply", "Memory Efficient")
     click(page, "Apply to this task")
-    expect(page.get_by_text("Applied Memory Efficient (union).")).to_be_visible()
+    expect(page.get_by_text("Applied Memory Efficient (union)")).to_be_visible()
     click(page, "Save as new task")
     expect(page.get_by_text("Saved nav-after-presets (version 1).")).to_be_visible()
 
