@@ -9,7 +9,7 @@ predicted for when configlib supports it; one made for an engine the autotuner c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from configlib.aiconfigurator.spec import Spec
 from configlib.engines import supported_versions
@@ -17,8 +17,19 @@ from configlib.engines.releases import default_release
 from configlib.findings import Finding
 from configlib.vocab import Runtime
 
-if TYPE_CHECKING:
-    from configlib.aiconfigurator.candidates import Candidate
+
+class Targeted(Protocol):
+    """What the target rule reads of a candidate (``candidates.Candidate`` has it; a protocol
+    keeps this module below candidates.py instead of importing it back)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def spec(self) -> Spec: ...
+    @property
+    def chosen_runtime(self) -> str | None: ...
+    @property
+    def untargeted(self) -> bool: ...
 
 
 def choose_target(
@@ -78,7 +89,7 @@ ENGINE_BACKENDS = frozenset(r.value for r in Runtime)
 """Backends the autotuner runs as they are; any other backend's predictions need a choice."""
 
 
-def target_problem(candidates: Sequence[Candidate], *, choice_required: bool = True) -> str | None:
+def target_problem(candidates: Sequence[Targeted], *, choice_required: bool = True) -> str | None:
     """Why these candidates cannot become tasks with the engine chosen for them, or None.
 
     The choice (``--runtime``, the import page's target runtime) says which engine measures
