@@ -48,13 +48,21 @@ def validate(
     engine: Engine | None = None,
     runtime: Runtime | str | None = None,
     engine_version: str | None = None,
+    flat: FlatResult | None = None,
 ) -> list[Finding]:
-    """All findings about ``task`` for its engine release (or the one given)."""
+    """All findings about ``task`` for its engine release (or the one given).
+
+    ``flat``: the task's ``to_flat`` result when the caller has it already (the editor keeps
+    one per revision); it carries its engine and that engine's resolution findings.
+    """
     findings: list[Finding] = []
-    if engine is None:
+    if flat is not None:
+        engine = flat.engine
+    elif engine is None:
         engine, resolution = engine_for(task, runtime=runtime, engine_version=engine_version)
         findings.extend(resolution)
-    flat = to_flat(task, engine)
+    if flat is None:
+        flat = to_flat(task, engine)
     findings.extend(flat.findings)
     findings.extend(check_model(task))
     findings.extend(check_flags(flat, task))

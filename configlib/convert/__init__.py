@@ -18,6 +18,7 @@ flag in ``parameters``, also with a warning.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from configlib.convert.common import (
@@ -89,11 +90,20 @@ def to_structured(
     return structured, unique([*lifted.findings, *flat.findings])
 
 
-def extra_parameters(task: TaskConfig, engine: Engine | None = None) -> FlatParameters:
-    """The task's own flags that its structured sections do not generate."""
+def extra_parameters(
+    task: TaskConfig,
+    engine: Engine | None = None,
+    generated_flags: Iterable[str] | None = None,
+) -> FlatParameters:
+    """The task's own flags that its structured sections do not generate.
+
+    ``generated_flags``: the flags the sections generate, when the caller knows them (the
+    ``sources`` of the task's flat result), saving a conversion."""
     if engine is None:
         engine, _ = engine_for(task)
-    generated = _by_flag(generate(task, engine).parameters, engine)
+    if generated_flags is None:
+        generated_flags = generate(task, engine).parameters.keys()
+    generated = _by_flag({flag: [] for flag in generated_flags}, engine)
     extras: FlatParameters = {}
     for key, values in task.parameters.items():
         found = engine.manifest.lookup_lenient(key)

@@ -15,7 +15,7 @@ from typing import Any
 
 from configlib.commandline import read_command
 from configlib.compare import prediction_rows
-from configlib.convert import to_flat
+from configlib.convert import FlatResult, to_flat
 from configlib.engines import Engine
 from configlib.engines.releases import follow_tag, pin
 from configlib.findings import Finding, errors, unique
@@ -77,6 +77,9 @@ class EditorState:
     presets; undoing is offered while the draft is still at that revision."""
     _engine: tuple[tuple[int, int], Engine] | None = field(default=None, repr=False, compare=False)
     """The draft's engine release, worked out once per revision."""
+    _flat: tuple[TaskConfig, FlatResult] | None = field(default=None, repr=False, compare=False)
+    """The draft's flat result, converted once per revision and read by every panel (the
+    task is kept with it: a result belongs to that very task object)."""
 
     # ---- construction ------------------------------------------------------------------------
 
@@ -118,9 +121,12 @@ class EditorState:
         """One form widget changed: re-read the whole form and regenerate the flags."""
         self.raw[path] = value
         result = form.apply_form(self.task, self.raw)
-        task, notes = sync.structured_edit(self.task, result.task)
+        task, flat = sync.structured_edit(self.task, result.task, self.flat())
+        notes = list(flat.findings)
         followed = follow_tag(task) if path == "runtime_image_tag" else task
-        if followed.engine_version != task.engine_version:
+        if followed.engine_version == task.engine_version:
+            self._flat = (task, flat)
+        else:
             # A tag naming another supported release moves the task to that release.
             task, more = sync.change_engine(
                 task, task.base_runtime, followed.engine_version, keep_tag=True
@@ -259,9 +265,18 @@ class EditorState:
         ]
         return found
 
+    def flat(self) -> FlatResult:
+        """The draft's flags and what converting it said (one conversion per revision)."""
+        cached = self._flat
+        if cached is None or cached[0] is not self.task:
+            cached = (self.task, to_flat(self.task))
+            self._flat = cached
+        return cached[1]
+
     def findings(self) -> list[Finding]:
         """Everything wrong or worth knowing: form problems first, then validation."""
-        return unique([*self.form_findings(), *self.notes, *validate(self.task)])
+        checked = validate(self.task, flat=self.flat())
+        return unique([*self.form_findings(), *self.notes, *checked])
 
     def can_save(self, findings: list[Finding] | None = None) -> bool:
         return not errors(findings if findings is not None else self.findings())
@@ -269,7 +284,7 @@ class EditorState:
     def rows(self, findings: list[Finding] | None = None) -> list[dict[str, str]]:
         """The expert table: one row per flag, pending rows shown as typed, with problems."""
         engine = self.engine
-        flat = to_flat(self.task, engine)
+        flat = self.flat()
         rows = expert.rows_from_parameters(self.task.parameters, flat.sources, engine)
         problems = _problems_by_flag(findings or [], flat.sources)
         pending = {expert.clean_flag(r[expert.FLAG]): r for r in self.bad_rows}
@@ -296,7 +311,10 @@ class EditorState:
 
     def summary(self, findings: list[Finding] | None = None) -> Summary:
         return summarize(
-            self.task, self.engine, findings if findings is not None else self.findings()
+            self.task,
+            self.engine,
+            findings if findings is not None else self.findings(),
+            self.flat(),
         )
 
 
@@ -363,13 +381,15 @@ def group_findings(findings: list[Finding]) -> dict[str, list[Finding]]:
     return groups
 
 
-def summarize(task: TaskConfig, engine: Engine, findings: list[Finding]) -> Summary:
+def summarize(
+    task: TaskConfig, engine: Engine, findings: list[Finding], flat: FlatResult | None = None
+) -> Summary:
     grid = grid_of(task.parameters)
     size = grid.size
     limit = task.optimization.max_iterations
     grid_search = task.optimization.strategy == Strategy.GRID_SEARCH
     runs = min(size, limit) if grid_search else limit
-    flat = to_flat(task, engine)
+    flat = flat if flat is not None else to_flat(task, engine)
     rows = [
         {
             "flag": key,

@@ -14,12 +14,12 @@ from typing import Any
 
 from configlib.convert import (
     PRECEDENCE,
+    FlatResult,
     engine_for,
     extra_parameters,
     lift,
     retarget,
     to_flat,
-    with_parameters,
 )
 from configlib.engines import Engine
 from configlib.engines.releases import default_release
@@ -55,21 +55,38 @@ def _prune_empty(task: TaskConfig) -> TaskConfig:
     return task.model_copy(update=update) if update else task
 
 
+def regenerate_flat(task: TaskConfig) -> tuple[TaskConfig, FlatResult]:
+    """``regenerate``, with the flat result of the task it returns: the task's parameters are
+    that result's flags, and converting such a task again gives the same result (a property
+    test checks it), so the editor keeps it for the revision instead of converting again."""
+    pruned = _prune_empty(task)
+    flat = to_flat(pruned)
+    full = pruned.model_copy(update={"parameters": flat.parameters})
+    return _with_format(full), flat
+
+
 def regenerate(task: TaskConfig) -> tuple[TaskConfig, list[Finding]]:
     """The task with ``parameters`` = the sections' flags plus its own other flags."""
-    full, findings = with_parameters(_prune_empty(task))
-    return _with_format(full), findings
+    full, flat = regenerate_flat(task)
+    return full, flat.findings
 
 
-def structured_edit(before: TaskConfig, after: TaskConfig) -> tuple[TaskConfig, list[Finding]]:
+def structured_edit(
+    before: TaskConfig, after: TaskConfig, before_flat: FlatResult | None = None
+) -> tuple[TaskConfig, FlatResult]:
     """``after`` carries edited sections and ``before``'s parameters: regenerate its flags.
 
     Flags generated from ``before``'s sections are dropped first, so a value removed from a
-    section removes its flag; flags no section generates are kept verbatim.
+    section removes its flag; flags no section generates are kept verbatim. ``before_flat``
+    (``before``'s flat result, when the caller keeps it) names the generated flags without
+    converting ``before`` again. Returns the task and its flat result (findings included).
     """
-    engine, _ = engine_for(before)
-    extras = extra_parameters(before, engine)
-    return regenerate(after.model_copy(update={"parameters": extras}))
+    if before_flat is not None:
+        extras = extra_parameters(before, before_flat.engine, before_flat.sources)
+    else:
+        engine, _ = engine_for(before)
+        extras = extra_parameters(before, engine)
+    return regenerate_flat(after.model_copy(update={"parameters": extras}))
 
 
 def _clear(task: TaskConfig, paths: set[str]) -> TaskConfig:
