@@ -7,9 +7,9 @@ import os
 import sys
 from typing import Any
 
-from configlib.commandline import UnreadableCommand, read_command
+from configlib.commandline import CommandRead, UnreadableCommand, read_command
 from configlib.engines import UnknownEngineVersion, get_engine
-from configlib.findings import errors, unique
+from configlib.findings import Finding, errors, unique
 from configlib.io import MAX_DOCUMENT_BYTES, InputError, dump_document, read_text
 from configlib.taskfile import to_structured_form
 from configlib.validate import validate
@@ -42,28 +42,40 @@ def cmd_from_command(args: argparse.Namespace) -> int:
     except UnreadableCommand as error:
         print(f"configlib: {where}: {error}", file=sys.stderr)
         return UNUSABLE
-    data, converted = to_structured_form(read.task, read.engine)
-    findings = [*read.findings, *converted, *validate(read.task, engine=read.engine)]
-    unique_findings = unique(findings)
-    output = dump_document(data, args.format)
-    if args.out:
+    return write_read_task(read, read_findings(read), where, args.format, args.out)
+
+
+def read_findings(read: CommandRead) -> list[Finding]:
+    """What reading the command said, then what converting and validating the task says."""
+    _, converted = to_structured_form(read.task, read.engine)
+    return [*read.findings, *converted, *validate(read.task, engine=read.engine)]
+
+
+def write_read_task(
+    read: CommandRead, findings: list[Finding], where: str, fmt: str, out: str | None
+) -> int:
+    """Write the task read from ``where`` (to ``out``, else stdout), its findings and a
+    one-line summary on stderr; the exit code says whether any finding is an error."""
+    data, _ = to_structured_form(read.task, read.engine)
+    findings = unique(findings)
+    output = dump_document(data, fmt)
+    if out:
         try:
-            with open(args.out, "w", encoding="utf-8") as handle:
+            with open(out, "w", encoding="utf-8") as handle:
                 handle.write(output)
         except OSError as error:
-            print(f"configlib: {args.out}: {error.strerror or error}", file=sys.stderr)
+            print(f"configlib: {out}: {error.strerror or error}", file=sys.stderr)
             return UNUSABLE
     else:
         sys.stdout.write(output)
-    for finding in unique_findings:
+    for finding in findings:
         print(str(finding), file=sys.stderr)
     print(
         f"{where}: {read.engine.label}, model {read.task.model.id_or_path} "
-        f"({len(errors(unique_findings))} errors, "
-        f"{len(unique_findings) - len(errors(unique_findings))} warnings)",
+        f"({len(errors(findings))} errors, {len(findings) - len(errors(findings))} warnings)",
         file=sys.stderr,
     )
-    return INVALID if errors(unique_findings) else OK
+    return INVALID if errors(findings) else OK
 
 
 def register(subparsers: Any) -> None:

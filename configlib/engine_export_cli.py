@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from configlib.commandline import UnreadableCommand
+from configlib.commandline_cli import read_findings, write_read_task
 from configlib.engine_export import (
     FORMATS,
     ExportedPoint,
@@ -21,10 +22,8 @@ from configlib.engine_export import (
 )
 from configlib.engines import UnknownEngineVersion
 from configlib.engines.config_file import CONFIG_OPTION, ConfigFileError
-from configlib.findings import errors
-from configlib.io import InputError, dump_document, read_text
-from configlib.taskfile import TaskFormatError, load_task, to_structured_form
-from configlib.validate import validate
+from configlib.io import InputError, read_text
+from configlib.taskfile import TaskFormatError, load_task
 from configlib.vocab import Runtime
 
 OK, INVALID, UNUSABLE = 0, 1, 2
@@ -110,26 +109,8 @@ def cmd_from_config(args: argparse.Namespace) -> int:
         return _fail(str(error))
     except UnreadableCommand as error:
         return _fail(f"--command: {error}")
-    data, converted = to_structured_form(read.task, read.engine)
-    checked = [*read.findings, *converted, *validate(read.task, engine=read.engine)]
-    findings = located(checked, args.file, text)
-    output = dump_document(data, args.format)
-    if args.out:
-        try:
-            Path(args.out).write_text(output, encoding="utf-8")
-        except OSError as error:
-            return _fail(f"{args.out}: {error.strerror or error}")
-    else:
-        sys.stdout.write(output)
-    for finding in findings:
-        print(str(finding), file=sys.stderr)
-    print(
-        f"{args.file}: {read.engine.label}, model "
-        f"{read.task.model.id_or_path} ({len(errors(findings))} errors, "
-        f"{len(findings) - len(errors(findings))} warnings)",
-        file=sys.stderr,
-    )
-    return INVALID if errors(findings) else OK
+    findings = located(read_findings(read), args.file, text)
+    return write_read_task(read, findings, args.file, args.format, args.out)
 
 
 def _point(text: str) -> int:

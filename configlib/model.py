@@ -484,6 +484,13 @@ class TaskConfig(BaseModel):
             )
         return self
 
+    def value_at(self, path: str) -> Any:
+        """The value of a structured field by its path (``parallel_config.tp``); None when the
+        section or the field is unset."""
+        section, _, name = path.partition(".")
+        holder = getattr(self, section)
+        return None if holder is None else getattr(holder, name)
+
     def has_structured(self) -> bool:
         """True when any structured section is present."""
         return any(getattr(self, name) is not None for name in STRUCTURED_SECTIONS)

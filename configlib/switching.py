@@ -122,12 +122,6 @@ def _table() -> tuple[dict[str, str], ...]:
     return tuple(entries)
 
 
-def _get(task: TaskConfig, path: str) -> Any:
-    section, _, name = path.partition(".")
-    holder = getattr(task, section)
-    return None if holder is None else getattr(holder, name)
-
-
 def _put(task: TaskConfig, path: str, value: Any) -> TaskConfig:
     """The task with one field set (None clears it; a section left empty is removed)."""
     section, _, name = path.partition(".")
@@ -167,8 +161,8 @@ def plan_switch(task: TaskConfig, runtime: Runtime | str, version: str | None = 
     for finding in unique(flat.findings):
         if finding.code not in _DROPPING:
             continue
-        field_set = "." in finding.path and _get(moved, finding.path) is not None
-        values = _plain(_get(moved, finding.path)) if field_set else []
+        field_set = "." in finding.path and moved.value_at(finding.path) is not None
+        values = _plain(moved.value_at(finding.path)) if field_set else []
         # A field the other engine ignores is cleared; a combination it cannot launch, or a
         # setting another release of the same engine lacks, is left for the user to change.
         cleared = field_set and finding.code == "unsupported-field" and target != task.base_runtime
@@ -183,8 +177,8 @@ def plan_switch(task: TaskConfig, runtime: Runtime | str, version: str | None = 
         for entry in _table():
             if (entry["from_runtime"], entry["to_runtime"]) != (task.base_runtime, target):
                 continue
-            values = _get(moved, entry["from_field"])
-            if values is None or _get(moved, entry["to_field"]) is not None:
+            values = moved.value_at(entry["from_field"])
+            if values is None or moved.value_at(entry["to_field"]) is not None:
                 continue
             translations.append(
                 Translation(

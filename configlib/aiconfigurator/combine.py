@@ -46,9 +46,7 @@ class CombineError(ValueError):
 
 
 def _value(task: TaskConfig, path: str) -> list[Any] | None:
-    section, _, name = path.partition(".")
-    holder = getattr(task, section)
-    value: list[Any] | None = None if holder is None else getattr(holder, name)
+    value: list[Any] | None = task.value_at(path)
     return value
 
 

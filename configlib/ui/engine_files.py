@@ -22,7 +22,7 @@ from configlib.model import TaskConfig
 from configlib.safe_text import file_stem, md
 from configlib.ui import drafts
 from configlib.ui.editor import EditorState
-from configlib.ui.widgets import set_flash
+from configlib.ui.widgets import set_flash, show_outcome
 from configlib.vocab import Runtime
 
 __all__ = ["config_releases", "config_upload_box", "engine_file_downloads"]
@@ -151,9 +151,4 @@ def config_upload_box(state: EditorState, scope: str) -> None:
                 help="Its flags win over the file's, as in the engines.",
             )  # fmt: skip
             st.form_submit_button("Import as a new task", on_click=_on_upload, args=(scope,))
-        if result:
-            kind, text, notes = result
-            (st.success if kind == "success" else st.error)(md(text))
-            for note in notes:
-                line = md(f"{note.path}: {note.message}" if note.path else note.message)
-                (st.error if note.severity == "error" else st.warning)(line)
+        show_outcome(result)

@@ -100,12 +100,6 @@ def _clear(task: TaskConfig, paths: set[str]) -> TaskConfig:
     return task.model_copy(update=update)
 
 
-def _get(task: TaskConfig, path: str) -> Any:
-    section, _, name = path.partition(".")
-    holder = getattr(task, section)
-    return None if holder is None else getattr(holder, name)
-
-
 def _put(task: TaskConfig, path: str, value: Any) -> TaskConfig:
     section, _, name = path.partition(".")
     holder = getattr(task, section)
@@ -142,7 +136,7 @@ def flat_edit(task: TaskConfig, parameters: dict[str, Any]) -> tuple[TaskConfig,
     moved_back = {
         w: lo
         for w, lo in _LOSER_OF.items()
-        if w in cleared and _get(task, w) is None and _get(task, lo) is not None
+        if w in cleared and task.value_at(w) is None and task.value_at(lo) is not None
     }
     cleared.update(_LOSER_OF[w] for w in cleared.copy() if w in _LOSER_OF)
     to_lift = {k: v for k, v in parameters.items() if k not in before.sources or k in related}
@@ -150,7 +144,7 @@ def flat_edit(task: TaskConfig, parameters: dict[str, Any]) -> tuple[TaskConfig,
     lifted = lift(emptied, engine)
     result = lifted.task
     for winner, loser in moved_back.items():
-        value = _get(result, winner)
+        value = result.value_at(winner)
         if value is not None:
             result = _put(_put(result, winner, None), loser, value)
     regenerated, findings = regenerate(result)

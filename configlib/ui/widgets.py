@@ -290,6 +290,17 @@ def _on_paste(state: EditorState, scope: str) -> None:
     st.session_state[f"{scope}.paste_result"] = ("success", summary, notes)
 
 
+def show_outcome(result: tuple[str, str, list[Finding]] | None) -> None:
+    """What reading a pasted command or an uploaded file gave: the outcome, then each finding."""
+    if not result:
+        return
+    kind, text, notes = result
+    (st.success if kind == "success" else st.error)(md(text))
+    for note in notes:
+        line = md(f"{note.path}: {note.message}" if note.path else note.message)
+        (st.error if note.severity == "error" else st.warning)(line)
+
+
 def paste_command_box(state: EditorState, scope: str) -> None:
     """ "Paste a launch command": fills model, runtime, release and flags from one command."""
     result = st.session_state.get(f"{scope}.paste_result")
@@ -307,12 +318,7 @@ def paste_command_box(state: EditorState, scope: str) -> None:
                 "engine release and every flag of this task.",
             )
             st.form_submit_button("Read command", on_click=_on_paste, args=(state, scope))
-        if result:
-            kind, text, notes = result
-            (st.success if kind == "success" else st.error)(md(text))
-            for note in notes:
-                line = md(f"{note.path}: {note.message}" if note.path else note.message)
-                (st.error if note.severity == "error" else st.warning)(line)
+        show_outcome(result)
 
 
 def expert_tab(state: EditorState, scope: str, draft: str, findings: list[Finding]) -> None:
