@@ -137,6 +137,24 @@ def serve_lines(
     """One JSON list of argument lists per input line, one JSON list of results per output
     line: the parser is built once for a whole session of batches."""
     parse = parse or parse_function(engine)
+    _serve(
+        lines,
+        output,
+        _argv_lists,
+        "not a JSON list of lists of strings",
+        lambda data: parse_many(engine, data, parse),
+    )
+
+
+def _serve(
+    lines: Any,
+    output: Any,
+    valid: Callable[[Any], bool],
+    invalid: str,
+    answer: Callable[[Any], Any],
+) -> None:
+    """Answer each JSON input line with one JSON output line (flushed: the caller waits on it);
+    a line that is not JSON, or not what ``valid`` accepts, is answered with an error."""
     for line in lines:
         if not line.strip():
             continue
@@ -145,8 +163,8 @@ def serve_lines(
         except ValueError as exc:
             data, problem = None, f"not JSON: {exc}"
         else:
-            problem = None if _argv_lists(data) else "not a JSON list of lists of strings"
-        reply: Any = {"error": problem} if problem else parse_many(engine, data, parse)
+            problem = None if valid(data) else invalid
+        reply: Any = {"error": problem} if problem else answer(data)
         output.write(json.dumps(reply) + "\n")
         output.flush()
 
@@ -231,18 +249,13 @@ def _config_items(data: Any) -> bool:
 def serve_config_lines(engine: str, lines: Any, output: Any) -> None:
     """``serve_lines`` for config items: one JSON list of items per line."""
     launch = launch_function(engine)
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except ValueError as exc:
-            data, problem = None, f"not JSON: {exc}"
-        else:
-            problem = None if _config_items(data) else "not a JSON list of config items"
-        reply: Any = {"error": problem} if problem else load_config_many(engine, data, launch)
-        output.write(json.dumps(reply) + "\n")
-        output.flush()
+    _serve(
+        lines,
+        output,
+        _config_items,
+        "not a JSON list of config items",
+        lambda data: load_config_many(engine, data, launch),
+    )
 
 
 # ---- Reading the parser into a manifest ------------------------------------------------------
