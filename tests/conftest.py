@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,17 @@ def make_task(runtime: str = "sglang", **sections: Any) -> TaskConfig:
     }
     data.update(sections)
     return TaskConfig.model_validate(data)
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """Give back the ``__main__`` module a test replaced. Streamlit's AppTest runs the app as
+    ``__main__`` and leaves it there; a later test that starts processes with ``spawn`` would
+    then run app.py in every child (which opens the app's default store) instead of its worker.
+    """
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture
