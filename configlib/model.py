@@ -22,7 +22,8 @@ from pydantic import (
 )
 
 from configlib.bounds import limit
-from configlib.candidates import (
+from configlib.labels import title as field_title
+from configlib.search_space import (
     Candidates,
     Fraction,
     GiB,
@@ -30,9 +31,7 @@ from configlib.candidates import (
     RequestCount,
     TokenCount,
     as_candidate_list,
-    check_count,
 )
-from configlib.labels import title as field_title
 from configlib.systems import resolve_system, system_names
 from configlib.vocab import (
     ActivationQuantMode,
@@ -370,9 +369,7 @@ def _parameter_values(value: Any) -> Any:
             'a parameter is a list of values, {"type": "choice", "values": [...]}, '
             "or a bayesian/random range with type categorical, continuous or integer"
         )
-    if isinstance(value, list | tuple):
-        return check_count(list(value))
-    return [value]
+    return as_candidate_list(value)
 
 
 def _finite(values: Any) -> Any:

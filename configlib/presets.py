@@ -34,7 +34,6 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from configlib.candidates import as_candidate_list
 from configlib.convert import engine_for, extra_parameters, lift, retarget, to_flat, with_parameters
 from configlib.engines import Engine
 from configlib.findings import Finding, unique
@@ -62,6 +61,7 @@ from configlib.preset_merge import (
     section_settings,
     union_values,
 )
+from configlib.search_space import as_candidate_list
 from configlib.vocab import Runtime
 
 __all__ = [

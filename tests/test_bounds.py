@@ -21,7 +21,6 @@ from configlib.bounds import (
     limit,
     render_table,
 )
-from configlib.candidates import _dedupe
 from configlib.convert import to_flat
 from configlib.engines.converters import CONVERTERS
 from configlib.io import InputError, parse_json, parse_yaml
@@ -29,6 +28,7 @@ from configlib.measured import ResultsFormatError, count_problem, positive_int
 from configlib.model import TaskConfig
 from configlib.numbers import INT64_MAX, check_number, parse_float, parse_int
 from configlib.results import results_from_data
+from configlib.search_space import _dedupe
 from configlib.taskfile import TaskFormatError, parse_task, task_from_text
 from configlib.validate import validate, validate_data
 
