@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from configlib.preset_files import (
+from configlib.presets.files import (
     PresetFormatError,
     export_filename,
     export_preset,

@@ -82,7 +82,7 @@ def _edit(db: Store, name: str) -> None:
 
 def actions(db: Store, item: PresetSummary) -> None:
     """View, edit, duplicate, delete, export and convert the selected preset."""
-    from configlib.preset_files import export_filename, preset_json, structure_preset
+    from configlib.presets.files import export_filename, preset_json, structure_preset
     from configlib.store import ConflictError, NameTaken, NotFound, ReadOnlyError
 
     try:
@@ -167,7 +167,7 @@ def _conversion(db: Store, converted: Any, report: Any, version: int) -> None:
 
 def import_presets(db: Store) -> None:
     """Read presets from an uploaded JSON (each file once) and store them as user presets."""
-    from configlib.preset_files import PresetFormatError, presets_from_text
+    from configlib.presets.files import PresetFormatError, presets_from_text
     from configlib.store import InvalidData, NameTaken
 
     upload = st.file_uploader("Preset file", type=["json"], key="presets.upload")

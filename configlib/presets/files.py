@@ -32,7 +32,7 @@ from configlib.engines import ENGINES, Engine, get_engine, supported_versions
 from configlib.findings import Finding, from_validation_error, unique
 from configlib.io import load_document, parse_document
 from configlib.model import STRUCTURED_SECTIONS, ModelSpec, TaskConfig
-from configlib.presets import Preset, section_model
+from configlib.presets.model import Preset, section_model
 from configlib.vocab import Runtime
 
 #: The format version written and understood.

@@ -1,55 +1,17 @@
-"""Presets: named bundles of settings that are applied to tasks.
-
-A preset carries the same structured sections as a task plus flat ``parameters`` (flags the
-sections do not cover). This module holds the model, the three merge strategies, the
-conversion of the autotuner's flat (legacy) presets into structured form, and the shipped
-system presets. Reading and writing preset files is in ``configlib.preset_files``.
-
-Applying presets to a task (``apply_presets``) happens in two steps, both reported:
-
-1. The presets are merged with each other in the order the user chose:
-   - ``union``: every value of every preset, first-seen order (a parameter whose presets
-     disagree is reported, with the combined values);
-   - ``intersection``: only the first preset's parameters, each keeping the values every preset
-     has, in the first preset's order (parameters dropped on the way are reported);
-   - ``last_wins``: a later preset replaces a parameter's whole list (each replacement reported).
-2. The merged settings are set on the task (reported when they differ from the task's):
-   with ``union`` the task's own candidates stay and the presets' are added, sorted
-   (``tp 2, 4, 8`` + ``1`` -> ``1, 2, 4, 8``); with ``intersection`` and ``last_wins`` the
-   merged values replace the task's. Settings the presets do not name stay as they were.
-
-Unlike the autotuner, the user's order is kept (the autotuner merges in database id order),
-values are compared with their types (``1``, ``1.0`` and ``true`` are three values, since the
-engine receives three different strings), and intersection keeps order instead of sorting.
-"""
+"""Applying presets to a task: merged with each other, then set on the task (see
+``configlib.presets``), and the grid before and after, shown before applying."""
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
-from typing import Annotated, Any
-
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from typing import Any
 
 from configlib.convert import engine_for, extra_parameters, lift, retarget, to_flat, with_parameters
 from configlib.engines import Engine
 from configlib.findings import Finding, unique
 from configlib.grid import grid_of
-from configlib.model import (
-    STRUCTURED_SECTIONS,
-    AdvancedTuningConfig,
-    MemoryConfig,
-    ModelSpec,
-    ParallelConfig,
-    QuantizationConfig,
-    SchedulingConfig,
-    SystemConfig,
-    TaskConfig,
-)
-from configlib.preset_merge import (
+from configlib.model import STRUCTURED_SECTIONS, ModelSpec, TaskConfig
+from configlib.presets.merge import (
     Conflict,
     MergeResult,
     MergeStrategy,
@@ -61,97 +23,7 @@ from configlib.preset_merge import (
     section_settings,
     union_values,
 )
-from configlib.search_space import as_candidate_list
-from configlib.vocab import Runtime
-
-__all__ = [
-    "ApplyResult",
-    "Conflict",
-    "GridChange",
-    "GridPreview",
-    "MergeResult",
-    "MergeStrategy",
-    "Preset",
-    "apply_presets",
-    "grid_preview",
-    "merge_presets",
-    "preset_settings",
-    "section_model",
-    "system_presets",
-]
-
-Scalar = str | int | float | bool
-
-
-def _as_list(value: Any) -> list[Any]:
-    return as_candidate_list(value)
-
-
-def _checked_values(values: list[Any]) -> list[Any]:
-    if not values:
-        raise ValueError("give at least one value")
-    for i, item in enumerate(values):
-        if isinstance(item, float) and not math.isfinite(item):
-            raise ValueError(f"value {i} is {item}: give a finite number")
-    return values
-
-
-#: A preset parameter: a non-empty list of candidate values (a scalar is read as one value).
-PresetValues = Annotated[list[Scalar], BeforeValidator(_as_list), AfterValidator(_checked_values)]
-
-
-class Preset(BaseModel):
-    """A named set of settings that can be applied to tasks."""
-
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-    name: str = Field(min_length=1, max_length=255)
-    """Unique name, 1 to 255 characters."""
-    description: str = ""
-    """Free text."""
-    category: str | None = Field(None, max_length=100)
-    """Grouping shown in lists, e.g. memory, performance, general."""
-    runtime: Runtime | None = None
-    """Engine the preset's flags are for (sglang or vllm); None = usable with any engine."""
-    is_system: bool = False
-    """Shipped with configlib and read-only (duplicate it to edit)."""
-
-    system_config: SystemConfig | None = None
-    """Hardware."""
-    parallel_config: ParallelConfig | None = None
-    """Parallel layout."""
-    quantization_config: QuantizationConfig | None = None
-    """Precisions."""
-    memory_config: MemoryConfig | None = None
-    """Memory budget and context length."""
-    scheduling_config: SchedulingConfig | None = None
-    """Batching and scheduling."""
-    advanced_tuning_config: AdvancedTuningConfig | None = None
-    """Further engine knobs."""
-
-    parameters: dict[str, PresetValues] = Field(default_factory=dict)
-    """Flat engine flags (name without --) to candidate values, for flags no section covers."""
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    """Free-form provenance: author, tags, recommended_for, where it was imported from."""
-
-    @model_validator(mode="after")
-    def _not_empty(self) -> Preset:
-        if not self.name.strip():
-            raise ValueError("name: give a name that is not blank")
-        for key in self.parameters:
-            if not key.lstrip("-") or any(c.isspace() for c in key) or "=" in key:
-                raise ValueError(f"parameters: {key!r} is not a flag name (e.g. tp-size)")
-        if not self.parameters and not self.has_structured():
-            raise ValueError("a preset sets at least one field or flag")
-        return self
-
-    def has_structured(self) -> bool:
-        """True when any structured section is present."""
-        return any(getattr(self, name) is not None for name in STRUCTURED_SECTIONS)
-
-    def dump(self) -> dict[str, Any]:
-        """The preset as plain JSON-ready data, without unset sections."""
-        return self.model_dump(mode="json", exclude_none=True)
+from configlib.presets.model import Preset, section_model
 
 
 @dataclass
@@ -371,20 +243,6 @@ def _set_on_task(
     return full, findings
 
 
-@cache
-def section_model(section: str) -> type[BaseModel]:
-    """The model class of one structured section."""
-    models: dict[str, type[BaseModel]] = {
-        "system_config": SystemConfig,
-        "parallel_config": ParallelConfig,
-        "quantization_config": QuantizationConfig,
-        "memory_config": MemoryConfig,
-        "scheduling_config": SchedulingConfig,
-        "advanced_tuning_config": AdvancedTuningConfig,
-    }
-    return models[section]
-
-
 def merge_presets(
     presets: list[Preset], strategy: MergeStrategy | str, task: TaskConfig
 ) -> MergeResult:
@@ -393,17 +251,3 @@ def merge_presets(
     structured = task.has_structured()
     named = [(p.name, preset_settings(p, task, engine, structured)[0]) for p in presets]
     return merge_settings(named, strategy)
-
-
-# ---- Shipped system presets ------------------------------------------------------------------
-
-
-@cache
-def _system_preset_data() -> tuple[dict[str, Any], ...]:
-    text = resources.files("configlib").joinpath("data/system_presets.json").read_text("utf-8")
-    return tuple(item["preset"] for item in json.loads(text))
-
-
-def system_presets() -> list[Preset]:
-    """The read-only presets configlib ships (the autotuner's four seeds, with real flags)."""
-    return [Preset.model_validate({**data, "is_system": True}) for data in _system_preset_data()]
