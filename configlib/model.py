@@ -403,8 +403,36 @@ ParameterValues = Annotated[
 # ---- The task ------------------------------------------------------------------------------
 
 
-class TaskConfig(BaseModel):
-    """One tuning task: a model, an engine, a search space and how to benchmark it."""
+class StructuredSections(BaseModel):
+    """The structured sections that tasks and presets both carry.
+
+    A holder inherits them after a header class (``class TaskConfig(StructuredSections,
+    _TaskHeader)``): pydantic lays fields out base-first, so the header's fields come before
+    the sections and the holder's own after them, as files are written.
+    """
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    system_config: SystemConfig | None = None
+    """Hardware."""
+    parallel_config: ParallelConfig | None = None
+    """Parallel layout."""
+    quantization_config: QuantizationConfig | None = None
+    """Precisions."""
+    memory_config: MemoryConfig | None = None
+    """Memory budget and context length."""
+    scheduling_config: SchedulingConfig | None = None
+    """Batching and scheduling."""
+    advanced_tuning_config: AdvancedTuningConfig | None = None
+    """Further engine knobs."""
+
+    def has_structured(self) -> bool:
+        """True when any structured section is present."""
+        return any(getattr(self, name) is not None for name in STRUCTURED_SECTIONS)
+
+
+class _TaskHeader(BaseModel):
+    """The fields a task file starts with (see ``TaskConfig``)."""
 
     model_config = ConfigDict(
         extra="forbid", use_attribute_docstrings=True, field_title_generator=field_title
@@ -427,18 +455,13 @@ class TaskConfig(BaseModel):
     serving_runtime_name: str | None = None
     """OME only: the ClusterServingRuntime name the autotuner receives as base_runtime."""
 
-    system_config: SystemConfig | None = None
-    """Hardware."""
-    parallel_config: ParallelConfig | None = None
-    """Parallel layout."""
-    quantization_config: QuantizationConfig | None = None
-    """Precisions."""
-    memory_config: MemoryConfig | None = None
-    """Memory budget and context length."""
-    scheduling_config: SchedulingConfig | None = None
-    """Batching and scheduling."""
-    advanced_tuning_config: AdvancedTuningConfig | None = None
-    """Further engine knobs."""
+
+class TaskConfig(StructuredSections, _TaskHeader):
+    """One tuning task: a model, an engine, a search space and how to benchmark it."""
+
+    model_config = ConfigDict(
+        extra="forbid", use_attribute_docstrings=True, field_title_generator=field_title
+    )
 
     parameters: dict[str, ParameterValues] = Field(default_factory=dict)
     """Flat engine flags (name without --) to candidate values; holds every flag for the runtime."""
@@ -487,10 +510,6 @@ class TaskConfig(BaseModel):
         section, _, name = path.partition(".")
         holder = getattr(self, section)
         return None if holder is None else getattr(holder, name)
-
-    def has_structured(self) -> bool:
-        """True when any structured section is present."""
-        return any(getattr(self, name) is not None for name in STRUCTURED_SECTIONS)
 
     def dump(self) -> dict[str, Any]:
         """The task as plain JSON-ready data, without unset optional fields."""

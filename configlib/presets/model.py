@@ -9,12 +9,12 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from configlib.model import (
-    STRUCTURED_SECTIONS,
     AdvancedTuningConfig,
     MemoryConfig,
     ParallelConfig,
     QuantizationConfig,
     SchedulingConfig,
+    StructuredSections,
     SystemConfig,
 )
 from configlib.search_space import as_candidate_list
@@ -40,8 +40,8 @@ def _checked_values(values: list[Any]) -> list[Any]:
 PresetValues = Annotated[list[Scalar], BeforeValidator(_as_list), AfterValidator(_checked_values)]
 
 
-class Preset(BaseModel):
-    """A named set of settings that can be applied to tasks."""
+class _PresetHeader(BaseModel):
+    """The fields a preset starts with (see ``configlib.model.StructuredSections``)."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
@@ -56,18 +56,11 @@ class Preset(BaseModel):
     is_system: bool = False
     """Shipped with configlib and read-only (duplicate it to edit)."""
 
-    system_config: SystemConfig | None = None
-    """Hardware."""
-    parallel_config: ParallelConfig | None = None
-    """Parallel layout."""
-    quantization_config: QuantizationConfig | None = None
-    """Precisions."""
-    memory_config: MemoryConfig | None = None
-    """Memory budget and context length."""
-    scheduling_config: SchedulingConfig | None = None
-    """Batching and scheduling."""
-    advanced_tuning_config: AdvancedTuningConfig | None = None
-    """Further engine knobs."""
+
+class Preset(StructuredSections, _PresetHeader):
+    """A named set of settings that can be applied to tasks."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     parameters: dict[str, PresetValues] = Field(default_factory=dict)
     """Flat engine flags (name without --) to candidate values, for flags no section covers."""
@@ -84,10 +77,6 @@ class Preset(BaseModel):
         if not self.parameters and not self.has_structured():
             raise ValueError("a preset sets at least one field or flag")
         return self
-
-    def has_structured(self) -> bool:
-        """True when any structured section is present."""
-        return any(getattr(self, name) is not None for name in STRUCTURED_SECTIONS)
 
     def dump(self) -> dict[str, Any]:
         """The preset as plain JSON-ready data, without unset sections."""
