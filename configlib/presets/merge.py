@@ -176,6 +176,21 @@ def flag_settings(parameters: dict[str, Any], engine: Engine) -> Settings:
 # ---- Merging presets with each other ---------------------------------------------------------
 
 
+def _met(
+    current: Setting,
+    before_from: str,
+    incoming: list[Any],
+    name: str,
+    after: list[Any],
+    reason: str,
+    won_by: str | None = None,
+) -> Conflict:
+    """The conflict met when preset ``name`` brings ``incoming`` to ``current``."""
+    return Conflict(
+        current.label, current.values, before_from, incoming, name, after, won_by, reason
+    )
+
+
 def merge_settings(named: list[tuple[str, Settings]], strategy: MergeStrategy | str) -> MergeResult:
     """Merge presets' settings in the given order (see the module docstring)."""
     strategy = MergeStrategy(strategy)
@@ -200,20 +215,15 @@ def merge_settings(named: list[tuple[str, Settings]], strategy: MergeStrategy | 
                     continue
                 last = strategy == MergeStrategy.LAST_WINS
                 after = incoming.values if last else current.values
+                reason = (
+                    f"{name} replaces the values of {before_from}"
+                    if last
+                    else f"{current.label} is not a list of candidates, so union keeps "
+                    f"the first preset's value ({origins[key][0]})"
+                )
+                winner = name if last else origins[key][0]
                 conflicts.append(
-                    Conflict(
-                        current.label,
-                        current.values,
-                        before_from,
-                        incoming.values,
-                        name,
-                        after,
-                        name if last else origins[key][0],
-                        f"{name} replaces the values of {before_from}"
-                        if last
-                        else f"{current.label} is not a list of candidates, so union keeps "
-                        f"the first preset's value ({origins[key][0]})",
-                    )
+                    _met(current, before_from, incoming.values, name, after, reason, winner)
                 )
                 if last:
                     merged[key] = Setting(current.label, _dedupe(incoming.values), incoming.opaque)
@@ -222,18 +232,8 @@ def merge_settings(named: list[tuple[str, Settings]], strategy: MergeStrategy | 
             combined = _dedupe([*current.values, *incoming.values])
             if same_list(combined, current.values):
                 continue  # nothing new: every value the preset brings is already there
-            conflicts.append(
-                Conflict(
-                    current.label,
-                    current.values,
-                    before_from,
-                    incoming.values,
-                    name,
-                    combined,
-                    None,
-                    f"{before_from} and {name} set different values; union runs all of them",
-                )
-            )
+            reason = f"{before_from} and {name} set different values; union runs all of them"
+            conflicts.append(_met(current, before_from, incoming.values, name, combined, reason))
             merged[key] = Setting(current.label, combined)
             origins[key] = [*origins[key], name]
     return MergeResult(merged, origins, conflicts, applied)
@@ -250,18 +250,8 @@ def _intersection(named: list[tuple[str, Settings]], applied: list[str]) -> Merg
             before_from = " + ".join(origins[key])
             incoming = settings.get(key)
             if incoming is None:
-                conflicts.append(
-                    Conflict(
-                        current.label,
-                        current.values,
-                        before_from,
-                        [],
-                        name,
-                        [],
-                        None,
-                        f"{name} does not set {current.label}; intersection drops it",
-                    )
-                )
+                reason = f"{name} does not set {current.label}; intersection drops it"
+                conflicts.append(_met(current, before_from, [], name, [], reason))
                 del merged[key], origins[key]
                 continue
             common = [v for v in current.values if _contains(incoming.values, v)]
@@ -275,18 +265,7 @@ def _intersection(named: list[tuple[str, Settings]], applied: list[str]) -> Merg
                 reason = f"only values that {before_from} and {name} share are kept"
                 merged[key] = Setting(current.label, common, current.opaque)
                 origins[key].append(name)
-            conflicts.append(
-                Conflict(
-                    current.label,
-                    current.values,
-                    before_from,
-                    incoming.values,
-                    name,
-                    common,
-                    None,
-                    reason,
-                )
-            )
+            conflicts.append(_met(current, before_from, incoming.values, name, common, reason))
         for key, incoming in settings.items():
             if key not in first:
                 conflicts.append(
