@@ -24,10 +24,10 @@ from configlib.bounds import (
 from configlib.convert import to_flat
 from configlib.engines.converters import CONVERTERS
 from configlib.io import InputError, parse_json, parse_yaml
-from configlib.measured import ResultsFormatError, count_problem, positive_int
 from configlib.model import TaskConfig
 from configlib.numbers import INT64_MAX, check_number, parse_float, parse_int
 from configlib.results import results_from_data
+from configlib.results.records import ResultsFormatError, count_problem, positive_int
 from configlib.search_space import _dedupe
 from configlib.taskfile import TaskFormatError, parse_task, task_from_text
 from configlib.validate import validate, validate_data

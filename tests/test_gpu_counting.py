@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from configlib.compare import server_gpus
 from configlib.convert import to_flat
 from configlib.engines import get_engine
+from configlib.results.compare import server_gpus
 from configlib.store.rows import MAX_GPU_COMBINATIONS, gpus_needed
 from configlib.validate import validate
 from tests.conftest import make_task

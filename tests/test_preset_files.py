@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from configlib.presets import Preset, system_presets
 from configlib.presets.files import (
     PresetFormatError,
     export_filename,
@@ -18,7 +19,6 @@ from configlib.presets.files import (
     read_presets,
     structure_preset,
 )
-from configlib.presets import Preset, system_presets
 
 DATA = Path(__file__).parent / "data" / "autotuner-presets"
 

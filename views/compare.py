@@ -13,7 +13,7 @@ from configlib.calibration import (
     slo_of,
     summary,
 )
-from configlib.compare import METRICS
+from configlib.results.metrics import COMPARED as METRICS
 from configlib.safe_text import md
 from configlib.ui import keys
 from configlib.ui.charts import pareto_chart, scatter_chart

@@ -1,10 +1,11 @@
 """How far aiconfigurator's predictions were from measured runs, per pair and per group.
 
-Per pair: error % = (predicted - measured) / measured x 100 (configlib.compare.error_pct) and
-ratio = predicted / measured. Per group (any of system, backend, model, serving, concurrency,
-always split by metric): n, MAPE (mean |error %|), median ratio, and spread, the geometric
-standard deviation of the ratio as a percentage: 100 x (exp(sd(log ratio)) - 1), which is 0
-when every prediction was off by the same factor and empty with fewer than 2 pairs.
+Per pair: error % = (predicted - measured) / measured x 100
+(configlib.results.compare.error_pct) and ratio = predicted / measured. Per group (any of
+system, backend, model, serving, concurrency, always split by metric): n, MAPE (mean |error %|),
+median ratio, and spread, the geometric standard deviation of the ratio as a percentage: 100 x
+(exp(sd(log ratio)) - 1), which is 0 when every prediction was off by the same factor and empty
+with fewer than 2 pairs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from configlib.compare import METRIC
+from configlib.results.metrics import METRIC
 
 SUMMARY_COLUMNS = ["n", "mape_pct", "median_ratio", "spread_pct", "bias_pct"]
 

@@ -1,9 +1,9 @@
 """Predicted-and-measured pairs as one long frame (one row per candidate, measurement, metric).
 
-The values are aligned by configlib.compare first (units, TPOT definition, per-GPU scope); this
-module only lays them out with the keys calibration groups by: system, backend, model, serving
-mode and concurrency. Pairs come from stored tasks (via ``Subject``) or from a published-pairs
-CSV (tests/data/calibration/published_pairs.csv has the columns).
+The values are aligned by configlib.results.compare first (units, TPOT definition, per-GPU
+scope); this module only lays them out with the keys calibration groups by: system, backend,
+model, serving mode and concurrency. Pairs come from stored tasks (via ``Subject``) or from a
+published-pairs CSV (tests/data/calibration/published_pairs.csv has the columns).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from configlib.compare import METRIC
+from configlib.results.metrics import METRIC
 
 if TYPE_CHECKING:
     from configlib.store import Store

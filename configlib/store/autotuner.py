@@ -21,8 +21,8 @@ from configlib.bounds import check_document
 from configlib.convert import lift
 from configlib.findings import Finding
 from configlib.io import InputError
-from configlib.presets.files import StructureReport, structure_preset
 from configlib.presets import Preset, system_presets
+from configlib.presets.files import StructureReport, structure_preset
 from configlib.results import MeasuredResult, records_from_experiment
 from configlib.store.engine import Database
 from configlib.store.errors import InvalidData

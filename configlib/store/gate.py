@@ -21,9 +21,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from configlib.findings import Finding
-from configlib.measured import METRICS, MeasuredResult
 from configlib.model import TaskConfig
 from configlib.presets import Preset
+from configlib.results import METRICS, MeasuredResult
 from configlib.store.errors import InvalidData
 
 #: Error codes that stop a task from running but not from being stored.

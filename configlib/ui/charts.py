@@ -8,7 +8,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from configlib.compare import METRIC, SLOLine
+from configlib.results.compare import SLOLine
+from configlib.results.metrics import METRIC
 from configlib.ui.comparison import CALIBRATED_KIND, X, Y
 
 KINDS = {"prediction": "#3b82f6", "measurement": "#f97316", CALIBRATED_KIND: "#16a34a"}

@@ -1,4 +1,4 @@
-"""The comparison view's tables, as pandas frames built from configlib.compare.
+"""The comparison view's tables, as pandas frames built from configlib.results.compare.
 
 A subject is a task (stored, or an imported candidate) with its aiconfigurator predictions and
 any measured results. Every number in these frames carries ``kind`` (prediction or
@@ -13,8 +13,10 @@ from typing import Any
 
 import pandas as pd
 
-from configlib.compare import (
-    METRICS,
+from configlib.convert import engine_for
+from configlib.engines.rules import ENGINE_LABELS
+from configlib.model import TaskConfig
+from configlib.results.compare import (
     SLOLine,
     Value,
     compare_values,
@@ -24,9 +26,7 @@ from configlib.compare import (
     server_gpus,
     slo_lines,
 )
-from configlib.convert import engine_for
-from configlib.engines.rules import ENGINE_LABELS
-from configlib.model import TaskConfig
+from configlib.results.metrics import COMPARED as METRICS
 from configlib.safe_text import csv_cell
 
 X, Y = "tokens_per_s_per_user", "tokens_per_s_per_gpu"

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from configlib.commandline import read_command
-from configlib.compare import prediction_rows
 from configlib.convert import FlatResult, to_flat
 from configlib.engines import Engine
 from configlib.engines.releases import follow_tag, pin
 from configlib.findings import Finding, errors, unique
 from configlib.grid import grid_of, launch_command
 from configlib.model import RangeSpec, TaskConfig
+from configlib.results.compare import prediction_rows
 from configlib.ui import expert, fields, form, sync
 from configlib.validate import validate
 from configlib.vocab import Runtime, Strategy

@@ -54,8 +54,8 @@ def _point_label(point: dict[str, Any]) -> str:
 
 def upload_results(db: Store, task_names: Sequence[str]) -> None:
     """Upload a results file for one task; each file is stored once."""
-    from configlib.measured import ResultsFormatError
     from configlib.results import results_from_data
+    from configlib.results.records import ResultsFormatError
     from configlib.store import InvalidData, NotFound
 
     target = st.selectbox("For task", list(task_names), key="compare.results_task")

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from configlib.aiconfigurator import import_path, tasks_from_candidates
 from configlib.grid import grid_of
-from configlib.measured import MeasuredResult
+from configlib.results.records import MeasuredResult
 from configlib.store import Store
 from configlib.ui import keys
 from tests.app.conftest import ROOT, open_page, run_ok

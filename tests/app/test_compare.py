@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from configlib.compare import (
+from configlib.engines import get_engine
+from configlib.results.compare import (
     compare_values,
     error_pct,
     measured_values,
@@ -17,7 +18,6 @@ from configlib.compare import (
     server_gpus,
     slo_lines,
 )
-from configlib.engines import get_engine
 
 DATA = Path(__file__).parents[1] / "data"
 AUTOTUNER = json.loads((DATA / "autotuner-results" / "docker-simple-tune_results.json").read_text())

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from configlib.calibration import SLO, apply, fit, leave_one_out, leave_one_out_summary, summary
 from configlib.calibration.nextpick import frontier_mask, rank_next
-from configlib.compare import pareto_front
+from configlib.results.compare import pareto_front
 
 KEYS = {"system": "h200_sxm", "backend": "sglang", "model": "Qwen/Qwen3-32B", "serving": "agg"}
 

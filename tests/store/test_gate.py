@@ -238,8 +238,8 @@ def test_db_import_of_a_tampered_backup_is_a_message(
 def test_a_results_file_of_empty_items_is_an_error_not_stored_zero(
     store: Store, make_task: Callable[..., TaskConfig]
 ) -> None:
-    from configlib.measured import ResultsFormatError
     from configlib.results import results_from_data
+    from configlib.results.records import ResultsFormatError
 
     store.save_task(make_task("t"), expected_version=None)
     # The reader refuses a file of empty items with its name; the store refuses an empty batch.

@@ -1,9 +1,10 @@
-"""Measured results: the autotuner's results JSON and genai-bench's run files, as records.
+"""Results readers: the autotuner's results JSON and genai-bench's run files, as records.
 
 One ``MeasuredResult`` is one measured configuration: the engine flags of a grid point, one
-traffic scenario and one concurrency, and what was measured there. Metric names carry their
-unit (``METRICS`` lists them all); times are converted to milliseconds so they sit beside
-aiconfigurator's predictions (``ttft_ms``, ``tpot_ms``, ``request_latency_ms``, ...).
+traffic scenario and one concurrency, and what was measured there. Metric names carry their unit
+(``configlib.results.metrics.METRICS`` lists them all); times are converted to milliseconds so
+they sit beside aiconfigurator's predictions (``ttft_ms``, ``tpot_ms``, ``request_latency_ms``,
+...).
 
 Sources:
 
@@ -25,35 +26,17 @@ from typing import Any
 from configlib.bounds import check_document
 from configlib.findings import Finding, errors
 from configlib.io import InputError, load_document
-from configlib.measured import (
-    METRICS,
+from configlib.results.records import (
     Collector,
     MeasuredResult,
-    MetricInfo,
     ResultsFormatError,
     ResultsImport,
     SourceFormat,
     count_field,
     number,
     positive_int,
-    run_metrics,
     run_record,
 )
-
-__all__ = [
-    "METRICS",
-    "MeasuredResult",
-    "MetricInfo",
-    "ResultsFormatError",
-    "ResultsImport",
-    "read_genai_bench_folder",
-    "read_results",
-    "records_from_autotuner",
-    "records_from_experiment",
-    "records_from_genai_bench_run",
-    "results_from_data",
-    "run_metrics",
-]
 
 #: Most run files read from one folder.
 MAX_FOLDER_FILES = 10_000

@@ -1,9 +1,9 @@
-"""Measured-result records and metric names: what every results importer produces.
+"""Measured-result records: what every results reader produces.
 
-``MeasuredResult`` is one measured configuration; ``METRICS`` names every metric with its unit
-and, where the definition matches, the aiconfigurator prediction it compares with.
-``run_metrics`` reads one genai-bench run (``aggregated_metrics``), which both the autotuner's
-results (its ``raw_results``) and genai-bench's own files contain. Importers: configlib.results.
+``MeasuredResult`` is one measured configuration, its metrics named as in the catalogue
+(``configlib.results.metrics.METRICS``). ``run_metrics`` reads one genai-bench run
+(``aggregated_metrics``), which both the autotuner's results (its ``raw_results``) and
+genai-bench's own files contain. Readers: ``configlib.results.readers``.
 """
 
 from __future__ import annotations
@@ -24,65 +24,7 @@ from configlib.numbers import (
     check_range,
     parse_int,
 )
-
-
-@dataclass(frozen=True)
-class MetricInfo:
-    """What a metric name means."""
-
-    unit: str
-    """Unit of the values, e.g. ms, tokens/s."""
-    description: str
-    """What is measured."""
-    prediction: str | None = None
-    """The aiconfigurator prediction with the same definition, when there is one."""
-
-
-METRICS: dict[str, MetricInfo] = {
-    "ttft_ms": MetricInfo("ms", "mean time to first token", "ttft_ms"),
-    "ttft_p50_ms": MetricInfo("ms", "median time to first token"),
-    "ttft_p90_ms": MetricInfo("ms", "90th-percentile time to first token"),
-    "ttft_p99_ms": MetricInfo("ms", "99th-percentile time to first token"),
-    "tpot_ms": MetricInfo("ms", "mean time per output token after the first", "tpot_ms"),
-    "tpot_p50_ms": MetricInfo("ms", "median time per output token"),
-    "tpot_p90_ms": MetricInfo("ms", "90th-percentile time per output token"),
-    "tpot_p99_ms": MetricInfo("ms", "99th-percentile time per output token"),
-    "request_latency_ms": MetricInfo("ms", "mean end-to-end request latency", "request_latency_ms"),
-    "request_latency_min_ms": MetricInfo("ms", "fastest request"),
-    "request_latency_max_ms": MetricInfo("ms", "slowest request"),
-    "request_latency_p50_ms": MetricInfo("ms", "median end-to-end latency"),
-    "request_latency_p90_ms": MetricInfo("ms", "90th-percentile end-to-end latency"),
-    "request_latency_p99_ms": MetricInfo("ms", "99th-percentile end-to-end latency"),
-    "output_tokens_per_s": MetricInfo(
-        "tokens/s", "output tokens per second of the measured server", "tokens_per_s"
-    ),
-    "input_tokens_per_s": MetricInfo("tokens/s", "input tokens per second of the server"),
-    "total_tokens_per_s": MetricInfo("tokens/s", "input plus output tokens per second"),
-    "output_tokens_per_s_per_gpu": MetricInfo(
-        "tokens/s/GPU",
-        "output tokens per second divided by the server's GPUs",
-        "tokens_per_s_per_gpu",
-    ),
-    "input_tokens_per_s_per_gpu": MetricInfo("tokens/s/GPU", "input tokens per second per GPU"),
-    "total_tokens_per_s_per_gpu": MetricInfo(
-        "tokens/s/GPU",
-        "input plus output tokens per second per GPU (the autotuner's "
-        "maximize_throughput objective)",
-    ),
-    "tokens_per_s_per_user": MetricInfo(
-        "tokens/s", "mean output speed one request sees (1 / tpot)", "tokens_per_s_per_user"
-    ),
-    "requests_per_s": MetricInfo("requests/s", "completed requests per second", "requests_per_s"),
-    "input_tokens_per_request": MetricInfo("tokens", "mean input tokens per request"),
-    "output_tokens_per_request": MetricInfo("tokens", "mean output tokens per request"),
-    "num_requests": MetricInfo("requests", "requests sent"),
-    "num_completed_requests": MetricInfo("requests", "requests that completed"),
-    "num_error_requests": MetricInfo("requests", "requests that failed"),
-    "error_rate": MetricInfo("fraction", "failed requests / requests, 0 to 1"),
-    "success_rate": MetricInfo("fraction", "completed requests / requests, 0 to 1"),
-    "run_duration_s": MetricInfo("s", "length of the benchmark run"),
-    "benchmark_wall_time_s": MetricInfo("s", "wall time of the whole genai-bench call"),
-}
+from configlib.results.metrics import METRICS
 
 #: A metric value: an int, or a float that is neither NaN nor infinite.
 FiniteNumber = Annotated[int, Field(strict=True)] | Annotated[float, Field(allow_inf_nan=False)]

@@ -27,123 +27,20 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from configlib.engines import Engine
+from configlib.results.metrics import COMPARED, PREDICTION_NAMES, unit_of
 
 Kind = Literal["prediction", "measurement"]
-
-
-@dataclass(frozen=True)
-class MetricDef:
-    """One aligned metric: what is compared, in which unit, and for what scope."""
-
-    key: str
-    """Name of the aligned metric, ending in its unit (ttft_ms)."""
-    label: str
-    """What people call it (TTFT)."""
-    unit: str
-    """Unit every value of it is converted to before comparing."""
-    scope: str
-    """request, replica (one server), gpu or user."""
-    higher_is_better: bool
-    """True for throughputs, False for latencies."""
-    doc: str
-    """One sentence: what is measured."""
-
-
-#: The metrics compared, in display order.
-METRICS: tuple[MetricDef, ...] = (
-    MetricDef(
-        "ttft_ms", "TTFT", "ms", "request", False, "Time to first token, mean over requests."
-    ),
-    MetricDef(
-        "tpot_ms",
-        "TPOT",
-        "ms",
-        "request",
-        False,
-        "Time per output token after the first (inter-token latency), mean.",
-    ),
-    MetricDef(
-        "request_latency_ms",
-        "Request latency",
-        "ms",
-        "request",
-        False,
-        "End-to-end latency of one request, mean.",
-    ),
-    MetricDef(
-        "tokens_per_s",
-        "Output tokens/s",
-        "tokens/s",
-        "replica",
-        True,
-        "Output tokens per second of one replica (one server).",
-    ),
-    MetricDef(
-        "tokens_per_s_per_gpu",
-        "Output tokens/s/GPU",
-        "tokens/s/GPU",
-        "gpu",
-        True,
-        "Output tokens per second of one replica divided by its GPUs.",
-    ),
-    MetricDef(
-        "tokens_per_s_per_user",
-        "Output tokens/s/user",
-        "tokens/s",
-        "user",
-        True,
-        "Decode speed one request sees (1000 / TPOT in ms).",
-    ),
-    MetricDef(
-        "requests_per_s",
-        "Requests/s",
-        "req/s",
-        "replica",
-        True,
-        "Completed requests per second of one replica.",
-    ),
-)
-METRIC = {m.key: m for m in METRICS}
-
-#: Every prediction name of the import contract: label, unit, meaning.
-PREDICTION_NAMES: dict[str, tuple[str, str, str]] = {
-    "ttft_ms": ("TTFT", "ms", "time to first token"),
-    "tpot_ms": ("TPOT", "ms", "time per output token (see inclusive_tpot)"),
-    "request_latency_ms": ("Request latency", "ms", "end-to-end, one request"),
-    "tokens_per_s": ("Output tokens/s", "tokens/s", "per replica"),
-    "tokens_per_s_per_gpu": ("Output tokens/s/GPU", "tokens/s/GPU", "per replica / its GPUs"),
-    "tokens_per_s_per_user": ("Output tokens/s/user", "tokens/s", "decode speed per request"),
-    "tokens_per_s_per_gpu_cluster": (
-        "Output tokens/s/GPU (cluster)",
-        "tokens/s/GPU",
-        "all replicas over the whole GPU budget",
-    ),
-    "requests_per_s": ("Requests/s", "req/s", "per replica"),
-    "concurrency": ("Concurrency", "requests", "in flight per replica"),
-    "batch_size": ("Batch size", "requests", "per attention-DP rank"),
-    "global_batch_size": ("Global batch size", "requests", "batch size x dp"),
-    "memory_gib": ("Memory", "GiB", "per GPU"),
-    "num_gpus_per_replica": ("GPUs per replica", "GPUs", ""),
-    "replicas": ("Replicas", "", "in the GPU budget"),
-    "total_gpus": ("Total GPUs", "GPUs", "the budget"),
-    "power_w": ("Power", "W", "time-weighted average"),
-}
-_SUFFIX_UNITS = (("_ms", "ms"), ("_s", "s"), ("_gib", "GiB"), ("_gb", "GB"), ("_w", "W"))
 
 
 def prediction_rows(predictions: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """The predictions of one task as labelled rows (metric, value, unit, meaning)."""
     rows = []
     for name, value in (predictions or {}).items():
-        label, unit, meaning = PREDICTION_NAMES.get(name, (name, _unit_of(name), ""))
+        label, unit, meaning = PREDICTION_NAMES.get(name, (name, unit_of(name), ""))
         rows.append(
             {"metric": label, "value": value, "unit": unit, "meaning": meaning, "name": name}
         )
     return rows
-
-
-def _unit_of(name: str) -> str:
-    return next((unit for suffix, unit in _SUFFIX_UNITS if name.endswith(suffix)), "")
 
 
 # ---- Aligned values --------------------------------------------------------------------------
@@ -151,10 +48,10 @@ def _unit_of(name: str) -> str:
 
 @dataclass(frozen=True)
 class Value:
-    """One number, aligned to a METRICS definition, with where it came from."""
+    """One number, aligned to a COMPARED definition, with where it came from."""
 
     metric: str
-    """The aligned metric (a METRICS key)."""
+    """The aligned metric (a COMPARED key)."""
     value: float
     """In the metric's unit."""
     kind: Kind
@@ -186,7 +83,7 @@ def predicted_values(predictions: Mapping[str, Any] | None, source: Any = None) 
     where = _source_text(source)
     info = source if isinstance(source, Mapping) else {}
     found: dict[str, Value] = {}
-    for metric in METRICS:
+    for metric in COMPARED:
         number = _number(predictions.get(metric.key))
         if number is not None:
             found[metric.key] = Value(metric.key, number, "prediction", where)
@@ -361,7 +258,7 @@ class ComparisonRow:
     """One metric, predicted and measured, in one definition."""
 
     metric: str
-    """The aligned metric (a METRICS key)."""
+    """The aligned metric (a COMPARED key)."""
     label: str
     """What people call it (TTFT)."""
     unit: str
@@ -390,9 +287,9 @@ def error_pct(predicted: float | None, measured: float | None) -> float | None:
 def compare_values(
     predicted: Mapping[str, Value], measured: Mapping[str, Value]
 ) -> list[ComparisonRow]:
-    """One row per metric that either side has, in METRICS order."""
+    """One row per metric that either side has, in COMPARED order."""
     rows = []
-    for metric in METRICS:
+    for metric in COMPARED:
         p, m = predicted.get(metric.key), measured.get(metric.key)
         if p is None and m is None:
             continue
