@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from configlib.cli import build_parser
-from configlib.reference import render
+from configlib.cli.reference import render
 from tests.conftest import ROOT
 
 

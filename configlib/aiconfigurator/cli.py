@@ -10,7 +10,6 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +18,12 @@ from configlib.aiconfigurator.combine import CombineError, combine_candidates
 from configlib.aiconfigurator.export import ExportError, export_design_yaml, export_exp_yaml
 from configlib.aiconfigurator.importer import import_path
 from configlib.aiconfigurator.targets import target_problem
-from configlib.cli import positive_int
-from configlib.findings import Finding, errors
+from configlib.cli.common import OK, PARTIAL, fail, positive_int, print_findings, write_file
+from configlib.findings import errors
 from configlib.io import InputError, dump_document
 from configlib.model import TaskConfig
 from configlib.taskfile import TaskFormatError, load_task, to_structured_form
 from configlib.vocab import Runtime
-
-OK, PARTIAL, UNUSABLE = 0, 1, 2
-
-
-def _print(findings: Sequence[Finding]) -> None:
-    for finding in findings:
-        print(str(finding), file=sys.stderr)
 
 
 def _top(candidates: list[Candidate], limit: int | None) -> list[Candidate]:
@@ -152,16 +144,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         result = import_path(args.path, runtime=args.runtime, include_pareto=args.pareto)
     except InputError as error:
-        print(f"configlib: {error}", file=sys.stderr)
-        return UNUSABLE
-    _print(result.findings)
+        return fail(str(error))
+    print_findings(result.findings)
     candidates = _top(result.candidates, args.top)
     # Listing needs no engine for TensorRT-LLM rows yet, but a --runtime that contradicts
     # the rows is refused either way (the import page asks the same).
     problem = target_problem(candidates, choice_required=not args.list)
     if problem:
-        print(f"configlib: --runtime: {problem}", file=sys.stderr)
-        return UNUSABLE
+        return fail(f"--runtime: {problem}")
     if args.list:
         _table(candidates, args.flags)
         return PARTIAL if errors(result.findings) else OK
@@ -174,7 +164,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             except CombineError as error:
                 print(f"configlib: {error}", file=sys.stderr)
                 return PARTIAL
-            _print(notes)
+            print_findings(notes)
             print(_write(task, out, args.format, args.force))
             return PARTIAL if errors(result.findings) else OK
         problems = False
@@ -185,7 +175,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(f"configlib: {error}", file=sys.stderr)
                 problems = True
                 continue
-            _print([f for f in candidate.findings if f.severity == "error"])
+            print_findings([f for f in candidate.findings if f.severity == "error"])
             note = (
                 ""
                 if candidate.runnable
@@ -195,8 +185,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             )
             print(f"{path}{note}")
     except OSError as error:
-        print(f"configlib: {args.out}: {error.strerror or error}", file=sys.stderr)
-        return UNUSABLE
+        return fail(f"{args.out}: {error.strerror or error}")
     return PARTIAL if problems or errors(result.findings) else OK
 
 
@@ -204,24 +193,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         task, notes = load_task(args.task)
     except InputError as error:
-        print(f"configlib: {error}", file=sys.stderr)
-        return UNUSABLE
+        return fail(str(error))
     except TaskFormatError as error:
-        _print(error.findings)
+        print_findings(error.findings)
         print(f"{args.task}: not a valid task", file=sys.stderr)
         return PARTIAL
-    _print(notes)
+    print_findings(notes)
     try:
         text = export_design_yaml(task) if args.design else export_exp_yaml(task)
     except ExportError as error:
-        print(f"configlib: {error}", file=sys.stderr)
-        return UNUSABLE
+        return fail(str(error))
     if args.output:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as error:
-            print(f"configlib: {args.output}: {error.strerror or error}", file=sys.stderr)
-            return UNUSABLE
+        problem = write_file(args.output, text)
+        if problem:
+            return fail(problem)
     else:
         sys.stdout.write(text)
     return OK

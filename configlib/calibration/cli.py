@@ -31,17 +31,11 @@ from configlib.calibration import (
     with_errors,
 )
 from configlib.calibration.model import level_name
-
-OK, UNUSABLE = 0, 2
+from configlib.cli.common import OK, fail, positive_int
 
 
 class _Unusable(Exception):
     pass
-
-
-def _fail(message: str) -> int:
-    print(f"configlib: {message}", file=sys.stderr)
-    return UNUSABLE
 
 
 def _inputs(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.DataFrame, list[Any]]:
@@ -102,13 +96,13 @@ def cmd_accuracy(args: argparse.Namespace) -> int:
     dims = [d for d in (args.by or "").split(",") if d]
     bad = [d for d in dims if d not in GROUP_KEYS]
     if bad:
-        return _fail(f"--by: {', '.join(bad)} not among {', '.join(GROUP_KEYS)}")
+        return fail(f"--by: {', '.join(bad)} not among {', '.join(GROUP_KEYS)}")
     try:
         pairs, _, _ = _inputs(args)
     except _Unusable as error:
-        return _fail(str(error))
+        return fail(str(error))
     if pairs.empty:
-        return _fail("none of these has a metric both predicted and measured")
+        return fail("none of these has a metric both predicted and measured")
     errors = with_errors(pairs)
     reported = ["reported_error_pct"] if "reported_error_pct" in errors else []
     summaries = {"all": summary(errors)}
@@ -144,9 +138,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     try:
         pairs, candidates, subjects = _inputs(args)
     except _Unusable as error:
-        return _fail(str(error))
+        return fail(str(error))
     if pairs.empty:
-        return _fail("no measured pairs to fit on: measure at least one candidate first")
+        return fail("no measured pairs to fit on: measure at least one candidate first")
     result = calibrate(
         pairs, candidates, slo=slo_of(subjects), top=args.next, min_points=args.min_points
     )
@@ -210,8 +204,6 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers: Any) -> None:
-    from configlib.cli import positive_int
-
     p = subparsers.add_parser(
         "accuracy", help="aiconfigurator's error against measured results (MAPE per metric)"
     )

@@ -12,6 +12,7 @@ import json
 import sys
 from typing import Any
 
+from configlib.cli.common import OK, fail, print_findings
 from configlib.io import InputError, parse_json, read_text
 from configlib.store import migrate
 from configlib.store.engine import DEFAULT_TIMEOUT_S, Database
@@ -19,14 +20,8 @@ from configlib.store.errors import StoreError
 from configlib.store.presets import sync_system_presets
 from configlib.store.store import Store
 
-OK, UNUSABLE = 0, 2
 #: Largest backup file read (a backup of 100,000 tasks is about 150 MB).
 BACKUP_MAX_BYTES = 4 * 1024**3
-
-
-def _fail(message: str) -> int:
-    print(f"configlib: {message}", file=sys.stderr)
-    return UNUSABLE
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
@@ -38,7 +33,7 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
         finally:
             db.dispose()
     except StoreError as error:
-        return _fail(str(error))
+        return fail(str(error))
     if report.changed:
         print(
             f"{db.shown_url}: upgraded from {report.before or 'an empty database'} to "
@@ -54,7 +49,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         with Store.open(args.url, timeout=args.timeout) as store:
             data = store.export_all()
     except StoreError as error:
-        return _fail(str(error))
+        return fail(str(error))
     text = json.dumps(data, indent=1, ensure_ascii=False) + "\n"
     if args.file == "-":
         sys.stdout.write(text)
@@ -63,7 +58,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             with open(args.file, "w", encoding="utf-8") as handle:
                 handle.write(text)
         except OSError as error:
-            return _fail(f"{args.file}: {error.strerror or error}")
+            return fail(f"{args.file}: {error.strerror or error}")
         print(
             f"wrote {len(data['tasks'])} tasks, {len(data['presets'])} presets and "
             f"{len(data['results'])} results to {args.file}",
@@ -78,7 +73,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         with Store.open(args.url, timeout=args.timeout) as store:
             report = store.import_all(data, replace=args.replace)
     except (InputError, StoreError) as error:
-        return _fail(str(error))
+        return fail(str(error))
     print(
         f"imported {report.tasks} tasks, {report.presets} presets and {report.results} "
         f"results{' (everything stored before was replaced)' if report.replaced else ''}"
@@ -93,7 +88,7 @@ def cmd_import_autotuner(args: argparse.Namespace) -> int:
                 args.database, on_conflict=args.on_conflict, user=args.user
             )
     except (InputError, StoreError) as error:
-        return _fail(str(error))
+        return fail(str(error))
     if args.json:
         print(json.dumps(_report_data(report), indent=2))
         return OK
@@ -113,8 +108,7 @@ def cmd_import_autotuner(args: argparse.Namespace) -> int:
         )
     for name, reason in report.presets_skipped.items():
         print(f"preset {name!r}: skipped: {reason}")
-    for finding in report.findings:
-        print(str(finding), file=sys.stderr)
+    print_findings(report.findings)
     return OK
 
 

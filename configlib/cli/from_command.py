@@ -7,14 +7,13 @@ import os
 import sys
 from typing import Any
 
+from configlib.cli.common import INVALID, OK, fail, print_findings, write_file
 from configlib.commandline import CommandRead, UnreadableCommand, read_command
 from configlib.engines import UnknownEngineVersion, get_engine
 from configlib.findings import Finding, errors, unique
 from configlib.io import MAX_DOCUMENT_BYTES, InputError, dump_document, read_text
 from configlib.taskfile import to_structured_form
 from configlib.validate import validate
-
-OK, INVALID, UNUSABLE = 0, 1, 2
 
 
 def _text(source: str) -> tuple[str, str]:
@@ -37,11 +36,9 @@ def cmd_from_command(args: argparse.Namespace) -> int:
         if args.engine_version:
             get_engine(read.engine.runtime, args.engine_version)
     except (InputError, UnknownEngineVersion) as error:
-        print(f"configlib: {error}", file=sys.stderr)
-        return UNUSABLE
+        return fail(str(error))
     except UnreadableCommand as error:
-        print(f"configlib: {where}: {error}", file=sys.stderr)
-        return UNUSABLE
+        return fail(f"{where}: {error}")
     return write_read_task(read, read_findings(read), where, args.format, args.out)
 
 
@@ -60,16 +57,12 @@ def write_read_task(
     findings = unique(findings)
     output = dump_document(data, fmt)
     if out:
-        try:
-            with open(out, "w", encoding="utf-8") as handle:
-                handle.write(output)
-        except OSError as error:
-            print(f"configlib: {out}: {error.strerror or error}", file=sys.stderr)
-            return UNUSABLE
+        problem = write_file(out, output)
+        if problem:
+            return fail(problem)
     else:
         sys.stdout.write(output)
-    for finding in findings:
-        print(str(finding), file=sys.stderr)
+    print_findings(findings)
     print(
         f"{where}: {read.engine.label}, model {read.task.model.id_or_path} "
         f"({len(errors(findings))} errors, {len(findings) - len(errors(findings))} warnings)",
@@ -94,7 +87,12 @@ def register(subparsers: Any) -> None:
         help="engine release to read the flags with (default: the docker image tag's release, "
         "else the newest supported)",
     )
-    p.add_argument("--name", metavar="NAME", help="task name (default: from the model)")
-    p.add_argument("--format", choices=["json", "yaml"], default="yaml")
-    p.add_argument("-o", "--out", metavar="FILE", help="write the task here instead of stdout")
+    task_output_args(p)
     p.set_defaults(handler=cmd_from_command)
+
+
+def task_output_args(parser: argparse.ArgumentParser) -> None:
+    """--name, --format and --out of the commands that read something into a task."""
+    parser.add_argument("--name", metavar="NAME", help="task name (default: from the model)")
+    parser.add_argument("--format", choices=["json", "yaml"], default="yaml")
+    parser.add_argument("-o", "--out", metavar="FILE", help="write the task here instead of stdout")

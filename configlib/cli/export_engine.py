@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from configlib.cli.common import INVALID, OK, fail, point_number, print_findings
+from configlib.cli.from_command import read_findings, task_output_args, write_read_task
 from configlib.commandline import UnreadableCommand
-from configlib.commandline_cli import read_findings, write_read_task
 from configlib.engine_export import (
     FORMATS,
     ExportedPoint,
@@ -25,13 +26,6 @@ from configlib.engines.config_file import CONFIG_OPTION, ConfigFileError
 from configlib.io import InputError, read_text
 from configlib.taskfile import TaskFormatError, load_task
 from configlib.vocab import Runtime
-
-OK, INVALID, UNUSABLE = 0, 1, 2
-
-
-def _fail(message: str) -> int:
-    print(f"configlib: {message}", file=sys.stderr)
-    return UNUSABLE
 
 
 def _write_folder(folder: Path, points: list[ExportedPoint]) -> list[str]:
@@ -48,16 +42,15 @@ def cmd_export_engine(args: argparse.Namespace) -> int:
     try:
         task, _ = load_task(args.file)
     except InputError as error:
-        return _fail(str(error))
+        return fail(str(error))
     except TaskFormatError as error:
-        for finding in error.findings:
-            print(str(finding), file=sys.stderr)
+        print_findings(error.findings)
         return INVALID
     indices = None if args.all else [args.point]
     try:
         points = export_points(task, args.format, indices)
     except ExportError as error:
-        return _fail(f"{args.file}: {error}")
+        return fail(f"{args.file}: {error}")
     for point in points:
         for finding in point.findings:
             print(f"point {point.index}: {finding}", file=sys.stderr)
@@ -65,7 +58,7 @@ def cmd_export_engine(args: argparse.Namespace) -> int:
     try:
         if out is None:
             if len(points) > 1:
-                return _fail("--all writes several files: give --out FOLDER or --out FILE.zip")
+                return fail("--all writes several files: give --out FOLDER or --out FILE.zip")
             [point] = points
             for name, text in point.files.items():
                 if not name.endswith(".sh") or len(point.files) == 1:
@@ -80,7 +73,7 @@ def cmd_export_engine(args: argparse.Namespace) -> int:
             written = _write_folder(Path(out), points)
             print(f"{out}: {len(written)} file(s) for {len(points)} point(s)", file=sys.stderr)
     except OSError as error:
-        return _fail(f"{out}: {error.strerror or error}")
+        return fail(f"{out}: {error.strerror or error}")
     return OK
 
 
@@ -106,21 +99,11 @@ def cmd_from_config(args: argparse.Namespace) -> int:
             task_name=args.name,
         )
     except (InputError, UnknownEngineVersion, ConfigFileError) as error:
-        return _fail(str(error))
+        return fail(str(error))
     except UnreadableCommand as error:
-        return _fail(f"--command: {error}")
+        return fail(f"--command: {error}")
     findings = located(read_findings(read), args.file, text)
     return write_read_task(read, findings, args.file, args.format, args.out)
-
-
-def _point(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("points are numbered from 0")
-    return value
 
 
 def register(subparsers: Any) -> None:
@@ -132,7 +115,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("file", help="task file")
     which = p.add_mutually_exclusive_group()
     which.add_argument(
-        "--point", type=_point, default=0, metavar="N", help="grid point, from 0 (default 0)"
+        "--point", type=point_number, default=0, metavar="N", help="grid point, from 0 (default 0)"
     )
     which.add_argument("--all", action="store_true", help="every grid point (needs --out)")
     p.add_argument(
@@ -167,7 +150,5 @@ def register(subparsers: Any) -> None:
         help="the launch command used with the file (in quotes, a file holding it, or -); its "
         "flags win over the file's, as in the engines",
     )
-    p.add_argument("--name", metavar="NAME", help="task name (default: from the model)")
-    p.add_argument("--format", choices=["json", "yaml"], default="yaml")
-    p.add_argument("-o", "--out", metavar="FILE", help="write the task here instead of stdout")
+    task_output_args(p)
     p.set_defaults(handler=cmd_from_config)

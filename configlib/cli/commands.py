@@ -1,7 +1,8 @@
-"""The ``configlib`` command line.
+"""The ``configlib`` command line: the parser, the core commands and ``main``.
 
-Exit codes: 0 ok, 1 validation errors (printed with field paths), 2 unreadable input or bad
-usage (one line saying why). Findings go to stderr, results to stdout, so output can be piped.
+Exit codes (``configlib.cli.common``): 0 ok, 1 validation errors (printed with field paths),
+2 unreadable input or bad usage (one line saying why). Findings go to stderr, results to
+stdout, so output can be piped.
 """
 
 from __future__ import annotations
@@ -11,9 +12,19 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn
 
 from configlib import __version__
+from configlib.cli.common import (
+    INVALID,
+    OK,
+    UNUSABLE,
+    UsageError,
+    fail,
+    positive_int,
+    print_findings,
+    write_file,
+)
 from configlib.convert import engine_for, to_flat
 from configlib.engines import UnknownEngineVersion, get_engine, supported_versions
 from configlib.findings import Finding, errors
@@ -25,25 +36,14 @@ from configlib.taskfile import TaskFormatError, load_task, to_autotuner, to_stru
 from configlib.validate import validate
 from configlib.vocab import Runtime, Strategy
 
-OK, INVALID, UNUSABLE = 0, 1, 2
-
 #: Modules that add subcommands with ``register(subparsers)``; missing ones are skipped.
 FEATURE_MODULES: tuple[str, ...] = (
     "configlib.aiconfigurator.cli",
     "configlib.store.cli",
-    "configlib.commandline_cli",
-    "configlib.engine_export_cli",
+    "configlib.cli.from_command",
+    "configlib.cli.export_engine",
     "configlib.calibration.cli",
 )
-
-
-class UsageError(Exception):
-    """Bad arguments or unusable input: exit 2 with this message."""
-
-
-def _print_findings(findings: Sequence[Finding], stream: TextIO) -> None:
-    for finding in findings:
-        print(str(finding), file=stream)
 
 
 def _load(path: str) -> tuple[TaskConfig, list[Finding]]:
@@ -108,7 +108,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
             )
         )
     else:
-        _print_findings(findings, sys.stdout)
+        print_findings(findings, sys.stdout)
         count = len(errors(findings))
         status = "invalid" if count else "valid"
         print(
@@ -144,7 +144,7 @@ def cmd_params(args: argparse.Namespace) -> int:
             print(launch_command(engine, task.model.id_or_path, point))
         shown = min(limit, grid.size)
         print(f"{shown:,} of {grid.size:,} grid points for {engine.label}", file=sys.stderr)
-    _print_findings(findings, sys.stderr)
+    print_findings(findings)
     return INVALID if errors(findings) else OK
 
 
@@ -163,14 +163,12 @@ def cmd_convert(args: argparse.Namespace) -> int:
     findings.extend(converted)
     text = dump_document(data, args.format)
     if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as error:
-            raise UsageError(f"{args.output}: {error.strerror or error}") from None
+        problem = write_file(args.output, text)
+        if problem:
+            raise UsageError(problem)
     else:
         sys.stdout.write(text)
-    _print_findings(findings, sys.stderr)
+    print_findings(findings)
     return INVALID if errors(findings) else OK
 
 
@@ -180,7 +178,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
-    from configlib.reference import render
+    from configlib.cli.reference import render
 
     sys.stdout.write(render(build_parser()))
     return OK
@@ -269,33 +267,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def positive_int(text: str) -> int:
-    """argparse type for a whole number >= 1 (shared by every subcommand)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         code: int = args.handler(args)
     except UsageError as error:
-        print(f"configlib: {error}", file=sys.stderr)
-        return UNUSABLE
+        return fail(str(error))
     except TaskFormatError as error:
-        _print_findings(error.findings, sys.stderr if args.command != "validate" else sys.stdout)
+        print_findings(error.findings, sys.stderr if args.command != "validate" else sys.stdout)
         print(f"{getattr(args, 'file', 'input')}: not a valid task", file=sys.stderr)
         return INVALID
     except BrokenPipeError:
         return OK
     return code
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
