@@ -18,7 +18,7 @@ from configlib.aiconfigurator.combine import CombineError, combine_candidates
 from configlib.aiconfigurator.export import ExportError, export_design_yaml, export_exp_yaml
 from configlib.aiconfigurator.importer import import_path
 from configlib.aiconfigurator.targets import target_problem
-from configlib.cli.common import OK, PARTIAL, fail, positive_int, print_findings, write_file
+from configlib.cli.common import OK, PARTIAL, fail, positive_int, print_findings, write_output
 from configlib.findings import errors
 from configlib.io import InputError, dump_document
 from configlib.model import TaskConfig
@@ -203,13 +203,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         text = export_design_yaml(task) if args.design else export_exp_yaml(task)
     except ExportError as error:
         return fail(str(error))
-    if args.output:
-        problem = write_file(args.output, text)
-        if problem:
-            return fail(problem)
-    else:
-        sys.stdout.write(text)
-    return OK
+    problem = write_output(args.output, text)
+    return fail(problem) if problem else OK
 
 
 def register(commands: Any) -> None:

@@ -23,7 +23,7 @@ from configlib.cli.common import (
     fail,
     positive_int,
     print_findings,
-    write_file,
+    write_output,
 )
 from configlib.convert import engine_for, to_flat
 from configlib.engines import UnknownEngineVersion, get_engine, supported_versions
@@ -162,12 +162,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
         converted = [*lifted, *converted]
     findings.extend(converted)
     text = dump_document(data, args.format)
-    if args.output:
-        problem = write_file(args.output, text)
-        if problem:
-            raise UsageError(problem)
-    else:
-        sys.stdout.write(text)
+    problem = write_output(args.output, text)
+    if problem:
+        raise UsageError(problem)
     print_findings(findings)
     return INVALID if errors(findings) else OK
 

@@ -35,8 +35,11 @@ def print_findings(findings: Sequence[Finding], stream: TextIO | None = None) ->
         print(str(finding), file=stream or sys.stderr)
 
 
-def write_file(path: str, text: str) -> str | None:
-    """Write ``text`` to ``path``; why that failed, else None."""
+def write_output(path: str | None, text: str) -> str | None:
+    """Write ``text`` to ``path`` (stdout when None or empty); why that failed, else None."""
+    if not path:
+        sys.stdout.write(text)
+        return None
     try:
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from configlib.cli.common import INVALID, OK, fail, print_findings, write_file
+from configlib.cli.common import INVALID, OK, fail, print_findings, write_output
 from configlib.commandline import CommandRead, UnreadableCommand, read_command
 from configlib.engines import UnknownEngineVersion, get_engine
 from configlib.findings import Finding, errors, unique
@@ -56,12 +56,9 @@ def write_read_task(
     data, _ = to_structured_form(read.task, read.engine)
     findings = unique(findings)
     output = dump_document(data, fmt)
-    if out:
-        problem = write_file(out, output)
-        if problem:
-            return fail(problem)
-    else:
-        sys.stdout.write(output)
+    problem = write_output(out, output)
+    if problem:
+        return fail(problem)
     print_findings(findings)
     print(
         f"{where}: {read.engine.label}, model {read.task.model.id_or_path} "
