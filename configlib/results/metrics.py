@@ -121,22 +121,14 @@ class MetricDef:
 
 #: The metrics compared, in display order: (prediction name, scope, higher is better, doc); the
 #: label and unit are the prediction's (PREDICTION_NAMES).
+_TPOT = "Time per output token after the first (inter-token latency), mean."
+_PER_GPU = "Output tokens per second of one replica divided by its GPUs."
 _COMPARED: tuple[tuple[str, str, bool, str], ...] = (
     ("ttft_ms", "request", False, "Time to first token, mean over requests."),
-    (
-        "tpot_ms",
-        "request",
-        False,
-        "Time per output token after the first (inter-token latency), mean.",
-    ),
+    ("tpot_ms", "request", False, _TPOT),
     ("request_latency_ms", "request", False, "End-to-end latency of one request, mean."),
     ("tokens_per_s", "replica", True, "Output tokens per second of one replica (one server)."),
-    (
-        "tokens_per_s_per_gpu",
-        "gpu",
-        True,
-        "Output tokens per second of one replica divided by its GPUs.",
-    ),
+    ("tokens_per_s_per_gpu", "gpu", True, _PER_GPU),
     ("tokens_per_s_per_user", "user", True, "Decode speed one request sees (1000 / TPOT in ms)."),
     ("requests_per_s", "replica", True, "Completed requests per second of one replica."),
 )
