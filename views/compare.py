@@ -16,7 +16,6 @@ from configlib.calibration import (
 from configlib.compare import METRICS
 from configlib.safe_text import md
 from configlib.ui import keys
-from configlib.ui.charts import pareto_chart, scatter_chart
 from configlib.ui.comparison import (
     Subject,
     calibrated_points,
@@ -27,9 +26,10 @@ from configlib.ui.comparison import (
     comparison_frame,
     predictions_frame,
 )
-from configlib.ui.measuring import measurements, upload_results
-from configlib.ui.resources import store
-from configlib.ui.widgets import flash
+from views.parts.charts import pareto_chart, scatter_chart
+from views.parts.measuring import measurements, upload_results
+from views.parts.resources import store
+from views.parts.widgets import flash
 
 db = store()
 st.title("Compare")

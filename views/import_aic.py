@@ -10,8 +10,8 @@ from configlib.engines import ENGINES
 from configlib.safe_text import md, md_code
 from configlib.ui import keys
 from configlib.ui.importing import PREDICTED_COLUMNS, ImportSession
-from configlib.ui.resources import store
-from configlib.ui.widgets import flash
+from views.parts.resources import store
+from views.parts.widgets import flash
 
 EDITOR = "views/editor.py"
 COMPARE = "views/compare.py"

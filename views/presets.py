@@ -7,9 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from configlib.ui import keys, presetpage
-from configlib.ui.resources import store
-from configlib.ui.widgets import flash
+from configlib.ui import keys
+from views.parts import presetpage
+from views.parts.resources import store
+from views.parts.widgets import flash
 
 db = store()
 st.title("Presets")

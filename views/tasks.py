@@ -7,9 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from configlib.ui import drafts, history, tasklist
-from configlib.ui.resources import store
-from configlib.ui.widgets import flash, lazy_popover
+from views.parts import drafts, history, tasklist
+from views.parts.resources import store
+from views.parts.widgets import flash, lazy_popover
 
 EDITOR = "views/editor.py"
 SORTS = {

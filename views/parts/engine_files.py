@@ -20,10 +20,10 @@ from configlib.engines.config_file import CONFIG_OPTION, ConfigFileError, loader
 from configlib.io import InputError, decode
 from configlib.model import TaskConfig
 from configlib.safe_text import file_stem, md
-from configlib.ui import drafts
 from configlib.ui.editor import EditorState
-from configlib.ui.widgets import set_flash, show_outcome
 from configlib.vocab import Runtime
+from views.parts import drafts
+from views.parts.widgets import set_flash, show_outcome
 
 __all__ = ["config_releases", "config_upload_box", "engine_file_downloads"]
 

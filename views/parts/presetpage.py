@@ -15,12 +15,13 @@ from configlib.io import InputError, decode, dump_document
 from configlib.model import STRUCTURED_SECTIONS
 from configlib.presets import GridPreview, grid_preview
 from configlib.safe_text import md, md_code
-from configlib.ui import keys, widgets
+from configlib.ui import keys
 from configlib.ui.editor import EditorState
-from configlib.ui.engine_switch import ask, switch_question
 from configlib.ui.fields import render_value
 from configlib.ui.presetting import ANY_RUNTIME, PresetDraft, build_preset, preset_findings
-from configlib.ui.widgets import set_flash
+from views.parts import widgets
+from views.parts.engine_switch import ask, switch_question
+from views.parts.widgets import set_flash
 
 if TYPE_CHECKING:
     from configlib.store import PresetSummary, Store

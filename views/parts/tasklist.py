@@ -12,10 +12,11 @@ import streamlit as st
 from configlib.io import InputError, decode
 from configlib.safe_text import md, md_code
 from configlib.taskfile import TaskFormatError, task_from_text
-from configlib.ui import bulk, drafts
-from configlib.ui.actions import download_buttons
-from configlib.ui.resources import examples
-from configlib.ui.widgets import lazy_popover, set_flash
+from configlib.ui import bulk
+from views.parts import drafts
+from views.parts.actions import download_buttons
+from views.parts.resources import examples
+from views.parts.widgets import lazy_popover, set_flash
 
 if TYPE_CHECKING:
     from configlib.store import Store, TaskSummary

@@ -11,11 +11,12 @@ from configlib.io import dump_document
 from configlib.model import TaskConfig
 from configlib.safe_text import file_stem, md
 from configlib.taskfile import to_autotuner, to_structured_form
-from configlib.ui import drafts, keys
+from configlib.ui import keys
 from configlib.ui.editor import EditorState
-from configlib.ui.engine_files import engine_file_downloads
-from configlib.ui.resources import store
-from configlib.ui.widgets import set_flash
+from views.parts import drafts
+from views.parts.engine_files import engine_file_downloads
+from views.parts.resources import store
+from views.parts.widgets import set_flash
 
 # ---- Save ----------------------------------------------------------------------------------
 

@@ -12,8 +12,9 @@ import streamlit as st
 
 from configlib.safe_text import md
 from configlib.taskdiff import FieldChange, task_changes
-from configlib.ui import drafts, keys
-from configlib.ui.widgets import set_flash
+from configlib.ui import keys
+from views.parts import drafts
+from views.parts.widgets import set_flash
 
 if TYPE_CHECKING:
     from configlib.model import TaskConfig

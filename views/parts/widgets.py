@@ -20,9 +20,9 @@ from configlib.findings import Finding
 from configlib.safe_text import md, md_code
 from configlib.ui import expert, keys
 from configlib.ui.editor import PROBLEM, EditorState, Summary, field_of
-from configlib.ui.engine_switch import ask, switch_question
 from configlib.ui.fields import FieldGroup, FieldSpec, groups, render_value
 from configlib.vocab import Runtime
+from views.parts.engine_switch import ask, switch_question
 
 AUTO_VERSION = "auto"
 #: Fields per row in a form section.
