@@ -25,9 +25,10 @@ from configlib.ui.comparison import (
     comparison_csv,
     comparison_frame,
     predictions_frame,
+    stored_subjects,
 )
 from views.parts.charts import pareto_chart, scatter_chart
-from views.parts.measuring import measurements, upload_results
+from views.parts.measuring import upload_results
 from views.parts.resources import store
 from views.parts.widgets import flash
 
@@ -53,10 +54,7 @@ if imported:
         value=True, key="compare.use_imported",
     )  # fmt: skip
 
-subjects = [
-    Subject(name, db.get_task(name).task, measurements(db, name))
-    for name in st.session_state.get(keys.COMPARE_TASKS, [])
-]
+subjects = stored_subjects(db, st.session_state.get(keys.COMPARE_TASKS, []))
 if use_imported:
     subjects += [Subject(f"{name} (not saved)", task) for name, task in imported]
 if not subjects:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -28,6 +28,9 @@ from configlib.convert import engine_for
 from configlib.engines.rules import ENGINE_LABELS
 from configlib.model import TaskConfig
 from configlib.safe_text import csv_cell
+
+if TYPE_CHECKING:
+    from configlib.store import Store
 
 X, Y = "tokens_per_s_per_user", "tokens_per_s_per_gpu"
 #: aiconfigurator's backend names as the app shows them (TensorRT-LLM is predicted, never run).
@@ -281,3 +284,43 @@ def calibrated_points(calibrated: pd.DataFrame, measured: set[str]) -> pd.DataFr
             "frontier": False,
         }
     )
+
+
+#: Grid points offered when a genai-bench file does not say which configuration ran.
+POINTS_OFFERED = 200
+
+
+def measurements(db: Store, task_name: str) -> list[Measurement]:
+    """The task's stored measured results (failed experiments have no metrics: left out)."""
+    found = []
+    for stored in db.list_results(task_name):
+        record = stored.result
+        if record.status != "success" or not record.metrics:
+            continue
+        parts = []
+        if record.experiment_id is not None:
+            parts.append(f"experiment {record.experiment_id}")
+        if record.scenario:
+            parts.append(record.scenario)
+        if record.concurrency is not None:
+            parts.append(f"concurrency {record.concurrency}")
+        found.append(
+            Measurement(
+                label=", ".join(parts) or f"result {stored.id}",
+                parameters=record.parameters,
+                metrics=record.metrics,
+                source=record.source_file or "uploaded results",
+                concurrency=record.concurrency,
+                scenario=record.scenario,
+            )
+        )
+    return found
+
+
+def point_label(point: dict[str, Any]) -> str:
+    return " ".join(f"{key}={value}" for key, value in point.items()) or "(no flags)"
+
+
+def stored_subjects(db: Store, names: Sequence[str]) -> list[Subject]:
+    """Stored tasks with their successful measured results, as the Compare page compares them."""
+    return [Subject(name, db.get_task(name).task, measurements(db, name)) for name in names]

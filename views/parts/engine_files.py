@@ -8,28 +8,23 @@ import streamlit as st
 from configlib.bounds import limit
 from configlib.commandline import UnreadableCommand
 from configlib.engine_export import (
-    ExportedPoint,
     ExportError,
     export_points,
     export_zip,
     point_grid,
     read_config,
 )
-from configlib.engines import UnknownEngineVersion, get_engine, supported_versions
+from configlib.engines import UnknownEngineVersion
 from configlib.engines.config_file import CONFIG_OPTION, ConfigFileError, loader_for
 from configlib.io import InputError, decode
 from configlib.model import TaskConfig
 from configlib.safe_text import file_stem, md
 from configlib.ui.editor import EditorState
-from configlib.vocab import Runtime
+from configlib.ui.engine_files import config_releases, release_label, yaml_file
 from views.parts import drafts
 from views.parts.widgets import set_flash, show_outcome
 
-__all__ = ["config_releases", "config_upload_box", "engine_file_downloads"]
-
-
-def _yaml(point: ExportedPoint) -> tuple[str, str]:
-    return next((n, t) for n, t in point.files.items() if n.endswith(".yaml"))
+__all__ = ["config_upload_box", "engine_file_downloads"]
 
 
 def engine_file_downloads(task: TaskConfig, key: str) -> None:
@@ -56,7 +51,7 @@ def engine_file_downloads(task: TaskConfig, key: str) -> None:
     except ExportError as error:
         st.caption(md(f"Not available: {error}"))
         return
-    name, text = _yaml(point)
+    name, text = yaml_file(point)
     st.download_button(
         f"Config file of point {index}", text, file_name=name, mime="application/yaml",
         on_click="ignore", width="stretch", key=f"{key}:engine-file",
@@ -77,24 +72,6 @@ def engine_file_downloads(task: TaskConfig, key: str) -> None:
         file_name=f"{file_stem(task.task_name)}-engine-configs.zip", mime="application/zip",
         on_click="ignore", width="stretch", key=f"{key}:engine-zip",
     )  # fmt: skip
-
-
-def config_releases() -> list[tuple[str, str]]:
-    """Every (runtime, version) whose loader reads config files, newest first per engine."""
-    found = []
-    for runtime in Runtime:
-        for version in reversed(supported_versions(runtime)):
-            try:
-                loader_for(get_engine(runtime, version))
-            except ConfigFileError:
-                continue
-            found.append((runtime.value, version))
-    return found
-
-
-def _label(release: tuple[str, str]) -> str:
-    runtime, version = release
-    return f"{get_engine(runtime, version).label}"
 
 
 def _on_upload(scope: str) -> None:
@@ -141,7 +118,7 @@ def config_upload_box(state: EditorState, scope: str) -> None:
             releases = config_releases()
             current = (state.task.base_runtime.value, state.engine.version)
             st.selectbox(
-                "Release whose loader reads it", releases, format_func=_label,
+                "Release whose loader reads it", releases, format_func=release_label,
                 index=releases.index(current) if current in releases else 0,
                 key=f"{scope}.config_release",
             )  # fmt: skip

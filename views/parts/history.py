@@ -3,44 +3,21 @@ comparison of two selected tasks. The diff itself is ``configlib.taskdiff``."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
 from configlib.safe_text import md
-from configlib.taskdiff import FieldChange, task_changes
-from configlib.ui import keys
+from configlib.taskdiff import task_changes
+from configlib.ui import history, keys
 from views.parts import drafts
 from views.parts.widgets import set_flash
 
 if TYPE_CHECKING:
     from configlib.model import TaskConfig
-    from configlib.store import Store, TaskSummary, TaskVersion
-
-COLUMNS = ["field", "change", "before", "after"]
-#: Shown for a side where the field is not set.
-ABSENT = "—"
-
-
-def change_rows(changes: Sequence[FieldChange]) -> list[list[str]]:
-    """Table rows; values as JSON text, so a list, a number and a string read apart."""
-    return [
-        [change.path, change.kind, _shown(change.before), _shown(change.after)]
-        for change in changes
-    ]
-
-
-def _shown(value: Any) -> str:
-    return ABSENT if value is None else json.dumps(value, ensure_ascii=False)
-
-
-def _label(version: TaskVersion) -> str:
-    who = f" by {version.saved_by}" if version.saved_by else ""
-    now = " (current)" if version.current else ""
-    return f"v{version.version} · {version.saved_at:%Y-%m-%d %H:%M}{who}{now}"
+    from configlib.store import Store, TaskSummary
 
 
 def diff_table(before: TaskConfig, after: TaskConfig, key: str) -> None:
@@ -50,7 +27,7 @@ def diff_table(before: TaskConfig, after: TaskConfig, key: str) -> None:
         st.caption("No differences.")
         return
     st.caption(f"{len(changes)} field(s) differ.")
-    frame = pd.DataFrame(change_rows(changes), columns=COLUMNS)
+    frame = pd.DataFrame(history.change_rows(changes), columns=history.COLUMNS)
     st.dataframe(frame, key=key, hide_index=True, width="stretch")
 
 
@@ -67,7 +44,7 @@ def section(db: Store, item: TaskSummary) -> None:
         if len(versions) < 2:
             st.caption("Only one version so far: every save adds one.")
             return
-        labels = {v.version: _label(v) for v in versions}
+        labels = {v.version: history.version_label(v) for v in versions}
         numbers = [v.version for v in versions]
         left, right = st.columns(2)
         # Keys carry the task: picks made for another task never carry over.

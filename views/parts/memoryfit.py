@@ -5,22 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from configlib.memory_fit import MemoryFit, check_memory
+from configlib.memory_fit import check_memory
 from configlib.model import TaskConfig
 from configlib.safe_text import md
-
-COLUMNS = ["tp", "pp", "weights", "KV cache", "tokens", "share", "needed GiB", "available GiB"]
-
-
-def rows(fit: MemoryFit) -> list[list[object]]:
-    """One row per combination; the share column is blank when the engine's share is unset."""
-    return [
-        [
-            e.tp, e.pp, e.weights, e.kv, e.tokens, "" if e.fraction is None else e.fraction,
-            round(e.needed_gib, 1), round(e.available_gib, 1),
-        ]
-        for e in fit.estimates
-    ]  # fmt: skip
+from configlib.ui import memoryfit
 
 
 def panel(task: TaskConfig) -> None:
@@ -36,5 +24,5 @@ def panel(task: TaskConfig) -> None:
         st.caption(
             md(f"{fit.model}: every combination fits. Activations and CUDA graphs come on top.")
         )
-    frame = pd.DataFrame(rows(fit), columns=COLUMNS)
+    frame = pd.DataFrame(memoryfit.rows(fit), columns=memoryfit.COLUMNS)
     st.dataframe(frame, hide_index=True, width="stretch")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import streamlit as st
 
@@ -13,6 +12,7 @@ from configlib.io import InputError, decode
 from configlib.safe_text import md, md_code
 from configlib.taskfile import TaskFormatError, task_from_text
 from configlib.ui import bulk
+from configlib.ui.tasklist import UPLOAD_TYPES, refused
 from views.parts import drafts
 from views.parts.actions import download_buttons
 from views.parts.resources import examples
@@ -21,7 +21,6 @@ from views.parts.widgets import lazy_popover, set_flash
 if TYPE_CHECKING:
     from configlib.store import Store, TaskSummary
 
-COLUMNS = ["name", "model", "runtime", "GPUs needed", "grid size", "source", "updated", "open"]
 COLUMN_CONFIG: dict[str, Any] = {
     "name": st.column_config.TextColumn(pinned=True),
     "GPUs needed": st.column_config.NumberColumn(help="Most GPUs one server of the grid needs"),
@@ -31,7 +30,6 @@ COLUMN_CONFIG: dict[str, Any] = {
     "updated": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
     "open": st.column_config.LinkColumn(display_text="open ↗", help="Open in the editor"),
 }
-UPLOAD_TYPES = ["json", "yaml", "yml"]
 
 
 def first_page() -> None:
@@ -58,26 +56,6 @@ def select_page() -> None:
 def page_selected() -> bool:
     """True while the table is the one "Select the whole page" drew."""
     return st.session_state.get("tasks.select_all") == table_generation()
-
-
-def editor_link(name: str) -> str:
-    return f"editor?task={quote(name, safe='')}"
-
-
-def rows(items: Sequence[TaskSummary]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": item.name,
-            "model": item.model,
-            "runtime": f"{item.runtime} {item.engine_release}".strip(),
-            "GPUs needed": item.gpus_needed,
-            "grid size": item.grid_size,
-            "source": item.source,
-            "updated": item.updated_at,
-            "open": editor_link(item.name),
-        }
-        for item in items
-    ]
 
 
 # ---- One task ------------------------------------------------------------------------------
@@ -240,7 +218,7 @@ def upload_tasks(db: Store) -> None:
             db.save_task(task, expected_version=None)
         except InvalidData as error:
             # The store's gate (the same rules as the editor's save): list every finding.
-            done[digest] = ("error", _refused(upload.name, error))
+            done[digest] = ("error", refused(upload.name, error))
         except (InputError, TaskFormatError) as error:
             done[digest] = ("error", md(f"{upload.name}: {error}"))
         except NameTaken:
@@ -257,20 +235,6 @@ def upload_tasks(db: Store) -> None:
     for digest, (kind, message) in done.items():
         if digest in current:
             (st.success if kind == "success" else st.error)(message)
-
-
-def _refused(file_name: str, error: Any) -> str:
-    """Markdown: the file was not saved, and each finding with its field."""
-    findings = error.findings
-    if not findings:
-        return md(f"{file_name}: not saved: {error}")
-    lines = [md(f"{file_name}: not saved; fix these in the file and upload it again:")]
-    lines += [
-        f"- {md_code(f.path or 'task')} {md(f.message)} ({md(f.code)})" for f in findings[:20]
-    ]
-    if len(findings) > 20:
-        lines.append(md(f"- and {len(findings) - 20} more"))
-    return "\n".join(lines)
 
 
 def examples_menu(db: Store, editor: str, key: str = "menu") -> None:

@@ -1,0 +1,38 @@
+"""Rows of the History section and of two compared tasks (``configlib.taskdiff`` finds the
+changes; views/parts/history.py draws them)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from configlib.taskdiff import FieldChange
+
+if TYPE_CHECKING:
+    from configlib.store import TaskVersion
+
+
+COLUMNS = ["field", "change", "before", "after"]
+
+
+#: Shown for a side where the field is not set.
+ABSENT = "—"
+
+
+def change_rows(changes: Sequence[FieldChange]) -> list[list[str]]:
+    """Table rows; values as JSON text, so a list, a number and a string read apart."""
+    return [
+        [change.path, change.kind, _shown(change.before), _shown(change.after)]
+        for change in changes
+    ]
+
+
+def _shown(value: Any) -> str:
+    return ABSENT if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def version_label(version: TaskVersion) -> str:
+    who = f" by {version.saved_by}" if version.saved_by else ""
+    now = " (current)" if version.current else ""
+    return f"v{version.version} · {version.saved_at:%Y-%m-%d %H:%M}{who}{now}"
