@@ -3,7 +3,7 @@ everything the side panel shows.
 
 The draft is always a valid TaskConfig. Form values that do not parse are kept as typed (with
 an error on their field) and leave the draft's value alone, so nothing typed is lost and nothing
-invalid reaches the task. Both tabs edit the same draft through configlib.ui.sync.
+invalid reaches the task. Both tabs edit the same draft through configlib.convert.editing.
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from typing import Any
 
 from configlib.commandline import read_command
 from configlib.compare import prediction_rows
-from configlib.convert import FlatResult, to_flat
+from configlib.convert import FlatResult, editing, engine_for, to_flat
 from configlib.engines import Engine
 from configlib.engines.releases import follow_tag, pin
 from configlib.findings import Finding, errors, unique
 from configlib.grid import grid_of, launch_command
 from configlib.model import RangeSpec, TaskConfig
-from configlib.ui import expert, fields, form, sync
+from configlib.switching import change_engine
+from configlib.ui import expert, fields, form
 from configlib.validate import validate
 from configlib.vocab import Runtime, Strategy
 
@@ -101,7 +102,7 @@ class EditorState:
 
     @classmethod
     def from_task(cls, task: TaskConfig, stored: StoredRef | None = None) -> EditorState:
-        regenerated, notes = sync.regenerate(task)
+        regenerated, notes = editing.regenerate(task)
         return cls(
             task=regenerated,
             raw=form.raw_from_task(regenerated),
@@ -121,14 +122,14 @@ class EditorState:
         """One form widget changed: re-read the whole form and regenerate the flags."""
         self.raw[path] = value
         result = form.apply_form(self.task, self.raw)
-        task, flat = sync.structured_edit(self.task, result.task, self.flat())
+        task, flat = editing.structured_edit(self.task, result.task, self.flat())
         notes = list(flat.findings)
         followed = follow_tag(task) if path == "runtime_image_tag" else task
         if followed.engine_version == task.engine_version:
             self._flat = (task, flat)
         else:
             # A tag naming another supported release moves the task to that release.
-            task, more = sync.change_engine(
+            task, more = change_engine(
                 task, task.base_runtime, followed.engine_version, keep_tag=True
             )
             self._replace_form(task)
@@ -146,7 +147,7 @@ class EditorState:
             if key in self.task.parameters and key not in parameters:
                 parameters[key] = self.task.parameters[key]
         self.bad_rows = parsed.bad
-        task, notes = sync.flat_edit(self.task, parameters)
+        task, notes = editing.flat_edit(self.task, parameters)
         self._replace_form(task)
         self._changed(task, notes)
 
@@ -169,13 +170,13 @@ class EditorState:
     ) -> None:
         """Runtime or engine version changed: retarget and regenerate the flags (taking the
         translations configlib.switching offers when ``translate``)."""
-        task, notes = sync.change_engine(self.task, runtime, version, translate=translate)
+        task, notes = change_engine(self.task, runtime, version, translate=translate)
         self._replace_form(task)
         self._changed(task, notes)
 
     def replace(self, task: TaskConfig, notes: list[Finding] | None = None) -> None:
         """A new draft from outside (presets applied, task reloaded): reset both tabs."""
-        regenerated, more = sync.regenerate(task)
+        regenerated, more = editing.regenerate(task)
         self.raw = form.raw_from_task(regenerated)
         self.errors = {}
         self.bad_rows = []
@@ -249,7 +250,7 @@ class EditorState:
         """The release the draft targets (worked out once per revision of the draft)."""
         cached = self._engine
         if cached is None or cached[0] != (self.revision, id(self.task)):
-            cached = ((self.revision, id(self.task)), sync.engine_of(self.task)[0])
+            cached = ((self.revision, id(self.task)), engine_for(self.task)[0])
             self._engine = cached
         return cached[1]
 

@@ -11,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 import configlib.convert as convert
 import configlib.convert.flat as flat
-from configlib.convert import generate, to_flat, with_parameters
+from configlib.convert import editing, generate, to_flat, with_parameters
 from configlib.engines import get_engine
-from configlib.ui import keys, sync
+from configlib.ui import keys
 from configlib.ui.editor import EditorState
 from tests.app.conftest import open_page, set_field
 from tests.test_roundtrip import engine_and_sections, make_task
@@ -69,7 +69,7 @@ def test_converting_a_regenerated_task_again_gives_the_same_result(
     runtime, version, data = case
     engine = get_engine(runtime, version)
     task = make_task(engine.runtime.value, **data)
-    regenerated, first = sync.regenerate_flat(task)
+    regenerated, first = editing.regenerate_flat(task)
     again = to_flat(regenerated)
     assert again.parameters == first.parameters
     assert again.sources == first.sources
