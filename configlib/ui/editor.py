@@ -81,6 +81,9 @@ class EditorState:
     _flat: tuple[TaskConfig, FlatResult] | None = field(default=None, repr=False, compare=False)
     """The draft's flat result, converted once per revision and read by every panel (the
     task is kept with it: a result belongs to that very task object)."""
+    _unread: set[str] = field(default_factory=set, repr=False, compare=False)
+    """Form groups whose typed text the task does not reflect since the form was refreshed
+    (a pending value kept): the next form edit reads them too."""
 
     # ---- construction ------------------------------------------------------------------------
 
@@ -119,9 +122,10 @@ class EditorState:
         self.dirty = True
 
     def set_field(self, path: str, value: fields.Raw) -> None:
-        """One form widget changed: re-read the whole form and regenerate the flags."""
+        """One form widget changed: re-read its group (section) alone and regenerate the flags."""
         self.raw[path] = value
-        result = form.apply_form(self.task, self.raw)
+        read = self._groups_to_read(path)
+        result = form.apply_form(self.task, self.raw, only=read)
         task, flat = editing.structured_edit(self.task, result.task, self.flat())
         notes = list(flat.findings)
         followed = follow_tag(task) if path == "runtime_image_tag" else task
@@ -134,8 +138,19 @@ class EditorState:
             )
             self._replace_form(task)
             notes = unique([*notes, *more])
-        self.errors = result.errors
+        self.errors = form.merged_errors(self.errors, read, result.errors, self.raw)
         self._changed(task, notes)
+
+    def _groups_to_read(self, path: str) -> set[str]:
+        """The groups a form edit reads: the edited field's, and those whose widgets the task
+        may not reflect, so the result is what reading the whole form gives: groups holding
+        text kept pending when the form was refreshed, and the top-level fields while one has
+        an error (a refused one keeps the whole form from applying)."""
+        read = {form.group_key(path), *self._unread}
+        self._unread = set()
+        if any(form.group_key(p) == "task" for p in self.errors):
+            read.add("task")
+        return read
 
     def set_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """The expert table changed: read its rows and lift mapped flags into the sections."""
@@ -179,6 +194,7 @@ class EditorState:
         regenerated, more = editing.regenerate(task)
         self.raw = form.raw_from_task(regenerated)
         self.errors = {}
+        self._unread = set()
         self.bad_rows = []
         self.form_revision += 1
         self._changed(regenerated, unique([*(notes or []), *more]))
@@ -241,6 +257,7 @@ class EditorState:
                 kept[path] = message
         self.raw = new_raw
         self.errors = kept
+        self._unread = {form.group_key(p) for p in kept}
         self.form_revision += 1
 
     # ---- reading -----------------------------------------------------------------------------
