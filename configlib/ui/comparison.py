@@ -324,3 +324,29 @@ def point_label(point: dict[str, Any]) -> str:
 def stored_subjects(db: Store, names: Sequence[str]) -> list[Subject]:
     """Stored tasks with their successful measured results, as the Compare page compares them."""
     return [Subject(name, db.get_task(name).task, measurements(db, name)) for name in names]
+
+
+#: An axis whose values spread less than this share of their size is widened to it, so one
+#: candidate (or a few close ones) gets round ticks instead of a magnified sliver.
+LEAST_SPAN = 0.2
+
+
+def axis_domain(values: Sequence[float], extra: Sequence[float] = ()) -> tuple[float, float] | None:
+    """Where a chart axis over ``values`` (and ``extra``, e.g. target lines) runs; None when
+    there is nothing to show. One value, or values closer than LEAST_SPAN of their size, get
+    a domain that wide around them; others 5 % of padding; a throughput axis never runs
+    below zero."""
+    numbers = [float(v) for v in [*values, *extra]]
+    if not numbers:
+        return None
+    low, high = min(numbers), max(numbers)
+    least = LEAST_SPAN * max(abs(low), abs(high)) or 1.0
+    if high - low < least:
+        middle = (low + high) / 2
+        low, high = middle - least / 2, middle + least / 2
+    else:
+        pad = (high - low) * 0.05
+        low, high = low - pad, high + pad
+    if min(numbers) >= 0:
+        low = max(low, 0.0)
+    return low, high

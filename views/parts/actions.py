@@ -13,7 +13,7 @@ from configlib.ui.editor import EditorState
 from views.parts import drafts
 from views.parts.engine_files import engine_file_downloads
 from views.parts.resources import store
-from views.parts.widgets import set_flash
+from views.parts.widgets import lazy_popover, set_flash
 
 # ---- Save ----------------------------------------------------------------------------------
 
@@ -125,11 +125,9 @@ def download_buttons(task: TaskConfig, key: str) -> None:
 
 
 def downloads(state: EditorState) -> None:
-    box = st.popover(
-        "Download", icon=":material/download:", key=keys.popover("editor", "download"),
-        on_change="rerun",
-    )  # fmt: skip
-    if box.open:
+    key = keys.popover("editor", "download")
+    box = lazy_popover(st, "Download", key, ":material/download:")
+    if box is not None:
         with box:
             download_buttons(state.task, "editor.download")
             engine_file_downloads(state.task, "editor.download")

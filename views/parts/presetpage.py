@@ -280,11 +280,9 @@ def apply_panel(db: Store, state: EditorState) -> None:
             args=(state,),
             help=md(f"Back to the task before {applied} was applied"),
         )
-    box = st.popover(
-        "Apply presets", icon=":material/playlist_add:",
-        key=widgets.popover_key("editor", "apply"), on_change="rerun",
-    )  # fmt: skip
-    if not box.open:
+    key = widgets.popover_key("editor", "apply")
+    box = widgets.lazy_popover(st, "Apply presets", key, ":material/playlist_add:")
+    if box is None:
         return
     with box:
         names = [p.name for p in db.list_presets(runtime=state.task.base_runtime)]
@@ -344,11 +342,9 @@ def _undo(state: EditorState) -> None:
 def save_as_preset(db: Store, state: EditorState) -> None:
     from configlib.store import NameTaken
 
-    box = st.popover(
-        "Save as preset", icon=":material/bookmark_add:",
-        key=keys.popover("editor", "save_preset"), on_change="rerun",
-    )  # fmt: skip
-    if not box.open:
+    key = keys.popover("editor", "save_preset")
+    box = widgets.lazy_popover(st, "Save as preset", key, ":material/bookmark_add:")
+    if box is None:
         return
     with box:
         name = st.text_input("Preset name", key="editor.preset_name")
