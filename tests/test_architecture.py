@@ -5,6 +5,8 @@
 - No import cycle between configlib modules, counting every import: module level, inside
   functions and under ``TYPE_CHECKING`` (a type-only cycle is still two modules that cannot be
   understood one without the other).
+- Streamlit and Altair belong to the app (``app.py``, ``views/``), never to configlib (so
+  ``configlib.ui`` runs headless); SQLAlchemy, Alembic and psycopg to ``configlib/store/``.
 """
 
 from __future__ import annotations
