@@ -42,7 +42,7 @@ TOOLTIP = _tooltips(
 
 def pareto_chart(
     points: pd.DataFrame, lines: Sequence[SLOLine], calibrated: pd.DataFrame | None = None
-) -> alt.TopLevelMixin:
+) -> alt.LayerChart | alt.FacetChart:
     """tokens/s/GPU against tokens/s/user: colour = prediction or measurement, shape = the
     engine (predicted for, or ran on) and serving mode, a step line along each kind's Pareto
     frontier, TPOT targets as dashed rules; with ``calibrated`` (comparison.calibrated_points),
@@ -153,7 +153,7 @@ def _calibrated_layers(
     return [band, dots]
 
 
-def scatter_chart(rows: pd.DataFrame, metric_label: str) -> alt.TopLevelMixin:
+def scatter_chart(rows: pd.DataFrame, metric_label: str) -> alt.LayerChart | alt.FacetChart:
     """Predicted against measured for one metric, with the y = x diagonal."""
     data = rows[rows["metric"] == metric_label].dropna(subset=["predicted", "measured"])
     unit = next((m.unit for m in METRIC.values() if m.label == metric_label), "")
