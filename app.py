@@ -12,7 +12,7 @@ import streamlit as st
 
 from configlib.safe_text import md
 from configlib.store import StoreError
-from configlib.ui.resources import store
+from views.parts.resources import store
 
 st.set_page_config(page_title="configlib", page_icon=":material/tune:", layout="wide")
 

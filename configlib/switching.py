@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 from configlib.convert import retarget, to_flat, with_parameters
+from configlib.convert.editing import regenerate
 from configlib.engines import ENGINES
 from configlib.engines.releases import default_release, pin
 from configlib.findings import Finding, unique
@@ -226,3 +227,30 @@ def switch_engine(
     moved = _cleared(moved, plan.losses)
     full, notes = with_parameters(moved)
     return full, unique([*plan.findings(translate), *notes])
+
+
+def change_engine(
+    task: TaskConfig,
+    runtime: Runtime | str,
+    engine_version: str | None,
+    *,
+    keep_tag: bool = False,
+    translate: bool = False,
+) -> tuple[TaskConfig, list[Finding]]:
+    """The task for another runtime or release, flags regenerated for it.
+
+    The release and the image are one choice: the task gets the image that runs the chosen
+    release (the newest supported one when none is named), unless ``keep_tag`` says the change
+    came from the tag itself. What the switch drops or translates (configlib.switching) is
+    what the findings say; notes about the old engine's flags do not follow the task.
+    """
+    target = Runtime(runtime)
+    if target == task.base_runtime and engine_version == task.engine_version:
+        return task, []
+    chosen = engine_version or default_release(target)
+    if keep_tag:
+        moved, _ = retarget(task, target, chosen)
+        return regenerate(moved)
+    switched, findings = switch_engine(task, target, chosen, translate=translate)
+    regenerated, more = regenerate(switched)
+    return regenerated, unique([*findings, *more])

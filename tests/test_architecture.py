@@ -5,6 +5,8 @@
 - No import cycle between configlib modules, counting every import: module level, inside
   functions and under ``TYPE_CHECKING`` (a type-only cycle is still two modules that cannot be
   understood one without the other).
+- Streamlit and Altair belong to the app (``app.py``, ``views/``), never to configlib (so
+  ``configlib.ui`` runs headless); SQLAlchemy, Alembic and psycopg to ``configlib/store/``.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ ENGINES_DIR = PACKAGE / "engines"
 ALLOWED: dict[tuple[str, str], str] = {
     # The paste box's placeholder is an example command shown to people, not a flag configlib
     # writes or reads.
-    ("configlib/ui/widgets.py", "--model-path"): "example launch command (placeholder)",
-    ("configlib/ui/widgets.py", "--tp-size"): "example launch command (placeholder)",
-    ("configlib/ui/engine_files.py", "--config"): "example command line (placeholder)",
-    ("configlib/ui/engine_files.py", "--max-num-seqs"): "example command line (placeholder)",
+    ("views/parts/widgets.py", "--model-path"): "example launch command (placeholder)",
+    ("views/parts/widgets.py", "--tp-size"): "example launch command (placeholder)",
+    ("views/parts/engine_files.py", "--config"): "example command line (placeholder)",
+    ("views/parts/engine_files.py", "--max-num-seqs"): "example command line (placeholder)",
 }
 _OPTION = re.compile(r"--[a-z][a-z0-9_-]*[a-z0-9]")
 
@@ -196,29 +198,53 @@ def test_the_cycle_check_finds_cycles() -> None:
     assert cycles({"a": {"b"}, "b": set()}) == []
 
 
-#: Third-party packages only one part of configlib may import (the extras install them).
-CONFINED = {
-    "streamlit": "configlib/ui",
-    "altair": "configlib/ui",
+#: Third-party packages only one part of configlib may import (the extras install them); None:
+#: no part of configlib, only the app (views/ and app.py), so configlib.ui runs headless.
+CONFINED: dict[str, str | None] = {
+    "streamlit": None,
+    "altair": None,
     "sqlalchemy": "configlib/store",
     "alembic": "configlib/store",
     "psycopg": "configlib/store",
 }
 
 
+def _imported(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, top-level package) of every absolute import in ``path``, anywhere in the file."""
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [node.module or ""]
+        else:
+            continue
+        for name in names:
+            yield node.lineno, name.partition(".")[0]
+
+
 def test_app_and_database_packages_stay_in_their_layer() -> None:
     misplaced = []
     for path in sorted(PACKAGE.rglob("*.py")):
         relative = path.relative_to(ROOT).as_posix()
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and not node.level:
-                names = [node.module or ""]
-            else:
+        for line, name in _imported(path):
+            if name not in CONFINED:
                 continue
-            for name in names:
-                home = CONFINED.get(name.partition(".")[0])
-                if home is not None and not relative.startswith(home + "/"):
-                    misplaced.append(f"{relative}:{node.lineno}: {name}")
+            home = CONFINED[name]
+            if home is None or not relative.startswith(home + "/"):
+                misplaced.append(f"{relative}:{line}: {name}")
     assert misplaced == []
+
+
+def test_the_app_layer_is_views_and_app_py() -> None:
+    """Streamlit and Altair are imported by the app (views/, app.py) and by nothing it serves."""
+    app_files = [ROOT / "app.py", *sorted((ROOT / "views").rglob("*.py"))]
+    importers = {
+        path.relative_to(ROOT).as_posix()
+        for path in app_files
+        for _, name in _imported(path)
+        if name in ("streamlit", "altair")
+    }
+    assert "app.py" in importers and "views/parts/charts.py" in importers
+    # The library never imports the app.
+    for path in sorted(PACKAGE.rglob("*.py")):
+        assert "views" not in {name for _, name in _imported(path)}, path

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from configlib import switching
 from configlib.aiconfigurator import import_path
 from configlib.engines import ENGINES, supported_versions, version_from_tag
 from configlib.engines.releases import default_release, follow_tag, image_of, pin, release_tag
 from configlib.model import TaskConfig
-from configlib.ui import sync
 from configlib.ui.editor import EditorState
 from configlib.validate import validate
 from configlib.vocab import Runtime
@@ -73,7 +73,7 @@ def test_a_new_draft_has_no_release_warning_and_switching_engines_keeps_one_choi
 
 
 def test_change_engine_pins_the_image_of_the_chosen_release() -> None:
-    moved, _ = sync.change_engine(pin(_task()), "sglang", "0.5.2")
+    moved, _ = switching.change_engine(pin(_task()), "sglang", "0.5.2")
     assert moved.runtime_image_tag == "v0.5.2-cu126"
 
 

@@ -5,60 +5,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from configlib.calibration import (
-    GROUP_KEYS,
-    calibrate,
-    candidates_from_subjects,
-    pairs_from_subjects,
-    slo_of,
-    summary,
-)
-from configlib.results.metrics import COMPARED as METRICS
-from configlib.safe_text import md
-from configlib.ui import keys
-from configlib.ui.charts import pareto_chart, scatter_chart
-from configlib.ui.comparison import (
-    Subject,
-    calibrated_points,
-    chart_frame,
-    chart_lines,
-    column_title,
-    comparison_csv,
-    comparison_frame,
-    predictions_frame,
-)
-from configlib.ui.measuring import measurements, upload_results
-from configlib.ui.resources import store
-from configlib.ui.widgets import flash
+from configlib.calibration import calibrate, candidates_from_subjects, pairs_from_subjects, slo_of
+from configlib.ui.comparison import comparison_csv, predictions_frame
+from views.parts import comparing
+from views.parts.resources import store
+from views.parts.widgets import flash
 
 db = store()
 st.title("Compare")
 flash()
 
-pick_col, candidates_col = st.columns([3, 2], vertical_alignment="bottom")
-with pick_col:
-    search_col, tasks_col = st.columns([1, 2], vertical_alignment="bottom")
-    query = search_col.text_input("Find tasks", key="compare.search", placeholder="name or model")
-    chosen = list(st.session_state.get(keys.COMPARE_TASKS, []))
-    found = [item.name for item in db.list_tasks(search=query.strip(), page_size=50).items]
-    tasks_col.multiselect(
-        "Tasks", sorted(set(chosen) | set(found)), key=keys.COMPARE_TASKS,
-        placeholder="choose stored tasks",
-    )  # fmt: skip
-imported = st.session_state.get(keys.COMPARE_CANDIDATES) or []
-use_imported = False
-if imported:
-    use_imported = candidates_col.toggle(
-        f"Include the {len(imported)} candidate(s) picked on the import page",
-        value=True, key="compare.use_imported",
-    )  # fmt: skip
-
-subjects = [
-    Subject(name, db.get_task(name).task, measurements(db, name))
-    for name in st.session_state.get(keys.COMPARE_TASKS, [])
-]
-if use_imported:
-    subjects += [Subject(f"{name} (not saved)", task) for name, task in imported]
+subjects = comparing.chosen_subjects(db)
 if not subjects:
     st.info(
         "Choose tasks (or pick candidates on the import page) to compare their predictions "
@@ -68,21 +25,7 @@ if not subjects:
     st.stop()
 
 predictions = predictions_frame(subjects)
-st.subheader("Predictions")
-st.caption(
-    "aiconfigurator's figures per replica, in aligned definitions (TPOT after the first "
-    "token, ms). Source: the file and row each came from."
-)
-st.dataframe(
-    predictions, hide_index=True, width="stretch",
-    column_config={
-        "name": st.column_config.TextColumn(pinned=True),
-        **{
-            column_title(m.label, m.unit): st.column_config.NumberColumn(format="%.1f")
-            for m in METRICS
-        },
-    },
-)  # fmt: skip
+comparing.predictions_table(predictions)
 
 pairs = pairs_from_subjects(subjects)
 calibration = (
@@ -90,117 +33,12 @@ calibration = (
     if pairs.empty
     else calibrate(pairs, candidates_from_subjects(subjects), slo=slo_of(subjects))
 )
-
-st.subheader("Throughput per GPU vs per user")
-points = chart_frame(subjects)
-if points.empty:
-    st.caption("None of these has both tokens/s/GPU and tokens/s/user predicted or measured.")
-else:
-    lines = chart_lines(subjects)
-    shown = None
-    if calibration is not None and st.toggle(
-        "Show calibrated predictions (green, with their 90% band)", key="compare.calibrated"
-    ):
-        shown = calibrated_points(calibration.calibrated, set(pairs["candidate"]))
-        if shown.empty:
-            st.caption("No unmeasured candidate could be calibrated (see Accuracy below).")
-    st.altair_chart(pareto_chart(points, lines, shown), width="stretch")
-    targets = "; ".join(
-        f"{line.label} ({', '.join(line.origins)}), {line.tokens_per_s_per_user:.1f} tokens/s/user"
-        for line in lines
-    )
-    st.caption(
-        "The line joins each kind's Pareto frontier. "
-        + (f"Dashed red: {md(targets)}. " if targets else "")
-        + "Hover a point for its values and source."
-    )
-
-with st.expander("Add measured results (autotuner results JSON or genai-bench JSON)"):
-    stored = [s.name for s in subjects if s.name in st.session_state.get(keys.COMPARE_TASKS, [])]
-    if stored:
-        upload_results(db, stored)
-    else:
-        st.caption("Measured results belong to stored tasks: choose one above first.")
-
-comparison = comparison_frame(subjects)
-st.subheader("Predicted vs measured")
-if comparison.empty:
-    st.caption("No measured results for these tasks yet.")
-else:
-    st.dataframe(
-        comparison, hide_index=True, width="stretch",
-        column_config={
-            "task": st.column_config.TextColumn(pinned=True),
-            "error_pct": st.column_config.NumberColumn("error %", format="%+.1f"),
-            "predicted": st.column_config.NumberColumn(format="%.2f"),
-            "measured": st.column_config.NumberColumn(format="%.2f"),
-        },
-    )  # fmt: skip
-    labels = [m.label for m in METRICS if m.label in set(comparison["metric"])]
-    metric = st.selectbox("Metric", labels, key="compare.metric")
-    st.altair_chart(scatter_chart(comparison, metric), width="stretch")
-    st.caption(
-        "Points on the dashed diagonal were predicted exactly; above it, aiconfigurator "
-        "predicted more than was measured."
-    )
+comparing.throughput_chart(subjects, pairs, calibration)
+comparing.measured_upload(db, subjects)
+comparison = comparing.predicted_vs_measured(subjects)
 if calibration is not None:
-    st.subheader("Accuracy")
-    st.caption(
-        "aiconfigurator's error on the measured candidates, per metric: MAPE (mean |error|), "
-        "median predicted/measured, spread (geometric sd of that ratio). See "
-        "docs/calibration.md."
-    )
-    by = st.selectbox("Group by", ["metric only", *GROUP_KEYS], key="compare.accuracy_by")
-    st.dataframe(
-        summary(calibration.pairs, [] if by == "metric only" else [by]), hide_index=True,
-        width="stretch",
-        column_config={
-            "mape_pct": st.column_config.NumberColumn("MAPE %", format="%.1f"),
-            "median_ratio": st.column_config.NumberColumn("median ratio", format="%.3f"),
-            "spread_pct": st.column_config.NumberColumn("spread %", format="%.1f"),
-            "bias_pct": st.column_config.NumberColumn("median error %", format="%+.1f"),
-        },
-    )  # fmt: skip
-    st.markdown("**Leave-one-out: does calibration help here?**")
-    if calibration.loo.empty:
-        st.caption("Too few measured pairs: each metric needs 3 (2 to fit when one is held out).")
-    else:
-        st.dataframe(
-            calibration.loo, hide_index=True, width="stretch",
-            column_config={
-                "mape_raw_pct": st.column_config.NumberColumn("MAPE raw %", format="%.1f"),
-                "mape_calibrated_pct": st.column_config.NumberColumn(
-                    "MAPE calibrated %", format="%.1f"),
-                "gain_pct_points": st.column_config.NumberColumn(
-                    "gain (points)", format="%+.1f"),
-            },
-        )  # fmt: skip
-        st.caption(
-            "Each measured pair predicted by a correction fitted on the others: MAPE of "
-            "aiconfigurator's raw figure vs the calibrated one on the same held-out pairs."
-        )
-    st.subheader("Measure next")
-    ranked = calibration.next
-    if ranked.empty:
-        st.caption("Every candidate here is measured, or none has tokens/s/user and /GPU.")
-    else:
-        st.caption(
-            f"Unmeasured candidates by their chance of being on the calibrated Pareto frontier "
-            f"under {md(calibration.slo.text())}."
-        )
-        stored = set(st.session_state.get(keys.COMPARE_TASKS, []))
-        for row in ranked.head(10).itertuples(index=False):
-            text_col, open_col = st.columns([5, 1], vertical_alignment="center")
-            text_col.markdown(
-                f"**{row.rank}. {md(row.candidate)}** ({row.probability:.0%}): "
-                f"{md(row.explanation)}"
-            )
-            if row.candidate in stored:
-                with open_col:
-                    st.page_link(
-                        "views/editor.py", label="Open", icon=":material/edit_note:",
-                        query_params={"task": row.candidate},
-                    )  # fmt: skip
+    comparing.accuracy(calibration)
+    comparing.measure_next(calibration)
 
 st.download_button(
     "Download the comparison (CSV)",

@@ -7,10 +7,10 @@ from __future__ import annotations
 import streamlit as st
 
 from configlib.safe_text import md
-from configlib.ui import drafts, engine_files, layout, memoryfit, widgets
-from configlib.ui.actions import downloads, save_panel
-from configlib.ui.presetpage import apply_panel, save_as_preset
-from configlib.ui.resources import store
+from views.parts import drafts, engine_files, layout, memoryfit, widgets
+from views.parts.actions import downloads, save_panel
+from views.parts.presetpage import apply_panel, save_as_preset
+from views.parts.resources import store
 
 SCOPE = "editor"
 TABS = ["Advanced config", "Expert mode"]

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from configlib.ui import keys, presetpage
-from configlib.ui.resources import store
-from configlib.ui.widgets import flash
+from configlib.ui import keys, presetting
+from views.parts import presetpage
+from views.parts.resources import store
+from views.parts.widgets import flash
 
 db = store()
 st.title("Presets")
@@ -37,10 +38,10 @@ runtime = runtime_col.selectbox(
     help="sglang or vllm also lists presets usable with any engine",
 )  # fmt: skip
 origin = origin_col.selectbox("Origin", ["all", "system", "user"], key="presets.origin")
-shown = presetpage.matching(summaries, search, category, runtime, origin)
+shown = presetting.matching(summaries, search, category, runtime, origin)
 st.caption(f"{len(shown)} of {len(summaries)} preset(s).")
 picked = st.dataframe(
-    pd.DataFrame(presetpage.rows(shown), columns=presetpage.COLUMNS),
+    pd.DataFrame(presetting.preset_rows(shown), columns=presetting.PRESET_COLUMNS),
     key=f"presets.table:{search}:{category}:{runtime}:{origin}",
     on_select="rerun",
     selection_mode="single-row",

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from configlib.ui import drafts, history, tasklist
-from configlib.ui.resources import store
-from configlib.ui.widgets import flash, lazy_popover
+from configlib.ui.tasklist import TASK_COLUMNS, task_rows
+from views.parts import drafts, history, tasklist
+from views.parts.resources import store
+from views.parts.widgets import flash, lazy_popover
 
 EDITOR = "views/editor.py"
 SORTS = {
@@ -90,7 +91,7 @@ select_col.button(
     "Select the whole page", on_click=tasklist.select_page, width="stretch",
     icon=":material/select_all:",
 )  # fmt: skip
-frame = pd.DataFrame(tasklist.rows(listing.items), columns=tasklist.COLUMNS)
+frame = pd.DataFrame(task_rows(listing.items), columns=TASK_COLUMNS)
 picked = st.dataframe(
     frame,
     key=f"tasks.table:{number}:{search}:{runtime}:{sort}:{descending}:{size}:"

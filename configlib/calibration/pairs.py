@@ -90,30 +90,9 @@ def candidates_from_subjects(subjects: Iterable[Subject]) -> pd.DataFrame:
 
 def subjects_from_store(db: Store, names: Sequence[str]) -> list[Subject]:
     """Stored tasks with their successful measured results (as the Compare page reads them)."""
-    from configlib.ui.comparison import Measurement, Subject
+    from configlib.ui.comparison import stored_subjects
 
-    subjects = []
-    for name in names:
-        found = []
-        for stored in db.list_results(name):
-            record = stored.result
-            if record.status != "success" or not record.metrics:
-                continue
-            parts = [f"experiment {record.experiment_id}"] if record.experiment_id else []
-            parts += [record.scenario] if record.scenario else []
-            parts += [f"concurrency {record.concurrency}"] if record.concurrency else []
-            found.append(
-                Measurement(
-                    label=", ".join(parts) or f"result {stored.id}",
-                    parameters=record.parameters,
-                    metrics=record.metrics,
-                    source=record.source_file or "uploaded results",
-                    concurrency=record.concurrency,
-                    scenario=record.scenario,
-                )
-            )
-        subjects.append(Subject(name, db.get_task(name).task, found))
-    return subjects
+    return stored_subjects(db, names)
 
 
 class PairsFileError(ValueError):

@@ -1,4 +1,5 @@
-"""Helpers behind the Streamlit app: form <-> model conversion, the expert-mode rows, the
-editor's state and session keys. Everything here except ``configlib.ui.resources`` and
-``configlib.ui.widgets`` runs without Streamlit, so it is tested directly.
+"""The app's Streamlit-free state and logic: the editor's state (editor), the form model and its
+fields (form, fields), the expert-mode rows (expert), session keys (keys), and the rows and
+choices the pages show. None of it imports Streamlit (tests/test_ui_headless.py checks it), so
+it is tested directly; the renderers that draw it live in ``views/parts/``.
 """

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -28,6 +28,9 @@ from configlib.results.compare import (
 )
 from configlib.results.metrics import COMPARED as METRICS
 from configlib.safe_text import csv_cell
+
+if TYPE_CHECKING:
+    from configlib.store import Store
 
 X, Y = "tokens_per_s_per_user", "tokens_per_s_per_gpu"
 #: aiconfigurator's backend names as the app shows them (TensorRT-LLM is predicted, never run).
@@ -281,3 +284,69 @@ def calibrated_points(calibrated: pd.DataFrame, measured: set[str]) -> pd.DataFr
             "frontier": False,
         }
     )
+
+
+#: Grid points offered when a genai-bench file does not say which configuration ran.
+POINTS_OFFERED = 200
+
+
+def measurements(db: Store, task_name: str) -> list[Measurement]:
+    """The task's stored measured results (failed experiments have no metrics: left out)."""
+    found = []
+    for stored in db.list_results(task_name):
+        record = stored.result
+        if record.status != "success" or not record.metrics:
+            continue
+        parts = []
+        if record.experiment_id is not None:
+            parts.append(f"experiment {record.experiment_id}")
+        if record.scenario:
+            parts.append(record.scenario)
+        if record.concurrency is not None:
+            parts.append(f"concurrency {record.concurrency}")
+        found.append(
+            Measurement(
+                label=", ".join(parts) or f"result {stored.id}",
+                parameters=record.parameters,
+                metrics=record.metrics,
+                source=record.source_file or "uploaded results",
+                concurrency=record.concurrency,
+                scenario=record.scenario,
+            )
+        )
+    return found
+
+
+def point_label(point: dict[str, Any]) -> str:
+    return " ".join(f"{key}={value}" for key, value in point.items()) or "(no flags)"
+
+
+def stored_subjects(db: Store, names: Sequence[str]) -> list[Subject]:
+    """Stored tasks with their successful measured results, as the Compare page compares them."""
+    return [Subject(name, db.get_task(name).task, measurements(db, name)) for name in names]
+
+
+#: An axis whose values spread less than this share of their size is widened to it, so one
+#: candidate (or a few close ones) gets round ticks instead of a magnified sliver.
+LEAST_SPAN = 0.2
+
+
+def axis_domain(values: Sequence[float], extra: Sequence[float] = ()) -> tuple[float, float] | None:
+    """Where a chart axis over ``values`` (and ``extra``, e.g. target lines) runs; None when
+    there is nothing to show. One value, or values closer than LEAST_SPAN of their size, get
+    a domain that wide around them; others 5 % of padding; a throughput axis never runs
+    below zero."""
+    numbers = [float(v) for v in [*values, *extra]]
+    if not numbers:
+        return None
+    low, high = min(numbers), max(numbers)
+    least = LEAST_SPAN * max(abs(low), abs(high)) or 1.0
+    if high - low < least:
+        middle = (low + high) / 2
+        low, high = middle - least / 2, middle + least / 2
+    else:
+        pad = (high - low) * 0.05
+        low, high = low - pad, high + pad
+    if min(numbers) >= 0:
+        low = max(low, 0.0)
+    return low, high

@@ -3,7 +3,7 @@ everything the side panel shows.
 
 The draft is always a valid TaskConfig. Form values that do not parse are kept as typed (with
 an error on their field) and leave the draft's value alone, so nothing typed is lost and nothing
-invalid reaches the task. Both tabs edit the same draft through configlib.ui.sync.
+invalid reaches the task. Both tabs edit the same draft through configlib.convert.editing.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from configlib.commandline import read_command
-from configlib.convert import FlatResult, to_flat
+from configlib.convert import FlatResult, editing, engine_for, to_flat
 from configlib.engines import Engine
 from configlib.engines.releases import follow_tag, pin
 from configlib.findings import Finding, errors, unique
 from configlib.grid import grid_of, launch_command
 from configlib.model import RangeSpec, TaskConfig
 from configlib.results.compare import prediction_rows
-from configlib.ui import expert, fields, form, sync
+from configlib.switching import change_engine
+from configlib.ui import expert, fields, form
 from configlib.validate import validate
 from configlib.vocab import Runtime, Strategy
 
@@ -80,6 +81,9 @@ class EditorState:
     _flat: tuple[TaskConfig, FlatResult] | None = field(default=None, repr=False, compare=False)
     """The draft's flat result, converted once per revision and read by every panel (the
     task is kept with it: a result belongs to that very task object)."""
+    _unread: set[str] = field(default_factory=set, repr=False, compare=False)
+    """Form groups whose typed text the task does not reflect since the form was refreshed
+    (a pending value kept): the next form edit reads them too."""
 
     # ---- construction ------------------------------------------------------------------------
 
@@ -101,7 +105,7 @@ class EditorState:
 
     @classmethod
     def from_task(cls, task: TaskConfig, stored: StoredRef | None = None) -> EditorState:
-        regenerated, notes = sync.regenerate(task)
+        regenerated, notes = editing.regenerate(task)
         return cls(
             task=regenerated,
             raw=form.raw_from_task(regenerated),
@@ -118,23 +122,35 @@ class EditorState:
         self.dirty = True
 
     def set_field(self, path: str, value: fields.Raw) -> None:
-        """One form widget changed: re-read the whole form and regenerate the flags."""
+        """One form widget changed: re-read its group (section) alone and regenerate the flags."""
         self.raw[path] = value
-        result = form.apply_form(self.task, self.raw)
-        task, flat = sync.structured_edit(self.task, result.task, self.flat())
+        read = self._groups_to_read(path)
+        result = form.apply_form(self.task, self.raw, only=read)
+        task, flat = editing.structured_edit(self.task, result.task, self.flat())
         notes = list(flat.findings)
         followed = follow_tag(task) if path == "runtime_image_tag" else task
         if followed.engine_version == task.engine_version:
             self._flat = (task, flat)
         else:
             # A tag naming another supported release moves the task to that release.
-            task, more = sync.change_engine(
+            task, more = change_engine(
                 task, task.base_runtime, followed.engine_version, keep_tag=True
             )
             self._replace_form(task)
             notes = unique([*notes, *more])
-        self.errors = result.errors
+        self.errors = form.merged_errors(self.errors, read, result.errors, self.raw)
         self._changed(task, notes)
+
+    def _groups_to_read(self, path: str) -> set[str]:
+        """The groups a form edit reads: the edited field's, and those whose widgets the task
+        may not reflect, so the result is what reading the whole form gives: groups holding
+        text kept pending when the form was refreshed, and the top-level fields while one has
+        an error (a refused one keeps the whole form from applying)."""
+        read = {form.group_key(path), *self._unread}
+        self._unread = set()
+        if any(form.group_key(p) == "task" for p in self.errors):
+            read.add("task")
+        return read
 
     def set_rows(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """The expert table changed: read its rows and lift mapped flags into the sections."""
@@ -146,7 +162,7 @@ class EditorState:
             if key in self.task.parameters and key not in parameters:
                 parameters[key] = self.task.parameters[key]
         self.bad_rows = parsed.bad
-        task, notes = sync.flat_edit(self.task, parameters)
+        task, notes = editing.flat_edit(self.task, parameters)
         self._replace_form(task)
         self._changed(task, notes)
 
@@ -169,15 +185,16 @@ class EditorState:
     ) -> None:
         """Runtime or engine version changed: retarget and regenerate the flags (taking the
         translations configlib.switching offers when ``translate``)."""
-        task, notes = sync.change_engine(self.task, runtime, version, translate=translate)
+        task, notes = change_engine(self.task, runtime, version, translate=translate)
         self._replace_form(task)
         self._changed(task, notes)
 
     def replace(self, task: TaskConfig, notes: list[Finding] | None = None) -> None:
         """A new draft from outside (presets applied, task reloaded): reset both tabs."""
-        regenerated, more = sync.regenerate(task)
+        regenerated, more = editing.regenerate(task)
         self.raw = form.raw_from_task(regenerated)
         self.errors = {}
+        self._unread = set()
         self.bad_rows = []
         self.form_revision += 1
         self._changed(regenerated, unique([*(notes or []), *more]))
@@ -240,6 +257,7 @@ class EditorState:
                 kept[path] = message
         self.raw = new_raw
         self.errors = kept
+        self._unread = {form.group_key(p) for p in kept}
         self.form_revision += 1
 
     # ---- reading -----------------------------------------------------------------------------
@@ -249,7 +267,7 @@ class EditorState:
         """The release the draft targets (worked out once per revision of the draft)."""
         cached = self._engine
         if cached is None or cached[0] != (self.revision, id(self.task)):
-            cached = ((self.revision, id(self.task)), sync.engine_of(self.task)[0])
+            cached = ((self.revision, id(self.task)), engine_for(self.task)[0])
             self._engine = cached
         return cached[1]
 

@@ -224,33 +224,15 @@ def groups() -> tuple[FieldGroup, ...]:
             tuple(describe(TaskConfig, n, "") for n in HEADER_FIELDS),
         )
     ]
-    found.append(
-        FieldGroup(
-            "model",
-            TITLES["model"],
-            _doc(ModelSpec),
-            tuple(describe(ModelSpec, n, "model") for n in ModelSpec.model_fields),
-        )
-    )
-    for key in STRUCTURED_SECTIONS:
-        model = section_model(key)
-        found.append(
-            FieldGroup(
-                key,
-                TITLES[key],
-                _doc(model),
-                tuple(describe(model, n, key) for n in model.model_fields),
-            )
-        )
-    for key, model in (("optimization", OptimizationConfig), ("benchmark", BenchmarkConfig)):
-        found.append(
-            FieldGroup(
-                key,
-                TITLES[key],
-                _doc(model),
-                tuple(describe(model, n, key) for n in model.model_fields),
-            )
-        )
+    modelled: list[tuple[str, type[BaseModel]]] = [
+        ("model", ModelSpec),
+        *((key, section_model(key)) for key in STRUCTURED_SECTIONS),
+        ("optimization", OptimizationConfig),
+        ("benchmark", BenchmarkConfig),
+    ]
+    for key, model in modelled:
+        fields = tuple(describe(model, n, key) for n in model.model_fields)
+        found.append(FieldGroup(key, TITLES[key], _doc(model), fields))
     slo_fields = []
     for metric in SLO_METRICS:
         for name in SLOMetric.model_fields:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,15 +225,85 @@ def _drop(data: dict[str, Any], parts: list[str]) -> None:
         data.pop(parts[0], None)
 
 
-def apply_form(task: TaskConfig, raw: Mapping[str, Raw]) -> FormResult:
-    """The task with every form section replaced by what the widgets say.
+def group_key(path: str) -> str:
+    """The form group a field path (or an error's group key) belongs to."""
+    head = path.split(".", 1)[0]
+    return head if _is_group(head) else "task"
+
+
+def merged_errors(
+    errors: Mapping[str, str],
+    read: Collection[str],
+    group_errors: Mapping[str, str],
+    raw: Mapping[str, Raw],
+) -> dict[str, str]:
+    """The form's errors after the groups ``read`` were read again (their errors are
+    ``group_errors``; the other groups' stay), in the order reading the whole form gives them:
+    text that does not parse, in the form's order; then what a group's model refused, group by
+    group; then a refused top-level field."""
+    merged = {p: m for p, m in errors.items() if group_key(p) not in read} | dict(group_errors)
+    order = [g.key for g in groups()]
+    specs = field_specs()
+    paths = list(specs)
+
+    def position(item: tuple[str, str]) -> tuple[int, int]:
+        path, message = item
+        if path in specs and path in raw and not _parses(specs[path], raw[path]):
+            return 0, paths.index(path)
+        group_of = group_key(path)
+        if group_of != "task" or message == "required":
+            return 1, order.index(group_of)
+        return 2, 0
+
+    return dict(sorted(merged.items(), key=position))
+
+
+def _parses(spec: FieldSpec, raw: Raw) -> bool:
+    try:
+        parse_raw(spec, raw)
+    except ValueError:
+        return False
+    return True
+
+
+def apply_form(
+    task: TaskConfig, raw: Mapping[str, Raw], only: Collection[str] | None = None
+) -> FormResult:
+    """The task with every form section replaced by what the widgets say; with ``only`` (group
+    keys), those groups alone: an edit changes one group, and the others are as the task
+    already has them.
 
     A field that does not parse or validate keeps the task's current value and gets an error;
     keys the form does not show (extra benchmark settings, metadata) are kept.
     """
+    chosen = tuple(g for g in groups() if only is None or g.key in only)
     errors: dict[str, str] = {}
+    parsed = _parsed(task, raw, [spec for current in chosen for spec in current.fields], errors)
+    update: dict[str, Any] = {}
+    for current in chosen:
+        built = _built(current.key, parsed, task, errors)
+        if current.key != "task":
+            update[current.key] = built
+            continue
+        assert isinstance(built, dict)
+        for name, value in built.items():
+            spec = field_specs()[name]
+            if value is None and spec.required:
+                errors.setdefault(name, "required")
+                continue
+            update[name] = value if value is not None else spec.default
+    new_task = _replaced(task, update, errors)
+    return FormResult(task if new_task is None else new_task, errors)
+
+
+def _parsed(
+    task: TaskConfig, raw: Mapping[str, Raw], specs: list[FieldSpec], errors: dict[str, str]
+) -> dict[str, Any]:
+    """Each field's model value; one that is not in the form or does not parse keeps the
+    task's (with an error)."""
     parsed: dict[str, Any] = {}
-    for path, spec in field_specs().items():
+    for spec in specs:
+        path = spec.path
         if path not in raw:
             parsed[path] = get_path(task, path)
             continue
@@ -242,44 +312,52 @@ def apply_form(task: TaskConfig, raw: Mapping[str, Raw]) -> FormResult:
         except ValueError as error:
             errors[path] = str(error)
             parsed[path] = get_path(task, path)
-    update: dict[str, Any] = {}
-    for current in groups():
-        values = dict(parsed)
-        for _attempt in range(3):
-            try:
-                built = _build_group(current.key, values, task)
-                break
-            except ValidationError as error:
-                bad: dict[str, str] = {}
-                prefix = "" if current.key == "task" else current.key
-                for finding in from_validation_error(error, prefix):
-                    bad.setdefault(_field_of(finding.path, current.key), finding.message)
-                for path, message in bad.items():
-                    errors.setdefault(path, _plain_message(message, path))
-                    values[path] = get_path(task, path)
-        else:
-            built = getattr(task, current.key) if current.key != "task" else None
-        if current.key == "task":
-            assert isinstance(built, dict)
-            for name, value in built.items():
-                spec = field_specs()[name]
-                if value is None and spec.required:
-                    errors.setdefault(name, "required")
-                    continue
-                update[name] = value if value is not None else spec.default
-        else:
-            update[current.key] = built
-    try:
-        new_task = TaskConfig.model_validate({**task.model_dump(), **_dumped(update)})
-    except ValidationError as error:
-        for finding in from_validation_error(error):
-            errors.setdefault(_field_of(finding.path, ""), finding.message)
-        return FormResult(task, errors)
-    return FormResult(new_task, errors)
+    return parsed
 
 
-def _dumped(update: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in update.items()}
+def _built(key: str, parsed: Mapping[str, Any], task: TaskConfig, errors: dict[str, str]) -> Any:
+    """The group's model (validated); a field that fails keeps the task's value, with an error."""
+    values = dict(parsed)
+    for _attempt in range(3):
+        try:
+            return _build_group(key, values, task)
+        except ValidationError as error:
+            bad: dict[str, str] = {}
+            prefix = "" if key == "task" else key
+            for finding in from_validation_error(error, prefix):
+                bad.setdefault(_field_of(finding.path, key), finding.message)
+            for path, message in bad.items():
+                errors.setdefault(path, _plain_message(message, path))
+                values[path] = get_path(task, path)
+    return getattr(task, key) if key != "task" else None
+
+
+def _replaced(
+    task: TaskConfig, update: dict[str, Any], errors: dict[str, str]
+) -> TaskConfig | None:
+    """The task with the form's groups put in, or None when a top-level field is refused.
+
+    Each group's model was validated as it was built, so the task is not dumped and validated
+    again as a whole: the groups go in by ``model_copy``, and only the top-level fields that
+    changed are validated, by assignment on that copy, which runs their field validators and
+    TaskConfig's model validators as building the task would.
+    """
+    models = {k: v for k, v in update.items() if _is_group(k)}
+    scalars = {k: v for k, v in update.items() if k not in models and getattr(task, k) != v}
+    new_task = task.model_copy(update=models)
+    refused = False
+    for name, value in scalars.items():
+        try:
+            TaskConfig.__pydantic_validator__.validate_assignment(new_task, name, value)
+        except ValidationError as error:
+            refused = True
+            for finding in from_validation_error(error):
+                errors.setdefault(_field_of(finding.path, ""), finding.message)
+    return None if refused else new_task
+
+
+def _is_group(key: str) -> bool:
+    return key != "task" and any(g.key == key for g in groups())
 
 
 def _plain_message(message: str, path: str) -> str:

@@ -55,7 +55,7 @@ def section(scope: str, group: str) -> str:
 
 def popover(scope: str, name: str, generation: int = 0) -> str:
     """The key of a popover (True while it is open); a popover the app closed is drawn again
-    as a new widget, its next generation (configlib.ui.widgets.close_popover says why)."""
+    as a new widget, its next generation (views.parts.widgets.close_popover says why)."""
     base = f"{scope}.popover:{name}"
     return f"{base}#{generation}" if generation else base
 

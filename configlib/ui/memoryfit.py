@@ -1,13 +1,9 @@
-"""The editor side panel's memory check (``configlib.memory_fit`` does the estimate)."""
+"""The editor side panel's memory table: one row per combination of the candidates
+(``configlib.memory_fit`` does the estimate; views/parts/memoryfit.py draws it)."""
 
 from __future__ import annotations
 
-import pandas as pd
-import streamlit as st
-
-from configlib.memory_fit import MemoryFit, check_memory
-from configlib.model import TaskConfig
-from configlib.safe_text import md
+from configlib.memory_fit import MemoryFit
 
 COLUMNS = ["tp", "pp", "weights", "KV cache", "tokens", "share", "needed GiB", "available GiB"]
 
@@ -21,20 +17,3 @@ def rows(fit: MemoryFit) -> list[list[object]]:
         ]
         for e in fit.estimates
     ]  # fmt: skip
-
-
-def panel(task: TaskConfig) -> None:
-    """Whether weights and KV cache fit in GPU memory, per combination of the candidates."""
-    fit = check_memory(task)
-    st.markdown("**Memory per GPU** (weights + KV cache of one full-length request)")
-    if fit.unchecked is not None:
-        st.caption(md(fit.unchecked))
-        return
-    for finding in fit.findings:
-        st.warning(md(finding.message), icon=":material/memory:")
-    if not fit.findings:
-        st.caption(
-            md(f"{fit.model}: every combination fits. Activations and CUDA graphs come on top.")
-        )
-    frame = pd.DataFrame(rows(fit), columns=COLUMNS)
-    st.dataframe(frame, hide_index=True, width="stretch")

@@ -8,17 +8,21 @@ sections do not generate, so the preset applies to any release of its engine.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from configlib.convert import extra_parameters
 from configlib.findings import Finding
 from configlib.model import STRUCTURED_SECTIONS, TaskConfig
+from configlib.safe_text import md, md_code
 from configlib.ui.editor import EditorState
+from configlib.ui.fields import render_value
 from configlib.vocab import Runtime
 
 if TYPE_CHECKING:
-    from configlib.presets import Preset
+    from configlib.presets import GridPreview, Preset
+    from configlib.store import PresetSummary
 
 #: The carrier task's model (a preset has none).
 CARRIER_MODEL = "preset"
@@ -131,3 +135,74 @@ class PresetDraft:
             runtime=self.runtime,
             metadata=self.metadata,
         )
+
+
+#: The Presets page's table.
+PRESET_COLUMNS = ["name", "category", "runtime", "origin", "description", "updated"]
+
+
+#: The merge strategies offered when applying presets, with what each does.
+STRATEGIES = {
+    "union": "union: every value of every preset",
+    "intersection": "intersection: only values all presets share",
+    "last_wins": "last wins: a later preset replaces a flag's values",
+}
+
+
+def preset_rows(items: Sequence[PresetSummary]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": item.name,
+            "category": item.category or "",
+            "runtime": item.runtime or "any",
+            "origin": "system" if item.is_system else "user",
+            "description": item.description,
+            "updated": item.updated_at,
+        }
+        for item in items
+    ]
+
+
+def matching(
+    items: Sequence[PresetSummary], search: str, category: str, runtime: str, origin: str
+) -> list[PresetSummary]:
+    """The listed presets that pass the page's filters (one database read serves both the
+    category list and the table; a runtime also keeps presets for any runtime)."""
+    needle = search.strip().lower()
+    return [
+        item
+        for item in items
+        if (category == "any" or item.category == category)
+        and (runtime == "any" or item.runtime in (None, runtime))
+        and (origin == "all" or item.is_system == (origin == "system"))
+        and (not needle or needle in item.name.lower() or needle in item.description.lower())
+    ]
+
+
+def values_text(values: Sequence[Any]) -> str:
+    return ", ".join(render_value(v) for v in values) if values else "nothing"
+
+
+def conflict_line(conflict: Any) -> str:
+    """One conflict as a list item: what it was, what came in, what it is now and who won."""
+    winner = f", **{md(conflict.won_by)}** wins" if conflict.won_by else ""
+    reason = str(conflict.reason)
+    reason = md(reason[:1].upper() + reason[1:])
+    return (
+        f"- {md_code(conflict.parameter)}: {md(values_text(conflict.before))} "
+        f"({md(conflict.before_from)}) + "
+        f"{md(values_text(conflict.incoming))} ({md(conflict.incoming_from)}) → "
+        f"**{md(values_text(conflict.after))}**{winner}. {reason}"
+    )
+
+
+def preview_rows(preview: GridPreview) -> list[dict[str, str]]:
+    """Each flag applying the presets changes: its values now and after."""
+    return [
+        {
+            "flag": change.flag,
+            "now": values_text(change.before) if change.before is not None else "not set",
+            "after": values_text(change.after) if change.after is not None else "removed",
+        }
+        for change in preview.changes
+    ]

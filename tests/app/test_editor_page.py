@@ -394,7 +394,7 @@ def test_applying_presets_closes_its_popover_without_writing_the_browsers_state(
 
 def test_the_side_panel_is_kept_in_view(app: AppTest) -> None:
     # Issue 13, item 10: on a long form the side panel scrolled away with it.
-    from configlib.ui import layout
+    from views.parts import layout
 
     at = open_page(app, "editor")
     styles = [h.proto.body for h in at.get("html")]

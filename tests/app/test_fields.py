@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from configlib.convert import editing
 from configlib.model import STRUCTURED_SECTIONS, BenchmarkConfig, TaskConfig
 from configlib.taskfile import load_task
-from configlib.ui import fields, sync
+from configlib.ui import fields
 from configlib.ui.fields import Raw, field_specs
 from configlib.ui.form import apply_form, parse_raw, raw_from_task
 
@@ -88,7 +89,7 @@ def test_parse_raw_errors(path: str, raw: str, message: str) -> None:
 @pytest.mark.parametrize("path", TASK_FILES, ids=lambda p: p.name)
 def test_form_round_trips_real_tasks(path: Path) -> None:
     task, _ = load_task(str(path))
-    task, _ = sync.regenerate(task)
+    task, _ = editing.regenerate(task)
     result = apply_form(task, raw_from_task(task))
     assert result.errors == {}
     assert result.task == task

@@ -95,7 +95,7 @@ def test_export_is_offered_for_the_selected_preset(app: AppTest) -> None:
 
 
 def test_filters_match_the_store_listing(app: AppTest, db: Store) -> None:
-    from configlib.ui.presetpage import matching
+    from configlib.ui.presetting import matching
 
     at = open_page(app, "presets")
     run_ok(button(at, "New preset").click())

@@ -634,7 +634,7 @@ def _run_entry(entry: str, path: Path, workdir: Path) -> tuple[str, str]:
 def _run_app(entry: str, path: Path, url: str) -> tuple[str, str]:
     from configlib.store import Store
     from configlib.taskfile import parse_task
-    from configlib.ui import measuring, tasklist
+    from views.parts import measuring, tasklist
 
     fake = _Streamlit(_Upload(path))
     flashes: list[tuple[str, str]] = []
@@ -745,7 +745,5 @@ def warm_up() -> None:
     from configlib.cli import build_parser
 
     build_parser()  # imports the feature modules (aiconfigurator, store)
-    import configlib.store.autotuner
-    import configlib.store.backup
-    import configlib.ui.measuring
-    import configlib.ui.tasklist  # noqa: F401
+    import views.parts.measuring
+    import views.parts.tasklist  # noqa: F401

@@ -1,40 +1,25 @@
-"""Keeping the structured sections and the flat flags of a task in step, through configlib.
+"""The editing rules: a task's structured sections and its flat flags kept in step while one
+side is edited (the app's editor applies every edit through them).
 
 - A structured edit regenerates the flags: the sections' flags for the task's engine release,
   plus the task's own flags that no section generates (kept exactly as they were).
 - A flag edit updates the structured fields: the fields behind each changed or removed
   generated flag are cleared, then every mapped flag is lifted back (configlib.convert.lift);
   a flag that cannot be lifted, or is unknown, stays as it is.
-- An engine change retargets the task (configlib.convert.retarget) and regenerates.
+- An engine change (configlib.switching.change_engine) switches the task, then regenerates.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from configlib.convert import (
-    PRECEDENCE,
-    FlatResult,
-    engine_for,
-    extra_parameters,
-    lift,
-    retarget,
-    to_flat,
-)
-from configlib.engines import Engine
-from configlib.engines.releases import default_release
+from configlib.convert import PRECEDENCE, FlatResult, engine_for, extra_parameters, lift, to_flat
+from configlib.convert.common import _section_model
 from configlib.findings import Finding, unique
 from configlib.model import STRUCTURED_SECTIONS, TaskConfig
-from configlib.switching import switch_engine
-from configlib.ui.fields import section_model
-from configlib.vocab import ConfigFormat, Runtime
+from configlib.vocab import ConfigFormat
 
 _LOSER_OF = dict(PRECEDENCE)
-
-
-def engine_of(task: TaskConfig) -> tuple[Engine, list[Finding]]:
-    """The release a task's flags target."""
-    return engine_for(task)
 
 
 def _with_format(task: TaskConfig) -> TaskConfig:
@@ -104,7 +89,7 @@ def _put(task: TaskConfig, path: str, value: Any) -> TaskConfig:
     section, _, name = path.partition(".")
     holder = getattr(task, section)
     if holder is None:
-        holder = section_model(section).model_validate({})
+        holder = _section_model(section).model_validate({})
     return task.model_copy(update={section: holder.model_copy(update={name: value})})
 
 
@@ -149,30 +134,3 @@ def flat_edit(task: TaskConfig, parameters: dict[str, Any]) -> tuple[TaskConfig,
             result = _put(_put(result, winner, None), loser, value)
     regenerated, findings = regenerate(result)
     return regenerated, unique([*lifted.findings, *findings])
-
-
-def change_engine(
-    task: TaskConfig,
-    runtime: Runtime | str,
-    engine_version: str | None,
-    *,
-    keep_tag: bool = False,
-    translate: bool = False,
-) -> tuple[TaskConfig, list[Finding]]:
-    """The task for another runtime or release, flags regenerated for it.
-
-    The release and the image are one choice: the task gets the image that runs the chosen
-    release (the newest supported one when none is named), unless ``keep_tag`` says the change
-    came from the tag itself. What the switch drops or translates (configlib.switching) is
-    what the findings say; notes about the old engine's flags do not follow the task.
-    """
-    target = Runtime(runtime)
-    if target == task.base_runtime and engine_version == task.engine_version:
-        return task, []
-    chosen = engine_version or default_release(target)
-    if keep_tag:
-        moved, _ = retarget(task, target, chosen)
-        return regenerate(moved)
-    switched, findings = switch_engine(task, target, chosen, translate=translate)
-    regenerated, more = regenerate(switched)
-    return regenerated, unique([*findings, *more])

@@ -13,7 +13,7 @@ import streamlit as st
 from configlib.model import TaskConfig
 from configlib.ui import keys
 from configlib.ui.editor import EditorState, StoredRef
-from configlib.ui.resources import store
+from views.parts.resources import store
 
 
 def drafts() -> dict[str, EditorState]:

@@ -11,45 +11,11 @@ import streamlit as st
 from configlib.grid import grid_of
 from configlib.io import InputError, decode, parse_document
 from configlib.safe_text import md
-from configlib.ui.comparison import Measurement
-from configlib.ui.widgets import set_flash
+from configlib.ui.comparison import POINTS_OFFERED, point_label
+from views.parts.widgets import set_flash
 
 if TYPE_CHECKING:
     from configlib.store import Store
-
-#: Grid points offered when a genai-bench file does not say which configuration ran.
-POINTS_OFFERED = 200
-
-
-def measurements(db: Store, task_name: str) -> list[Measurement]:
-    """The task's stored measured results (failed experiments have no metrics: left out)."""
-    found = []
-    for stored in db.list_results(task_name):
-        record = stored.result
-        if record.status != "success" or not record.metrics:
-            continue
-        parts = []
-        if record.experiment_id is not None:
-            parts.append(f"experiment {record.experiment_id}")
-        if record.scenario:
-            parts.append(record.scenario)
-        if record.concurrency is not None:
-            parts.append(f"concurrency {record.concurrency}")
-        found.append(
-            Measurement(
-                label=", ".join(parts) or f"result {stored.id}",
-                parameters=record.parameters,
-                metrics=record.metrics,
-                source=record.source_file or "uploaded results",
-                concurrency=record.concurrency,
-                scenario=record.scenario,
-            )
-        )
-    return found
-
-
-def _point_label(point: dict[str, Any]) -> str:
-    return " ".join(f"{key}={value}" for key, value in point.items()) or "(no flags)"
 
 
 def upload_results(db: Store, task_names: Sequence[str]) -> None:
@@ -67,7 +33,7 @@ def upload_results(db: Store, task_names: Sequence[str]) -> None:
         index = st.selectbox(
             "Configuration that ran (genai-bench files do not record it)",
             range(len(points)),
-            format_func=lambda i: _point_label(points[i]),
+            format_func=lambda i: point_label(points[i]),
             key="compare.results_point",
         )
         point = points[index]

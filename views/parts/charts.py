@@ -10,30 +10,40 @@ import pandas as pd
 
 from configlib.results.compare import SLOLine
 from configlib.results.metrics import METRIC
-from configlib.ui.comparison import CALIBRATED_KIND, X, Y
+from configlib.ui.comparison import CALIBRATED_KIND, X, Y, axis_domain
 
 KINDS = {"prediction": "#3b82f6", "measurement": "#f97316", CALIBRATED_KIND: "#16a34a"}
 HEIGHT = 420
 #: Ticks per axis at most: a handful of round numbers, whatever the spread of the data.
 TICKS = 6
-#: An axis whose values spread less than this share of their size is widened to it, so one
-#: candidate (or a few close ones) gets round ticks instead of a magnified sliver.
-LEAST_SPAN = 0.2
-TOOLTIP = [
-    alt.Tooltip("name:N", title="name"),
-    alt.Tooltip("kind:N", title="kind"),
-    alt.Tooltip("engine:N", title="engine, serving"),
-    alt.Tooltip("source:N", title="from"),
-    alt.Tooltip(f"{X}:Q", title="tokens/s/user", format=",.1f"),
-    alt.Tooltip(f"{Y}:Q", title="tokens/s/GPU", format=",.1f"),
-    alt.Tooltip("ttft_ms:Q", title="TTFT (ms)", format=",.1f"),
-    alt.Tooltip("tpot_ms:Q", title="TPOT (ms)", format=",.2f"),
-]
+
+
+def _tooltip(field: str, title: str, number: str | None = None) -> alt.Tooltip:
+    if number is None:
+        return alt.Tooltip(field, title=title)
+    return alt.Tooltip(field, title=title, format=number)
+
+
+def _tooltips(*fields: tuple[str, str] | tuple[str, str, str]) -> list[alt.Tooltip]:
+    """Tooltip lines from (field, title) or (field, title, number format)."""
+    return [_tooltip(*f) for f in fields]
+
+
+TOOLTIP = _tooltips(
+    ("name:N", "name"),
+    ("kind:N", "kind"),
+    ("engine:N", "engine, serving"),
+    ("source:N", "from"),
+    (f"{X}:Q", "tokens/s/user", ",.1f"),
+    (f"{Y}:Q", "tokens/s/GPU", ",.1f"),
+    ("ttft_ms:Q", "TTFT (ms)", ",.1f"),
+    ("tpot_ms:Q", "TPOT (ms)", ",.2f"),
+)
 
 
 def pareto_chart(
     points: pd.DataFrame, lines: Sequence[SLOLine], calibrated: pd.DataFrame | None = None
-) -> alt.TopLevelMixin:
+) -> alt.LayerChart | alt.FacetChart:
     """tokens/s/GPU against tokens/s/user: colour = prediction or measurement, shape = the
     engine (predicted for, or ran on) and serving mode, a step line along each kind's Pareto
     frontier, TPOT targets as dashed rules; with ``calibrated`` (comparison.calibrated_points),
@@ -106,23 +116,12 @@ def pareto_chart(
 
 
 def axis_scale(values: pd.Series, extra: Sequence[float] = ()) -> alt.Scale:
-    """A scale over ``values`` (and ``extra``, e.g. target lines) that ends on round numbers;
-    one value, or values closer than LEAST_SPAN of their size, get a domain that wide around
-    them, and a throughput axis never runs below zero."""
-    numbers = [float(v) for v in [*values.dropna(), *extra]]
-    if not numbers:
+    """A scale over ``values`` (and ``extra``, e.g. target lines) that ends on round numbers
+    (comparison.axis_domain says where)."""
+    domain = axis_domain([float(v) for v in values.dropna()], extra)
+    if domain is None:
         return alt.Scale(zero=False, nice=True)
-    low, high = min(numbers), max(numbers)
-    least = LEAST_SPAN * max(abs(low), abs(high)) or 1.0
-    if high - low < least:
-        middle = (low + high) / 2
-        low, high = middle - least / 2, middle + least / 2
-    else:
-        pad = (high - low) * 0.05
-        low, high = low - pad, high + pad
-    if min(numbers) >= 0:
-        low = max(low, 0.0)
-    return alt.Scale(domain=[low, high], nice=True, zero=False)
+    return alt.Scale(domain=list(domain), nice=True, zero=False)
 
 
 def _calibrated_layers(
@@ -130,15 +129,15 @@ def _calibrated_layers(
 ) -> list[Any]:
     """Calibrated points (diamonds) and vertical bars for their 90 % band of tokens/s/GPU."""
     base = alt.Chart(data)
-    tooltip = [
-        alt.Tooltip("name:N", title="name"),
-        alt.Tooltip("kind:N", title="kind"),
-        alt.Tooltip(f"{X}:Q", title="calibrated tokens/s/user", format=",.1f"),
-        alt.Tooltip(f"{Y}:Q", title="calibrated tokens/s/GPU", format=",.1f"),
-        alt.Tooltip("low:Q", title="90% band from", format=",.1f"),
-        alt.Tooltip("high:Q", title="90% band to", format=",.1f"),
-        alt.Tooltip("note:N", title="correction"),
-    ]
+    tooltip = _tooltips(
+        ("name:N", "name"),
+        ("kind:N", "kind"),
+        (f"{X}:Q", "calibrated tokens/s/user", ",.1f"),
+        (f"{Y}:Q", "calibrated tokens/s/GPU", ",.1f"),
+        ("low:Q", "90% band from", ",.1f"),
+        ("high:Q", "90% band to", ",.1f"),
+        ("note:N", "correction"),
+    )
     band = base.mark_rule(strokeWidth=2, opacity=0.6).encode(
         x=alt.X(f"{X}:Q", scale=x_scale),
         y=alt.Y("low:Q", scale=y_scale),
@@ -155,7 +154,7 @@ def _calibrated_layers(
     return [band, dots]
 
 
-def scatter_chart(rows: pd.DataFrame, metric_label: str) -> alt.TopLevelMixin:
+def scatter_chart(rows: pd.DataFrame, metric_label: str) -> alt.LayerChart | alt.FacetChart:
     """Predicted against measured for one metric, with the y = x diagonal."""
     data = rows[rows["metric"] == metric_label].dropna(subset=["predicted", "measured"])
     unit = next((m.unit for m in METRIC.values() if m.label == metric_label), "")

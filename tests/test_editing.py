@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from configlib import switching
+from configlib.convert import editing
 from configlib.model import TaskConfig
-from configlib.ui import sync
 from configlib.ui.editor import EditorState
 
 
@@ -17,7 +18,7 @@ def _task(**extra: Any) -> TaskConfig:
         "base_runtime": "sglang",
         "engine_version": "0.5.23",
     }
-    task, _ = sync.regenerate(TaskConfig.model_validate({**data, **extra}))
+    task, _ = editing.regenerate(TaskConfig.model_validate({**data, **extra}))
     return task
 
 
@@ -27,7 +28,7 @@ def test_structured_edit_regenerates_flags_and_keeps_other_flags() -> None:
     data = before.model_dump()
     data.update(parallel_config=None, memory_config={"mem_fraction_static": [0.8, 0.9]})
     after = TaskConfig.model_validate(data)
-    task, _ = sync.structured_edit(before, after)
+    task, _ = editing.structured_edit(before, after)
     assert task.parameters == {
         "mem-fraction-static": [0.8, 0.9],
         "enable-mixed-chunk": [True],
@@ -42,7 +43,7 @@ def test_editing_a_mapped_flag_updates_its_field() -> None:
         parameters={"my-flag": ["a"]},
     )
     edited = dict(task.parameters, **{"tp-size": [4, 8]})
-    result, _ = sync.flat_edit(task, edited)
+    result, _ = editing.flat_edit(task, edited)
     assert result.parallel_config is not None and result.parallel_config.tp == [4, 8]
     assert result.memory_config is not None and result.memory_config.mem_fraction_static == [0.8]
     assert result.parameters["my-flag"] == ["a"]
@@ -51,7 +52,7 @@ def test_editing_a_mapped_flag_updates_its_field() -> None:
 
 def test_removing_a_mapped_flag_clears_its_field_and_adding_one_lifts_it() -> None:
     task = _task(parallel_config={"tp": [2]})
-    result, _ = sync.flat_edit(task, {"mem-fraction-static": [0.7]})
+    result, _ = editing.flat_edit(task, {"mem-fraction-static": [0.7]})
     assert result.parallel_config is None or result.parallel_config.tp is None
     assert result.memory_config is not None and result.memory_config.mem_fraction_static == [0.7]
     assert result.parameters == {"mem-fraction-static": [0.7]}
@@ -61,14 +62,14 @@ def test_removing_a_mapped_flag_clears_its_field_and_adding_one_lifts_it() -> No
 
 def test_flag_spelled_as_an_alias_is_lifted_and_regenerated_canonically() -> None:
     task = _task()
-    result, _ = sync.flat_edit(task, {"tensor-parallel-size": [4]})
+    result, _ = editing.flat_edit(task, {"tensor-parallel-size": [4]})
     assert result.parallel_config is not None and result.parallel_config.tp == [4]
     assert result.parameters == {"tp-size": [4]}
 
 
 def test_a_flag_that_cannot_be_lifted_stays_as_typed() -> None:
     task = _task(parallel_config={"tp": [2]})
-    result, _ = sync.flat_edit(task, {"tp-size": ["two"]})
+    result, _ = editing.flat_edit(task, {"tp-size": ["two"]})
     assert result.parameters == {"tp-size": ["two"]}
     assert result.parallel_config is None or result.parallel_config.tp is None
 
@@ -76,7 +77,7 @@ def test_a_flag_that_cannot_be_lifted_stays_as_typed() -> None:
 def test_rules_writing_several_flags_lift_as_a_whole() -> None:
     task = _task(parallel_config={"tp": [4], "dp": [2], "attention_dp": [True]})
     assert task.parameters == {"tp-size": [8], "attn-dp-size": [2]}
-    result, _ = sync.flat_edit(task, {"tp-size": [8], "attn-dp-size": [4]})
+    result, _ = editing.flat_edit(task, {"tp-size": [8], "attn-dp-size": [4]})
     parallel = result.parallel_config
     assert parallel is not None
     assert (parallel.tp, parallel.dp, parallel.attention_dp) == ([2], [4], [True])
@@ -87,12 +88,12 @@ def test_precedence_loser_keeps_its_field_after_a_flag_edit() -> None:
     task = _task(advanced_tuning_config={"max_batch_size": [128]}, parallel_config={"tp": [1]})
     assert task.parameters["max-running-requests"] == [128]
     edited = dict(task.parameters, **{"max-running-requests": [256]})
-    result, _ = sync.flat_edit(task, edited)
+    result, _ = editing.flat_edit(task, edited)
     assert result.advanced_tuning_config is not None
     assert result.advanced_tuning_config.max_batch_size == [256]
     assert result.scheduling_config is None or result.scheduling_config.max_num_seqs is None
     # Editing another flag leaves it alone (no copy into scheduling_config).
-    again, _ = sync.flat_edit(result, dict(result.parameters, **{"tp-size": [2]}))
+    again, _ = editing.flat_edit(result, dict(result.parameters, **{"tp-size": [2]}))
     assert again.scheduling_config is None or again.scheduling_config.max_num_seqs is None
 
 
@@ -103,14 +104,14 @@ def test_engine_change_retargets_flags() -> None:
         parameters={"tp-size": [2], "my-flag": [1]},
     )
     assert task.parameters["kv-cache-dtype"] == ["fp8_e4m3"]
-    moved, _ = sync.change_engine(task, "vllm", None)
+    moved, _ = switching.change_engine(task, "vllm", None)
     assert moved.base_runtime.value == "vllm"
     assert moved.parameters == {
         "tensor-parallel-size": [2],
         "kv-cache-dtype": ["fp8"],
         "my-flag": [1],
     }
-    back, _ = sync.change_engine(moved, "sglang", "0.5.2")
+    back, _ = switching.change_engine(moved, "sglang", "0.5.2")
     assert back.engine_version == "0.5.2" and back.parameters["tp-size"] == [2]
 
 

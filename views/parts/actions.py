@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import streamlit as st
 
 from configlib.findings import Finding, errors
-from configlib.io import dump_document
 from configlib.model import TaskConfig
-from configlib.safe_text import file_stem, md
-from configlib.taskfile import to_autotuner, to_structured_form
-from configlib.ui import drafts, keys
+from configlib.safe_text import md
+from configlib.ui import keys
+from configlib.ui.downloads import downloads_of
 from configlib.ui.editor import EditorState
-from configlib.ui.engine_files import engine_file_downloads
-from configlib.ui.resources import store
-from configlib.ui.widgets import set_flash
+from views.parts import drafts
+from views.parts.engine_files import engine_file_downloads
+from views.parts.resources import store
+from views.parts.widgets import lazy_popover, set_flash
 
 # ---- Save ----------------------------------------------------------------------------------
 
@@ -115,36 +113,6 @@ def save_panel(state: EditorState, draft: str, findings: list[Finding]) -> None:
 # ---- Downloads -----------------------------------------------------------------------------
 
 
-def exp_yaml(task: TaskConfig) -> tuple[str | None, str]:
-    """aiconfigurator's ``cli exp`` YAML for the task, or why there is none."""
-    if importlib.util.find_spec("configlib.aiconfigurator") is None:
-        return None, "the aiconfigurator exporter is not installed"
-    from configlib.aiconfigurator import export_exp_yaml
-
-    try:
-        return export_exp_yaml(task), ""
-    except ValueError as error:  # ExportError: the task lacks what aiconfigurator needs
-        return None, str(error)
-
-
-def downloads_of(task: TaskConfig) -> list[tuple[str, str, str, str | None, str]]:
-    """(label, file name, mime type, content or None, why not) of every download of a task."""
-    stem = file_stem(task.task_name)
-    autotuner, _ = to_autotuner(task)
-    structured, _ = to_structured_form(task)
-    exported, problem = exp_yaml(task)
-    return [
-        ("Autotuner JSON", f"{stem}.json", "application/json",
-         dump_document(autotuner, "json"), ""),
-        ("Structured JSON", f"{stem}.structured.json", "application/json",
-         dump_document(structured, "json"), ""),
-        ("Structured YAML", f"{stem}.yaml", "application/yaml",
-         dump_document(structured, "yaml"), ""),
-        ("aiconfigurator cli exp YAML", f"{stem}.exp.yaml", "application/yaml", exported,
-         problem),
-    ]  # fmt: skip
-
-
 def download_buttons(task: TaskConfig, key: str) -> None:
     for label, name, mime, content, problem in downloads_of(task):
         if content is None:
@@ -157,11 +125,9 @@ def download_buttons(task: TaskConfig, key: str) -> None:
 
 
 def downloads(state: EditorState) -> None:
-    box = st.popover(
-        "Download", icon=":material/download:", key=keys.popover("editor", "download"),
-        on_change="rerun",
-    )  # fmt: skip
-    if box.open:
+    key = keys.popover("editor", "download")
+    box = lazy_popover(st, "Download", key, ":material/download:")
+    if box is not None:
         with box:
             download_buttons(state.task, "editor.download")
             engine_file_downloads(state.task, "editor.download")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -15,57 +14,29 @@ from configlib.io import InputError, decode, dump_document
 from configlib.model import STRUCTURED_SECTIONS
 from configlib.presets import GridPreview, grid_preview
 from configlib.safe_text import md, md_code
-from configlib.ui import keys, widgets
+from configlib.ui import keys
 from configlib.ui.editor import EditorState
-from configlib.ui.engine_switch import ask, switch_question
-from configlib.ui.fields import render_value
-from configlib.ui.presetting import ANY_RUNTIME, PresetDraft, build_preset, preset_findings
-from configlib.ui.widgets import set_flash
+from configlib.ui.presetting import (
+    ANY_RUNTIME,
+    STRATEGIES,
+    PresetDraft,
+    build_preset,
+    conflict_line,
+    preset_findings,
+    preview_rows,
+)
+from views.parts import widgets
+from views.parts.engine_switch import ask, switch_question
+from views.parts.widgets import set_flash
 
 if TYPE_CHECKING:
     from configlib.store import PresetSummary, Store
 
 SCOPE = "preset"
-COLUMNS = ["name", "category", "runtime", "origin", "description", "updated"]
 COLUMN_CONFIG: dict[str, Any] = {
     "description": st.column_config.TextColumn(width="large"),
     "updated": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
 }
-STRATEGIES = {
-    "union": "union: every value of every preset",
-    "intersection": "intersection: only values all presets share",
-    "last_wins": "last wins: a later preset replaces a flag's values",
-}
-
-
-def rows(items: Sequence[PresetSummary]) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": item.name,
-            "category": item.category or "",
-            "runtime": item.runtime or "any",
-            "origin": "system" if item.is_system else "user",
-            "description": item.description,
-            "updated": item.updated_at,
-        }
-        for item in items
-    ]
-
-
-def matching(
-    items: Sequence[PresetSummary], search: str, category: str, runtime: str, origin: str
-) -> list[PresetSummary]:
-    """The listed presets that pass the page's filters (one database read serves both the
-    category list and the table; a runtime also keeps presets for any runtime)."""
-    needle = search.strip().lower()
-    return [
-        item
-        for item in items
-        if (category == "any" or item.category == category)
-        and (runtime == "any" or item.runtime in (None, runtime))
-        and (origin == "all" or item.is_system == (origin == "system"))
-        and (not needle or needle in item.name.lower() or needle in item.description.lower())
-    ]
 
 
 def start_new() -> None:
@@ -309,11 +280,9 @@ def apply_panel(db: Store, state: EditorState) -> None:
             args=(state,),
             help=md(f"Back to the task before {applied} was applied"),
         )
-    box = st.popover(
-        "Apply presets", icon=":material/playlist_add:",
-        key=widgets.popover_key("editor", "apply"), on_change="rerun",
-    )  # fmt: skip
-    if not box.open:
+    key = widgets.popover_key("editor", "apply")
+    box = widgets.lazy_popover(st, "Apply presets", key, ":material/playlist_add:")
+    if box is None:
         return
     with box:
         names = [p.name for p in db.list_presets(runtime=state.task.base_runtime)]
@@ -345,23 +314,6 @@ def apply_panel(db: Store, state: EditorState) -> None:
         )
 
 
-def _values(values: Sequence[Any]) -> str:
-    return ", ".join(render_value(v) for v in values) if values else "nothing"
-
-
-def conflict_line(conflict: Any) -> str:
-    """One conflict as a list item: what it was, what came in, what it is now and who won."""
-    winner = f", **{md(conflict.won_by)}** wins" if conflict.won_by else ""
-    reason = str(conflict.reason)
-    reason = md(reason[:1].upper() + reason[1:])
-    return (
-        f"- {md_code(conflict.parameter)}: {md(_values(conflict.before))} "
-        f"({md(conflict.before_from)}) + "
-        f"{md(_values(conflict.incoming))} ({md(conflict.incoming_from)}) → "
-        f"**{md(_values(conflict.after))}**{winner}. {reason}"
-    )
-
-
 def _preview(preview: GridPreview) -> None:
     """The grid the task will have: its size next to today's, and each flag that changes."""
     st.markdown(
@@ -369,20 +321,7 @@ def _preview(preview: GridPreview) -> None:
         f"(now {preview.size_before:,})"
     )
     if preview.changes:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "flag": change.flag,
-                        "now": _values(change.before) if change.before is not None else "not set",
-                        "after": _values(change.after) if change.after is not None else "removed",
-                    }
-                    for change in preview.changes
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(pd.DataFrame(preview_rows(preview)), hide_index=True, width="stretch")
     else:
         st.caption("The flags the task launches stay the same.")
 
@@ -403,11 +342,9 @@ def _undo(state: EditorState) -> None:
 def save_as_preset(db: Store, state: EditorState) -> None:
     from configlib.store import NameTaken
 
-    box = st.popover(
-        "Save as preset", icon=":material/bookmark_add:",
-        key=keys.popover("editor", "save_preset"), on_change="rerun",
-    )  # fmt: skip
-    if not box.open:
+    key = keys.popover("editor", "save_preset")
+    box = widgets.lazy_popover(st, "Save as preset", key, ":material/bookmark_add:")
+    if box is None:
         return
     with box:
         name = st.text_input("Preset name", key="editor.preset_name")

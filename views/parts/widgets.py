@@ -19,10 +19,11 @@ from configlib.engines.releases import image_of
 from configlib.findings import Finding
 from configlib.safe_text import md, md_code
 from configlib.ui import expert, keys
-from configlib.ui.editor import PROBLEM, EditorState, Summary, field_of
-from configlib.ui.engine_switch import ask, switch_question
-from configlib.ui.fields import FieldGroup, FieldSpec, groups, render_value
+from configlib.ui.editor import PROBLEM, EditorState, Summary
+from configlib.ui.fields import FieldGroup, FieldSpec, groups
+from configlib.ui.sections import notes_by_field, section_summary
 from configlib.vocab import Runtime
+from views.parts.engine_switch import ask, switch_question
 
 AUTO_VERSION = "auto"
 #: Fields per row in a form section.
@@ -178,32 +179,6 @@ def _render_slo(
         for column, spec in zip(columns, specs, strict=False):
             with column:
                 render_field(spec, state, scope, notes)
-
-
-def notes_by_field(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
-    grouped: dict[str, list[Finding]] = {}
-    for finding in findings:
-        grouped.setdefault(field_of(finding.path), []).append(finding)
-    return grouped
-
-
-SUMMARY_CHARS = 90
-
-
-def section_summary(group: FieldGroup, state: EditorState) -> str:
-    """What a section holds, for its closed title: ``tp 2, 4 · pp 1``."""
-    from configlib.ui.form import get_path
-
-    parts = []
-    for spec in group.fields:
-        value = get_path(state.task, spec.path)
-        if value is None or value == [] or value == {} or value == "":
-            continue
-        if spec.path.startswith("system_config.") and spec.name not in ("gpu_type", "total_gpus"):
-            continue
-        parts.append(f"{spec.name} {render_value(value)}")
-    text = " · ".join(parts)
-    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
 
 
 def advanced_tab(
