@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from configlib.aiconfigurator.launch_compare import FlagDifference, compare
-from configlib.aiconfigurator.launch_flags import AicLaunch
+from configlib.aiconfigurator.readers.launch import AicLaunch
 from configlib.aiconfigurator.spec import QUANT_FIELDS, Spec
 from configlib.aiconfigurator.targets import (
     ENGINE_BACKENDS,

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
+from configlib.aiconfigurator.readers.yaml_inputs import V2_KEYS
 from configlib.aiconfigurator.spec import QUANT_FIELDS
-from configlib.aiconfigurator.yaml_inputs import V2_KEYS
 from configlib.findings import Finding
 from configlib.model import TaskConfig
 from configlib.scenarios import parse_scenario
@@ -256,7 +256,7 @@ def export_exp_yaml(task: TaskConfig) -> str:
 
 
 def design_document(task: TaskConfig) -> dict[str, Any]:
-    """The design's candidate YAML as data (documents.py reads it back)."""
+    """The design's candidate YAML as data (readers/yaml_documents.py reads it back)."""
     source = task.metadata.aiconfigurator_source
     source = source if isinstance(source, dict) else {}
     workers = getattr(task.metadata, "aiconfigurator_workers", None) or {}

@@ -28,9 +28,10 @@ from configlib.aiconfigurator.candidates import (
     disagg_name,
     model_short,
 )
-from configlib.aiconfigurator.csv_rows import AGG, MAX_CSV_BYTES, ResultTable, read_table
-from configlib.aiconfigurator.documents import design_specs
-from configlib.aiconfigurator.folders import (
+from configlib.aiconfigurator.limits import MAX_YAML_BYTES, Budget, UploadLimitError, over
+from configlib.aiconfigurator.readers.csv_rows import AGG, MAX_CSV_BYTES, ResultTable, read_table
+from configlib.aiconfigurator.readers.csv_specs import row_spec
+from configlib.aiconfigurator.readers.folders import (
     FileTree,
     ResultDir,
     discover,
@@ -39,23 +40,22 @@ from configlib.aiconfigurator.folders import (
     tree_from_dir,
     tree_from_zip,
 )
-from configlib.aiconfigurator.generator_config import generator_spec
-from configlib.aiconfigurator.launch_flags import AicLaunch, read_launch
-from configlib.aiconfigurator.limits import MAX_YAML_BYTES, Budget, UploadLimitError, over
-from configlib.aiconfigurator.rows import row_spec
-from configlib.aiconfigurator.runs import inclusive_of_run, sibling_settings
-from configlib.aiconfigurator.spec import (
-    BACKENDS,
-    MODEL_ENUMS,
-    RunSettings,
-    Spec,
-)
-from configlib.aiconfigurator.yaml_inputs import (
+from configlib.aiconfigurator.readers.launch import AicLaunch, read_launch
+from configlib.aiconfigurator.readers.runs import inclusive_of_run, sibling_settings
+from configlib.aiconfigurator.readers.yaml_documents import design_specs
+from configlib.aiconfigurator.readers.yaml_generator import generator_spec
+from configlib.aiconfigurator.readers.yaml_inputs import (
     classify,
     experiment_bodies,
     planned_spec,
     run_settings,
     settings_from_dirname,
+)
+from configlib.aiconfigurator.spec import (
+    BACKENDS,
+    MODEL_ENUMS,
+    RunSettings,
+    Spec,
 )
 from configlib.findings import Finding, errors
 from configlib.io import MAX_DOCUMENT_BYTES, InputError, decode, parse_yaml, read_text
@@ -585,7 +585,7 @@ def import_path(
         size = path.stat().st_size
     except OSError as error:
         raise AicImportError(str(path), error.strerror or str(error)) from None
-    from configlib.aiconfigurator.folders import MAX_ZIP_BYTES
+    from configlib.aiconfigurator.readers.folders import MAX_ZIP_BYTES
 
     if size > max(MAX_ZIP_BYTES, MAX_DOCUMENT_BYTES):
         raise AicImportError(

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from configlib.aiconfigurator.rows import AGG_METRICS, DISAGG_METRICS
+from configlib.aiconfigurator.readers.csv_specs import AGG_METRICS, DISAGG_METRICS
 from configlib.aiconfigurator.spec import (
     BACKENDS,
     QUANT_FIELDS,

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from configlib.aiconfigurator.csv_values import CellRules, data_lines, read_cells
 from configlib.aiconfigurator.limits import MAX_CSV_BYTES as MAX_CSV_BYTES
 from configlib.aiconfigurator.limits import check_columns, check_rows, text_lines
+from configlib.aiconfigurator.readers.csv_values import CellRules, data_lines, read_cells
 from configlib.findings import Finding
 from configlib.io import InputError
 
