@@ -33,6 +33,7 @@ from configlib.aiconfigurator.readers.csv_rows import AGG, MAX_CSV_BYTES, Result
 from configlib.aiconfigurator.readers.csv_specs import row_spec
 from configlib.aiconfigurator.readers.folders import (
     FileTree,
+    Layout,
     ResultDir,
     discover,
     files_under,
@@ -77,6 +78,10 @@ class ImportResult:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     """Files that were read."""
+
+
+#: One result folder of a run: the folder, its settings per backend and its tables.
+_RunEntry = tuple[ResultDir, dict[str | None, RunSettings], list[ResultTable]]
 
 
 class _Importer:
@@ -149,12 +154,11 @@ class _Importer:
         tree: FileTree | None = None,
         experiment: str | None = None,
     ) -> None:
+        """Every row of a result table as a candidate; its spec is made when it is asked for."""
         self.budget.take_cells(table.source, table.rows * len(table.header))
         self.result.findings.extend(table.findings)
         is_best = table.source.endswith("best_config_topn.csv")
-        preferred = "backend" if table.kind == AGG else "(d)backend"
-        column = next((c for c in (preferred, "backend") if table.has(c)), None)
-        backend_codes, backends = table.codes(column) if column else (None, [])
+        backend_codes, backends, column = _backend_column(table)
         bad = _bad_rows(table, backend_codes, backends, column)
         for row, message in bad.items():
             self.result.findings.append(
@@ -166,14 +170,8 @@ class _Importer:
                 InputError(table.source, "no model column and no exp_config.yaml naming the model")
             )
             return
-        rows = table.rows
         default = settings.get(None) or next(iter(settings.values()), RunSettings())
         by_backend = [settings.get(b, default) for b in backends] if len(settings) > 1 else None
-        launches = (
-            {rank: _launch_factory(tree, top) for rank, top in tops.items()}
-            if tops and is_best and tree is not None
-            else {}
-        )
         maker = _RowMaker(
             table,
             default,
@@ -182,24 +180,11 @@ class _Importer:
             experiment,
             tops if is_best else {},
             self.runtime,
-            launches,
+            _launches(tree, tops) if is_best else {},
         )
-        if table.has("model"):
-            model_codes, models = table.codes("model")
-        else:
-            model_codes, models = np.zeros(rows, dtype=np.int64), [fallback]
-        names, runnable = _names(table, model_codes, models, serving_mode)
-        concurrency = None if is_best else table.array("concurrency")
-        if concurrency is not None:
-            # pareto.csv has many rows per layout (one per batch size): name the load too.
-            levels = (
-                concurrency.astype(np.int64).tolist()
-                if np.all(np.floor(concurrency) == concurrency)
-                else concurrency.tolist()
-            )
-            names = [f"{name}-c{level}"[:255] for name, level in zip(names, levels, strict=True)]
+        names, runnable = _row_names(table, fallback, serving_mode, with_load=not is_best)
         mode = "disagg" if table.kind != AGG else ("afd" if serving_mode == "afd" else AGG)
-        kept = [row for row in range(rows) if row not in bad] if bad else range(rows)
+        kept = [row for row in range(table.rows) if row not in bad] if bad else range(table.rows)
         if bad:
             names = [names[row] for row in kept]
             runnable = [runnable[row] for row in kept]
@@ -219,10 +204,32 @@ class _Importer:
     # ---- Trees -----------------------------------------------------------------------------
 
     def tree(self, tree: FileTree) -> None:
+        """A folder or zip: result runs, generated configs, documents, lone tables, in order."""
         layout = discover(tree)
         version = self._version(tree, layout.logs)
-        runs: dict[str, list[tuple[ResultDir, dict[str | None, RunSettings], list[ResultTable]]]]
-        runs = {}
+        for entries in self._runs(tree, layout, version).values():
+            self._run(tree, entries)
+        for path in layout.generated:
+            self._generated(tree, path, version)
+        for path in layout.documents:
+            self.document(tree, path, has_results=bool(layout.results))
+        for path in layout.tables:
+            self._lone_table(tree, path, version)
+        if tree.other:
+            self.result.findings.append(
+                Finding(
+                    "warning",
+                    tree.label,
+                    "aic-files-not-read",
+                    f"{len(tree.other)} other file(s) not read (e.g. {tree.other[0]})",
+                )
+            )
+
+    def _runs(
+        self, tree: FileTree, layout: Layout, version: str | None
+    ) -> dict[str, list[_RunEntry]]:
+        """Each result folder's settings and tables, grouped by the run they belong to."""
+        runs: dict[str, list[_RunEntry]] = {}
         for result in layout.results:
             settings = self._settings(tree, result, version)
             tables = []
@@ -236,56 +243,52 @@ class _Importer:
                 except InputError as error:
                     self.error(error)
             runs.setdefault(result.run_root, []).append((result, settings, tables))
-        for entries in runs.values():
-            inclusive = inclusive_of_run(tree, entries)
-            for result, settings, tables in entries:
-                if inclusive is not None:
-                    for run in settings.values():
-                        if run.inclusive_tpot is None:
-                            run.inclusive_tpot, run.inclusive_tpot_basis = inclusive
-                for table in tables:
-                    self.table(
-                        table,
-                        settings,
-                        serving_mode=result.name,
-                        tops=result.tops,
-                        tree=tree,
-                        experiment=result.experiment,
-                    )
-        for path in layout.generated:
-            try:
-                doc = parse_yaml(self._text(tree, path), tree.display(path))
-                spec = generator_spec(doc, tree.display(path))
-            except (TypeError, ValueError, KeyError, AttributeError) as error:
-                if not isinstance(error, InputError):
-                    error = _unexpected(tree.display(path), error)
-                self.error(error)
-                continue
-            spec.run.aiconfigurator_version = version
-            folder = path.rpartition("/")[0]
-            self.add(spec, _launch_factory(tree, folder, whole_tree=not folder))
-        for path in layout.documents:
-            self.document(tree, path, has_results=bool(layout.results))
-        for path in layout.tables:
-            try:
-                table = read_table(self._text(tree, path), tree.display(path))
-            except UploadLimitError:
-                raise
-            except InputError as error:
-                self.result.findings.append(
-                    Finding("warning", tree.display(path), "aic-skipped", f"not imported: {error}")
+        return runs
+
+    def _run(self, tree: FileTree, entries: list[_RunEntry]) -> None:
+        """One run's tables, with the run's inclusive-TPOT convention where a folder lacks it."""
+        inclusive = inclusive_of_run(tree, entries)
+        for result, settings, tables in entries:
+            if inclusive is not None:
+                for run in settings.values():
+                    if run.inclusive_tpot is None:
+                        run.inclusive_tpot, run.inclusive_tpot_basis = inclusive
+            for table in tables:
+                self.table(
+                    table,
+                    settings,
+                    serving_mode=result.name,
+                    tops=result.tops,
+                    tree=tree,
+                    experiment=result.experiment,
                 )
-                continue
-            self.table(table, {None: RunSettings(aiconfigurator_version=version)})
-        if tree.other:
+
+    def _generated(self, tree: FileTree, path: str, version: str | None) -> None:
+        """A generator_config.yaml: one candidate, with the launch generated beside it."""
+        try:
+            doc = parse_yaml(self._text(tree, path), tree.display(path))
+            spec = generator_spec(doc, tree.display(path))
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            if not isinstance(error, InputError):
+                error = _unexpected(tree.display(path), error)
+            self.error(error)
+            return
+        spec.run.aiconfigurator_version = version
+        folder = path.rpartition("/")[0]
+        self.add(spec, _launch_factory(tree, folder, whole_tree=not folder))
+
+    def _lone_table(self, tree: FileTree, path: str, version: str | None) -> None:
+        """A CSV outside any result folder: imported if it reads, else a warning."""
+        try:
+            table = read_table(self._text(tree, path), tree.display(path))
+        except UploadLimitError:
+            raise
+        except InputError as error:
             self.result.findings.append(
-                Finding(
-                    "warning",
-                    tree.label,
-                    "aic-files-not-read",
-                    f"{len(tree.other)} other file(s) not read (e.g. {tree.other[0]})",
-                )
+                Finding("warning", tree.display(path), "aic-skipped", f"not imported: {error}")
             )
+            return
+        self.table(table, {None: RunSettings(aiconfigurator_version=version)})
 
     def _text(self, tree: FileTree, path: str) -> str:
         self.result.files.append(tree.display(path))
@@ -443,6 +446,44 @@ def _bad_rows(
         f"is not one of {', '.join(BACKENDS)}; row skipped"
         for row in rows
     }
+
+
+def _backend_column(table: ResultTable) -> tuple[Any, list[Any], str | None]:
+    """The codes and values of the column naming each row's backend, and its name (or None)."""
+    preferred = "backend" if table.kind == AGG else "(d)backend"
+    column = next((c for c in (preferred, "backend") if table.has(c)), None)
+    codes, backends = table.codes(column) if column else (None, [])
+    return codes, backends, column
+
+
+def _launches(
+    tree: FileTree | None, tops: dict[int, str] | None
+) -> dict[int, Callable[[], AicLaunch | None]]:
+    """The generated launch of each top-N rank, read when asked for."""
+    if not tops or tree is None:
+        return {}
+    return {rank: _launch_factory(tree, top) for rank, top in tops.items()}
+
+
+def _row_names(
+    table: ResultTable, fallback: str | None, serving_mode: str | None, *, with_load: bool
+) -> tuple[list[str], list[bool]]:
+    """Each row's task name and runnability; ``with_load`` names the concurrency too."""
+    if table.has("model"):
+        model_codes, models = table.codes("model")
+    else:
+        model_codes, models = np.zeros(table.rows, dtype=np.int64), [fallback]
+    names, runnable = _names(table, model_codes, models, serving_mode)
+    concurrency = table.array("concurrency") if with_load else None
+    if concurrency is not None:
+        # pareto.csv has many rows per layout (one per batch size): name the load too.
+        levels = (
+            concurrency.astype(np.int64).tolist()
+            if np.all(np.floor(concurrency) == concurrency)
+            else concurrency.tolist()
+        )
+        names = [f"{name}-c{level}"[:255] for name, level in zip(names, levels, strict=True)]
+    return names, runnable
 
 
 @lru_cache(maxsize=256)
