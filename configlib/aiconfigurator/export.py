@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from configlib.aiconfigurator.readers.yaml_documents import DESIGN_WORKER_KEYS
 from configlib.aiconfigurator.readers.yaml_inputs import V2_KEYS
 from configlib.aiconfigurator.spec import QUANT_FIELDS
 from configlib.findings import Finding
@@ -305,27 +306,8 @@ def design_document(task: TaskConfig) -> dict[str, Any]:
     return doc
 
 
-_DESIGN_WORKER = (
-    "tp",
-    "pp",
-    "dp",
-    "moe_tp",
-    "moe_ep",
-    "cp",
-    "workers",
-    "batch_size",
-    "global_batch_size",
-    "memory_gib",
-    "backend",
-    "perf_db_version",
-    "system",
-    "parallel",
-    *QUANT_FIELDS,
-)
-
-
 def _design_worker(worker: dict[str, Any]) -> dict[str, Any]:
-    return {k: worker[k] for k in _DESIGN_WORKER if worker.get(k) is not None}
+    return {k: worker[k] for k in DESIGN_WORKER_KEYS if worker.get(k) is not None}
 
 
 def export_design_yaml(task: TaskConfig) -> str:

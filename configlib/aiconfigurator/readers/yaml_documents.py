@@ -91,27 +91,32 @@ _AIC_ADVANCED = frozenset(
         "decode_latency_correction",
     }
 )
+#: The worker keys a design YAML writes, in the order export writes them.
+DESIGN_WORKER_KEYS = (
+    "tp",
+    "pp",
+    "dp",
+    "moe_tp",
+    "moe_ep",
+    "cp",
+    "workers",
+    "batch_size",
+    "global_batch_size",
+    "memory_gib",
+    "backend",
+    "perf_db_version",
+    "system",
+    "parallel",
+    *QUANT_FIELDS,
+)
+#: Every worker key a design YAML may hold (those above and what other writers add).
 _WORKER_KEYS = frozenset(
     {
-        "tp",
-        "pp",
-        "dp",
-        "moe_tp",
-        "moe_ep",
-        "cp",
+        *DESIGN_WORKER_KEYS,
         "attention_dp",
-        "workers",
-        "batch_size",
-        "global_batch_size",
-        "memory_gib",
-        "backend",
-        "perf_db_version",
-        "system",
-        "parallel",
         "requests_per_s_per_worker",
         "gpus_per_worker",
         "num_gpu",
-        *QUANT_FIELDS,
     }
 )
 
