@@ -94,6 +94,114 @@ def _join(path: str, key: Any) -> str:
     return f"{path}.{shown}" if path else shown
 
 
+@dataclass(frozen=True)
+class _Cap:
+    """An optional limit of ``check_document``, resolved: its name and value."""
+
+    name: str
+    most: int
+
+    @classmethod
+    def of(cls, name: str | None) -> _Cap | None:
+        return cls(name, limit(name)) if name else None
+
+    def over(self, size: int, path: str, what: str, per: str = "") -> Finding | None:
+        """The finding when ``size`` passes the limit; ``what`` formats the size."""
+        if size <= self.most:
+            return None
+        return _finding(path, self.name, f"{what.format(size)}; the limit is {self.most:,}{per}")
+
+
+def _over(cap: _Cap | None, size: int, path: str, what: str, per: str = "") -> Finding | None:
+    return cap.over(size, path, what, per) if cap is not None else None
+
+
+class _Walk:
+    """One iterative walk of a document: a stack of (value, path, depth) and the findings.
+
+    Each kind of value has its own step; containers push their items, so the findings come
+    in the order the stack pops them.
+    """
+
+    def __init__(
+        self,
+        depth_limit: str,
+        caps: dict[str, _Cap | None],
+        numbers: bool,
+    ) -> None:
+        self.depth = _Cap(depth_limit, limit(depth_limit))
+        self.lists, self.mappings = caps["list"], caps["mapping"]
+        self.strings, self.keys = caps["string"], caps["key"]
+        self.numbers = numbers
+        self.found: list[Finding] = []
+        self.stack: list[tuple[Any, str, int]] = []
+
+    def run(self, data: Any, values: _Cap | None, max_findings: int) -> list[Finding]:
+        self.stack.append((data, "", 0))
+        seen = 0
+        while self.stack and len(self.found) < max_findings:
+            value, path, depth = self.stack.pop()
+            seen += 1
+            if values is not None and seen > values.most:
+                message = f"the document holds more than {values.most:,} values"
+                self.found.append(_finding("", values.name, message))
+                break
+            self._visit(value, path, depth)
+        return self.found
+
+    def _visit(self, value: Any, path: str, depth: int) -> None:
+        if isinstance(value, dict):
+            if self._container(value, path, depth, self.mappings, "{:,} entries"):
+                self._mapping(value, path, depth)
+        elif isinstance(value, list):
+            if self._container(value, path, depth, self.lists, "{:,} values", " per list"):
+                self.stack.extend((item, _join(path, i), depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str):
+            self._add(_over(self.strings, len(value), path, "a text of {:,} characters"))
+        elif self.numbers and isinstance(value, int | float) and not isinstance(value, bool):
+            self._number(value, path)
+
+    def _container(
+        self,
+        value: dict[Any, Any] | list[Any],
+        path: str,
+        depth: int,
+        cap: _Cap | None,
+        what: str,
+        per: str = "",
+    ) -> bool:
+        """Whether the container's items are walked: not too deep, not too many."""
+        if depth >= self.depth.most:
+            self.found.append(_depth(path, self.depth.name, self.depth.most))
+            return False
+        return not self._add(_over(cap, len(value), path, what, per))
+
+    def _mapping(self, value: dict[Any, Any], path: str, depth: int) -> None:
+        for key, item in value.items():
+            too_long = (
+                _over(self.keys, len(key), _join(path, key), "a key of {:,} characters")
+                if isinstance(key, str)
+                else None
+            )
+            if not self._add(too_long):
+                self.stack.append((item, _join(path, key), depth + 1))
+
+    def _number(self, value: int | float, path: str) -> None:
+        problem = check_number(value)
+        if isinstance(problem, int | float):
+            return
+        if isinstance(value, float):
+            self.found.append(Finding("error", path, "not-finite", problem.reason))
+        else:
+            self.found.append(_finding(path, "integer_bits", problem.reason))
+
+    def _add(self, finding: Finding | None) -> bool:
+        if finding is None:
+            return False
+        self.found.append(finding)
+        return True
+
+
 def check_document(
     data: Any,
     *,
@@ -112,84 +220,13 @@ def check_document(
     that check each number where they use it pass False). The walk stops early
     once ``values_limit`` is passed or ``max_findings`` are collected.
     """
-    found: list[Finding] = []
-    max_depth = limit(depth_limit)
-    max_list = limit(list_limit) if list_limit else None
-    max_keys = limit(mapping_limit) if mapping_limit else None
-    max_string = limit(string_limit) if string_limit else None
-    max_key = limit(key_limit) if key_limit else None
-    max_values = limit(values_limit) if values_limit else None
-    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
-    seen = 0
-    while stack and len(found) < max_findings:
-        value, path, depth = stack.pop()
-        seen += 1
-        if max_values is not None and seen > max_values:
-            assert values_limit is not None
-            found.append(
-                _finding("", values_limit, f"the document holds more than {max_values:,} values")
-            )
-            break
-        if isinstance(value, dict):
-            if depth >= max_depth:
-                found.append(_depth(path, depth_limit, max_depth))
-                continue
-            if max_keys is not None and len(value) > max_keys:
-                assert mapping_limit is not None
-                found.append(
-                    _finding(
-                        path,
-                        mapping_limit,
-                        f"{len(value):,} entries; the limit is {max_keys:,}",
-                    )
-                )
-                continue
-            for key, item in value.items():
-                if max_key is not None and isinstance(key, str) and len(key) > max_key:
-                    assert key_limit is not None
-                    found.append(
-                        _finding(
-                            _join(path, key),
-                            key_limit,
-                            f"a key of {len(key):,} characters; the limit is {max_key:,}",
-                        )
-                    )
-                    continue
-                stack.append((item, _join(path, key), depth + 1))
-        elif isinstance(value, list):
-            if depth >= max_depth:
-                found.append(_depth(path, depth_limit, max_depth))
-                continue
-            if max_list is not None and len(value) > max_list:
-                assert list_limit is not None
-                found.append(
-                    _finding(
-                        path,
-                        list_limit,
-                        f"{len(value):,} values; the limit is {max_list:,} per list",
-                    )
-                )
-                continue
-            stack.extend((item, _join(path, i), depth + 1) for i, item in enumerate(value))
-        elif isinstance(value, str):
-            if max_string is not None and len(value) > max_string:
-                assert string_limit is not None
-                found.append(
-                    _finding(
-                        path,
-                        string_limit,
-                        f"a text of {len(value):,} characters; the limit is {max_string:,}",
-                    )
-                )
-        elif numbers and isinstance(value, int | float) and not isinstance(value, bool):
-            problem = check_number(value)
-            if not isinstance(problem, int | float):
-                code = "integer_bits" if isinstance(value, int) else "number_chars"
-                if isinstance(value, float):
-                    found.append(Finding("error", path, "not-finite", problem.reason))
-                else:
-                    found.append(_finding(path, code, problem.reason))
-    return found
+    caps = {
+        "list": _Cap.of(list_limit),
+        "mapping": _Cap.of(mapping_limit),
+        "string": _Cap.of(string_limit),
+        "key": _Cap.of(key_limit),
+    }
+    return _Walk(depth_limit, caps, numbers).run(data, _Cap.of(values_limit), max_findings)
 
 
 def _depth(path: str, name: str, max_depth: int) -> Finding:

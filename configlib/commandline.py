@@ -287,91 +287,133 @@ class _Parsed:
     findings: list[Finding] = field(default_factory=list)
 
 
-def _parse_arguments(engine: Engine, runtime: Runtime, arguments: list[str]) -> _Parsed:
-    manifest = engine.manifest
-    entry = launchers_for(runtime)
-    model_flag = manifest.lookup(entry.model_option)
-    model_dest = model_flag.spec.dest if model_flag else None
-    launcher_flags = set(engine.spec.table.launcher_flags)
-    out = _Parsed()
-    seen: dict[str, str] = {}
-    index = 0
+@dataclass
+class _Option:
+    """One option as written, with the words it took and the flag it names (None: unknown)."""
 
-    def note(severity: str, code: str, message: str, path: str = "command") -> None:
-        out.findings.append(Finding(severity, path, code, message))  # type: ignore[arg-type]
+    option: str
+    spec: FlagSpec | None
+    values: list[str]
 
-    while index < len(arguments):
-        word = arguments[index]
-        index += 1
-        if not _looks_like_option(word):
-            if out.model is None and entry.model_positional:
-                out.model = word
+    @property
+    def key(self) -> str:
+        """The parameter name: a short option (-tp) keeps its flag's canonical name."""
+        if self.spec is not None and not self.option.startswith("--"):
+            return self.spec.bare
+        return self.option[2:] if self.option.startswith("--") else self.option
+
+    @property
+    def path(self) -> str:
+        return f"parameters.{self.key}"
+
+    @property
+    def shown(self) -> str:
+        return f"{self.option} {' '.join(self.values)}".rstrip()
+
+
+class _ArgumentReader:
+    """The engine's arguments read the way its parser reads them, one option at a time.
+
+    ``_keep`` decides, in order, what becomes of an option: the model, a launcher flag the
+    autotuner sets itself, a missing value, several values, else a parameter (the last of a
+    repeated flag wins).
+    """
+
+    def __init__(self, engine: Engine, runtime: Runtime, arguments: list[str]) -> None:
+        self.manifest = engine.manifest
+        self.entry = launchers_for(runtime)
+        model_flag = self.manifest.lookup(self.entry.model_option)
+        self.model_dest = model_flag.spec.dest if model_flag else None
+        self.launcher_flags = set(engine.spec.table.launcher_flags)
+        self.arguments = arguments
+        self.index = 0
+        self.out = _Parsed()
+        self.seen: dict[str, str] = {}
+
+    def run(self) -> _Parsed:
+        while self.index < len(self.arguments):
+            word = self.arguments[self.index]
+            self.index += 1
+            if _looks_like_option(word):
+                self._keep(self._option(word))
+            elif self.out.model is None and self.entry.model_positional:
+                self.out.model = word
             else:
-                note("error", "unexpected-argument", f"{word!r} is not an option's value")
-            continue
+                self._note("error", "unexpected-argument", f"{word!r} is not an option's value")
+        return self.out
+
+    def _note(self, severity: str, code: str, message: str, path: str = "command") -> None:
+        self.out.findings.append(Finding(severity, path, code, message))  # type: ignore[arg-type]
+
+    def _option(self, word: str) -> _Option:
+        """The option and the words after it that it takes (one, or all for nargs + and *)."""
         option, has_inline, inline = (
             word.partition("=") if word.startswith("--") else (word, "", "")
         )
         values: list[str] = [inline] if has_inline else []
-        spec = _spec_for(manifest, option)
+        spec = _spec_for(self.manifest, option)
         takes_value = spec.takes_value if spec is not None else True
         many = spec is not None and spec.nargs in ("+", "*")
-        optional = spec is not None and spec.nargs == "?"
         if takes_value and not has_inline:
-            while index < len(arguments) and not _looks_like_option(arguments[index]):
-                values.append(arguments[index])
-                index += 1
+            while self.index < len(self.arguments) and not _looks_like_option(
+                self.arguments[self.index]
+            ):
+                values.append(self.arguments[self.index])
+                self.index += 1
                 if not many:
                     break
-        key = option[2:] if option.startswith("--") else option
-        if spec is not None and not option.startswith("--"):
-            key = spec.bare  # a short option (-tp): the canonical name, same destination
-        if spec is not None and spec.dest == model_dest:
+        return _Option(option, spec, values)
+
+    def _keep(self, read: _Option) -> None:
+        spec, values = read.spec, read.values
+        if spec is not None and spec.dest == self.model_dest:
             if values:
-                out.model = values[-1]
-            continue
-        if spec is not None and spec.bare in launcher_flags:
+                self.out.model = values[-1]
+        elif spec is not None and spec.bare in self.launcher_flags:
             # The autotuner chooses the address of each server it starts itself.
-            note(
-                "warning",
-                "launcher-flag-dropped",
-                f"{option} {' '.join(values)}".rstrip()
-                + ": the autotuner sets this for each server it launches, so it is not kept",
-                f"parameters.{key}",
+            message = (
+                f"{read.shown}: the autotuner sets this for each server it launches, "
+                "so it is not kept"
             )
-            continue
-        if spec is not None and takes_value and not values and not optional:
-            note("error", "missing-value", f"{option} needs a value", f"parameters.{key}")
-            continue
-        if len(values) > 1:
-            note(
-                "error",
-                "several-values",
-                f"{option} {' '.join(values)}: a task parameter holds one value per candidate, "
-                "so a flag given several values cannot be kept",
-                f"parameters.{key}",
+            self._note("warning", "launcher-flag-dropped", message, read.path)
+        elif spec is not None and spec.takes_value and not values and spec.nargs != "?":
+            self._note("error", "missing-value", f"{read.option} needs a value", read.path)
+        elif len(values) > 1:
+            message = (
+                f"{read.option} {' '.join(values)}: a task parameter holds one value per "
+                "candidate, so a flag given several values cannot be kept"
             )
-            continue
-        value: Any = True if not values else (_typed(spec, values[0]) if spec else values[0])
-        if key in seen:
-            note(
+            self._note("error", "several-values", message, read.path)
+        else:
+            self._store(read)
+
+    def _store(self, read: _Option) -> None:
+        key, values = read.key, read.values
+        value: Any = (
+            True if not values else (_typed(read.spec, values[0]) if read.spec else values[0])
+        )
+        if key in self.seen:
+            self._note(
                 "warning",
                 "repeated-flag",
-                f"{option} is given more than once; the last value ({seen[key]} -> "
+                f"{read.option} is given more than once; the last value ({self.seen[key]} -> "
                 f"{' '.join(values) or 'on'}) wins, as in the engine's parser",
-                f"parameters.{key}",
+                read.path,
             )
-            del out.parameters[key]
-        seen[key] = " ".join(values) or "on"
-        out.parameters[key] = [value]
+            del self.out.parameters[key]
+        self.seen[key] = " ".join(values) or "on"
+        self.out.parameters[key] = [value]
         if isinstance(value, str) and "$" in value:
-            note(
+            self._note(
                 "warning",
                 "shell-variable",
-                f"{option} {value}: shell variables are not expanded; set the value itself",
-                f"parameters.{key}",
+                f"{read.option} {value}: shell variables are not expanded; set the value itself",
+                read.path,
             )
-    return out
+
+
+def _parse_arguments(engine: Engine, runtime: Runtime, arguments: list[str]) -> _Parsed:
+    return _ArgumentReader(engine, runtime, arguments).run()
 
 
 # ---- Whole command -----------------------------------------------------------------------------

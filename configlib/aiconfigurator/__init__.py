@@ -16,7 +16,7 @@ from configlib.aiconfigurator.importer import (
     import_upload,
 )
 from configlib.aiconfigurator.launch_compare import FlagDifference
-from configlib.aiconfigurator.launch_flags import AicLaunch, WorkerLaunch
+from configlib.aiconfigurator.readers.launch import AicLaunch, WorkerLaunch
 from configlib.aiconfigurator.targets import TargetError, target_problem
 
 __all__ = [

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from configlib.aiconfigurator.launch_compare import FlagDifference, compare
-from configlib.aiconfigurator.launch_flags import AicLaunch
+from configlib.aiconfigurator.readers.launch import AicLaunch
 from configlib.aiconfigurator.spec import QUANT_FIELDS, Spec
 from configlib.aiconfigurator.targets import (
     ENGINE_BACKENDS,
@@ -106,21 +106,7 @@ def build_task(
     target, notes = choose_target(spec.backend, runtime)
     findings.extend(notes)
     main = spec.main_worker
-    run = spec.run
-    parallel: dict[str, Any] = {}
-    for field_name in ("tp", "pp", "dp", "moe_tp", "moe_ep"):
-        values = getattr(main, field_name)
-        if values is not None:
-            parallel[field_name] = values
-    if parallel.get("moe_tp", [1]) == [1] and parallel.get("moe_ep", [1]) == [1]:
-        # Dense rows carry moe_tp = moe_ep = 1 ("no experts"); they stay in the metadata.
-        parallel.pop("moe_tp", None)
-        parallel.pop("moe_ep", None)
-    attention = spec.attention_dp
-    if attention is None and main.dp and any(d > 1 for d in main.dp):
-        attention = True
-    if attention is not None:
-        parallel["attention_dp"] = attention
+    parallel = _parallel(spec)
     quant = {k: v for k, v in main.quant.items() if k in QUANT_FIELDS}
     release = predicted_release(spec, target, findings)
     data: dict[str, Any] = {
@@ -137,24 +123,11 @@ def build_task(
             "max_iterations": _grid(parallel, quant),
         },
     }
-    total = run.total_gpus or spec.predictions.get("total_gpus") or main.gpus()
-    system = spec.system
-    if system:
-        try:
-            resolve_system(system)
-            data["system_config"] = {"gpu_type": system, "total_gpus": total or 1}
-        except ValueError:
-            findings.append(
-                Finding(
-                    "warning",
-                    "system_config",
-                    "aic-unknown-system",
-                    f"system {system!r} is not in configlib's catalog; system_config left out "
-                    "(the name is kept in metadata.aiconfigurator_source)",
-                )
-            )
+    system_config = _system_config(spec, findings)
+    if system_config:
+        data["system_config"] = system_config
     data["benchmark"] = _benchmark(spec, findings)
-    slo = _slo(run)
+    slo = _slo(spec.run)
     if slo:
         data["slo"] = slo
     elif not spec.planned:
@@ -176,16 +149,62 @@ def build_task(
     }
     if spec.extra:
         data["metadata"]["aiconfigurator_extra"] = spec.extra
+    task, converted = with_parameters(_validated(data, spec))
+    findings.extend(converted)
+    return task, unique(findings)
+
+
+def _parallel(spec: Spec) -> dict[str, Any]:
+    """The main worker's layout as parallel_config (no expert axes for a dense model)."""
+    main = spec.main_worker
+    parallel: dict[str, Any] = {}
+    for field_name in ("tp", "pp", "dp", "moe_tp", "moe_ep"):
+        values = getattr(main, field_name)
+        if values is not None:
+            parallel[field_name] = values
+    if parallel.get("moe_tp", [1]) == [1] and parallel.get("moe_ep", [1]) == [1]:
+        # Dense rows carry moe_tp = moe_ep = 1 ("no experts"); they stay in the metadata.
+        parallel.pop("moe_tp", None)
+        parallel.pop("moe_ep", None)
+    attention = spec.attention_dp
+    if attention is None and main.dp and any(d > 1 for d in main.dp):
+        attention = True
+    if attention is not None:
+        parallel["attention_dp"] = attention
+    return parallel
+
+
+def _system_config(spec: Spec, findings: list[Finding]) -> dict[str, Any] | None:
+    """The system and GPU budget, when configlib's catalog knows the system."""
+    system = spec.system
+    if not system:
+        return None
+    try:
+        resolve_system(system)
+    except ValueError:
+        findings.append(
+            Finding(
+                "warning",
+                "system_config",
+                "aic-unknown-system",
+                f"system {system!r} is not in configlib's catalog; system_config left out "
+                "(the name is kept in metadata.aiconfigurator_source)",
+            )
+        )
+        return None
+    total = spec.run.total_gpus or spec.predictions.get("total_gpus") or spec.main_worker.gpus()
+    return {"gpu_type": system, "total_gpus": total or 1}
+
+
+def _validated(data: dict[str, Any], spec: Spec) -> TaskConfig:
+    """The task data validated; a problem names the input file and row."""
     where = spec.source.get("file", "aiconfigurator input")
     try:
-        task = TaskConfig.model_validate(data)
+        return TaskConfig.model_validate(data)
     except ValidationError as error:
         problems = "; ".join(str(f) for f in from_validation_error(error)[:3])
         row = spec.source.get("line")
         raise InputError(where, f"cannot become a task: {problems}", row) from None
-    task, converted = with_parameters(task)
-    findings.extend(converted)
-    return task, unique(findings)
 
 
 def _grid(parallel: dict[str, Any], quant: dict[str, Any]) -> int:

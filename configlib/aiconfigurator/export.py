@@ -15,8 +15,9 @@ from typing import Any
 
 import yaml
 
+from configlib.aiconfigurator.readers.yaml_documents import DESIGN_WORKER_KEYS
+from configlib.aiconfigurator.readers.yaml_inputs import V2_KEYS
 from configlib.aiconfigurator.spec import QUANT_FIELDS
-from configlib.aiconfigurator.yaml_inputs import V2_KEYS
 from configlib.findings import Finding
 from configlib.model import TaskConfig
 from configlib.scenarios import parse_scenario
@@ -256,7 +257,7 @@ def export_exp_yaml(task: TaskConfig) -> str:
 
 
 def design_document(task: TaskConfig) -> dict[str, Any]:
-    """The design's candidate YAML as data (documents.py reads it back)."""
+    """The design's candidate YAML as data (readers/yaml_documents.py reads it back)."""
     source = task.metadata.aiconfigurator_source
     source = source if isinstance(source, dict) else {}
     workers = getattr(task.metadata, "aiconfigurator_workers", None) or {}
@@ -305,27 +306,8 @@ def design_document(task: TaskConfig) -> dict[str, Any]:
     return doc
 
 
-_DESIGN_WORKER = (
-    "tp",
-    "pp",
-    "dp",
-    "moe_tp",
-    "moe_ep",
-    "cp",
-    "workers",
-    "batch_size",
-    "global_batch_size",
-    "memory_gib",
-    "backend",
-    "perf_db_version",
-    "system",
-    "parallel",
-    *QUANT_FIELDS,
-)
-
-
 def _design_worker(worker: dict[str, Any]) -> dict[str, Any]:
-    return {k: worker[k] for k in _DESIGN_WORKER if worker.get(k) is not None}
+    return {k: worker[k] for k in DESIGN_WORKER_KEYS if worker.get(k) is not None}
 
 
 def export_design_yaml(task: TaskConfig) -> str:

@@ -13,12 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from configlib.aiconfigurator.candidates import (
     Candidate,
@@ -28,10 +25,11 @@ from configlib.aiconfigurator.candidates import (
     disagg_name,
     model_short,
 )
-from configlib.aiconfigurator.csv_rows import AGG, MAX_CSV_BYTES, ResultTable, read_table
-from configlib.aiconfigurator.documents import design_specs
-from configlib.aiconfigurator.folders import (
+from configlib.aiconfigurator.limits import MAX_YAML_BYTES, Budget, UploadLimitError, over
+from configlib.aiconfigurator.readers.csv_rows import AGG, MAX_CSV_BYTES, ResultTable, read_table
+from configlib.aiconfigurator.readers.folders import (
     FileTree,
+    Layout,
     ResultDir,
     discover,
     files_under,
@@ -39,24 +37,22 @@ from configlib.aiconfigurator.folders import (
     tree_from_dir,
     tree_from_zip,
 )
-from configlib.aiconfigurator.generator_config import generator_spec
-from configlib.aiconfigurator.launch_flags import AicLaunch, read_launch
-from configlib.aiconfigurator.limits import MAX_YAML_BYTES, Budget, UploadLimitError, over
-from configlib.aiconfigurator.rows import row_spec
-from configlib.aiconfigurator.runs import inclusive_of_run, sibling_settings
-from configlib.aiconfigurator.spec import (
-    BACKENDS,
-    MODEL_ENUMS,
-    RunSettings,
-    Spec,
-)
-from configlib.aiconfigurator.yaml_inputs import (
+from configlib.aiconfigurator.readers.launch import AicLaunch, read_launch
+from configlib.aiconfigurator.readers.runs import inclusive_of_run, sibling_settings
+from configlib.aiconfigurator.readers.yaml_documents import design_specs
+from configlib.aiconfigurator.readers.yaml_generator import generator_spec
+from configlib.aiconfigurator.readers.yaml_inputs import (
     classify,
     experiment_bodies,
     planned_spec,
     run_settings,
     settings_from_dirname,
 )
+from configlib.aiconfigurator.spec import (
+    RunSettings,
+    Spec,
+)
+from configlib.aiconfigurator.table_rows import RowMaker, backend_column, bad_rows, row_names
 from configlib.findings import Finding, errors
 from configlib.io import MAX_DOCUMENT_BYTES, InputError, decode, parse_yaml, read_text
 from configlib.vocab import Runtime
@@ -77,6 +73,10 @@ class ImportResult:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     """Files that were read."""
+
+
+#: One result folder of a run: the folder, its settings per backend and its tables.
+_RunEntry = tuple[ResultDir, dict[str | None, RunSettings], list[ResultTable]]
 
 
 class _Importer:
@@ -149,13 +149,12 @@ class _Importer:
         tree: FileTree | None = None,
         experiment: str | None = None,
     ) -> None:
+        """Every row of a result table as a candidate; its spec is made when it is asked for."""
         self.budget.take_cells(table.source, table.rows * len(table.header))
         self.result.findings.extend(table.findings)
         is_best = table.source.endswith("best_config_topn.csv")
-        preferred = "backend" if table.kind == AGG else "(d)backend"
-        column = next((c for c in (preferred, "backend") if table.has(c)), None)
-        backend_codes, backends = table.codes(column) if column else (None, [])
-        bad = _bad_rows(table, backend_codes, backends, column)
+        backend_codes, backends, column = backend_column(table)
+        bad = bad_rows(table, backend_codes, backends, column)
         for row, message in bad.items():
             self.result.findings.append(
                 Finding("error", f"{table.source}:{table.line_of(row)}", "aic-row-skipped", message)
@@ -166,15 +165,9 @@ class _Importer:
                 InputError(table.source, "no model column and no exp_config.yaml naming the model")
             )
             return
-        rows = table.rows
         default = settings.get(None) or next(iter(settings.values()), RunSettings())
         by_backend = [settings.get(b, default) for b in backends] if len(settings) > 1 else None
-        launches = (
-            {rank: _launch_factory(tree, top) for rank, top in tops.items()}
-            if tops and is_best and tree is not None
-            else {}
-        )
-        maker = _RowMaker(
+        maker = RowMaker(
             table,
             default,
             (by_backend, backend_codes) if by_backend is not None else None,
@@ -182,24 +175,11 @@ class _Importer:
             experiment,
             tops if is_best else {},
             self.runtime,
-            launches,
+            _launches(tree, tops) if is_best else {},
         )
-        if table.has("model"):
-            model_codes, models = table.codes("model")
-        else:
-            model_codes, models = np.zeros(rows, dtype=np.int64), [fallback]
-        names, runnable = _names(table, model_codes, models, serving_mode)
-        concurrency = None if is_best else table.array("concurrency")
-        if concurrency is not None:
-            # pareto.csv has many rows per layout (one per batch size): name the load too.
-            levels = (
-                concurrency.astype(np.int64).tolist()
-                if np.all(np.floor(concurrency) == concurrency)
-                else concurrency.tolist()
-            )
-            names = [f"{name}-c{level}"[:255] for name, level in zip(names, levels, strict=True)]
+        names, runnable = row_names(table, fallback, serving_mode, with_load=not is_best)
         mode = "disagg" if table.kind != AGG else ("afd" if serving_mode == "afd" else AGG)
-        kept = [row for row in range(rows) if row not in bad] if bad else range(rows)
+        kept = [row for row in range(table.rows) if row not in bad] if bad else range(table.rows)
         if bad:
             names = [names[row] for row in kept]
             runnable = [runnable[row] for row in kept]
@@ -219,10 +199,32 @@ class _Importer:
     # ---- Trees -----------------------------------------------------------------------------
 
     def tree(self, tree: FileTree) -> None:
+        """A folder or zip: result runs, generated configs, documents, lone tables, in order."""
         layout = discover(tree)
         version = self._version(tree, layout.logs)
-        runs: dict[str, list[tuple[ResultDir, dict[str | None, RunSettings], list[ResultTable]]]]
-        runs = {}
+        for entries in self._runs(tree, layout, version).values():
+            self._run(tree, entries)
+        for path in layout.generated:
+            self._generated(tree, path, version)
+        for path in layout.documents:
+            self.document(tree, path, has_results=bool(layout.results))
+        for path in layout.tables:
+            self._lone_table(tree, path, version)
+        if tree.other:
+            self.result.findings.append(
+                Finding(
+                    "warning",
+                    tree.label,
+                    "aic-files-not-read",
+                    f"{len(tree.other)} other file(s) not read (e.g. {tree.other[0]})",
+                )
+            )
+
+    def _runs(
+        self, tree: FileTree, layout: Layout, version: str | None
+    ) -> dict[str, list[_RunEntry]]:
+        """Each result folder's settings and tables, grouped by the run they belong to."""
+        runs: dict[str, list[_RunEntry]] = {}
         for result in layout.results:
             settings = self._settings(tree, result, version)
             tables = []
@@ -236,56 +238,52 @@ class _Importer:
                 except InputError as error:
                     self.error(error)
             runs.setdefault(result.run_root, []).append((result, settings, tables))
-        for entries in runs.values():
-            inclusive = inclusive_of_run(tree, entries)
-            for result, settings, tables in entries:
-                if inclusive is not None:
-                    for run in settings.values():
-                        if run.inclusive_tpot is None:
-                            run.inclusive_tpot, run.inclusive_tpot_basis = inclusive
-                for table in tables:
-                    self.table(
-                        table,
-                        settings,
-                        serving_mode=result.name,
-                        tops=result.tops,
-                        tree=tree,
-                        experiment=result.experiment,
-                    )
-        for path in layout.generated:
-            try:
-                doc = parse_yaml(self._text(tree, path), tree.display(path))
-                spec = generator_spec(doc, tree.display(path))
-            except (TypeError, ValueError, KeyError, AttributeError) as error:
-                if not isinstance(error, InputError):
-                    error = _unexpected(tree.display(path), error)
-                self.error(error)
-                continue
-            spec.run.aiconfigurator_version = version
-            folder = path.rpartition("/")[0]
-            self.add(spec, _launch_factory(tree, folder, whole_tree=not folder))
-        for path in layout.documents:
-            self.document(tree, path, has_results=bool(layout.results))
-        for path in layout.tables:
-            try:
-                table = read_table(self._text(tree, path), tree.display(path))
-            except UploadLimitError:
-                raise
-            except InputError as error:
-                self.result.findings.append(
-                    Finding("warning", tree.display(path), "aic-skipped", f"not imported: {error}")
+        return runs
+
+    def _run(self, tree: FileTree, entries: list[_RunEntry]) -> None:
+        """One run's tables, with the run's inclusive-TPOT convention where a folder lacks it."""
+        inclusive = inclusive_of_run(tree, entries)
+        for result, settings, tables in entries:
+            if inclusive is not None:
+                for run in settings.values():
+                    if run.inclusive_tpot is None:
+                        run.inclusive_tpot, run.inclusive_tpot_basis = inclusive
+            for table in tables:
+                self.table(
+                    table,
+                    settings,
+                    serving_mode=result.name,
+                    tops=result.tops,
+                    tree=tree,
+                    experiment=result.experiment,
                 )
-                continue
-            self.table(table, {None: RunSettings(aiconfigurator_version=version)})
-        if tree.other:
+
+    def _generated(self, tree: FileTree, path: str, version: str | None) -> None:
+        """A generator_config.yaml: one candidate, with the launch generated beside it."""
+        try:
+            doc = parse_yaml(self._text(tree, path), tree.display(path))
+            spec = generator_spec(doc, tree.display(path))
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            if not isinstance(error, InputError):
+                error = _unexpected(tree.display(path), error)
+            self.error(error)
+            return
+        spec.run.aiconfigurator_version = version
+        folder = path.rpartition("/")[0]
+        self.add(spec, _launch_factory(tree, folder, whole_tree=not folder))
+
+    def _lone_table(self, tree: FileTree, path: str, version: str | None) -> None:
+        """A CSV outside any result folder: imported if it reads, else a warning."""
+        try:
+            table = read_table(self._text(tree, path), tree.display(path))
+        except UploadLimitError:
+            raise
+        except InputError as error:
             self.result.findings.append(
-                Finding(
-                    "warning",
-                    tree.label,
-                    "aic-files-not-read",
-                    f"{len(tree.other)} other file(s) not read (e.g. {tree.other[0]})",
-                )
+                Finding("warning", tree.display(path), "aic-skipped", f"not imported: {error}")
             )
+            return
+        self.table(table, {None: RunSettings(aiconfigurator_version=version)})
 
     def _text(self, tree: FileTree, path: str) -> str:
         self.result.files.append(tree.display(path))
@@ -417,136 +415,18 @@ class _Importer:
             )
 
 
-def _at(cols: dict[str, list[Any]], name: str, row: int) -> Any:
-    values = cols.get(name)
-    return None if values is None else values[row]
-
-
 def _unexpected(label: str, error: Exception) -> InputError:
     """Content of a shape no reader expected: refused with what Python said, not a traceback."""
     return InputError(label, f"not readable as an aiconfigurator file ({error})")
 
 
-def _bad_rows(
-    table: ResultTable, codes: Any, backends: list[Any], column: str | None
-) -> dict[int, str]:
-    if column is None:
+def _launches(
+    tree: FileTree | None, tops: dict[int, str] | None
+) -> dict[int, Callable[[], AicLaunch | None]]:
+    """The generated launch of each top-N rank, read when asked for."""
+    if not tops or tree is None:
         return {}
-    allowed = set(BACKENDS)
-    wrong = [i for i, value in enumerate(backends) if str(value).lower() not in allowed]
-    empty = bool(np.any(codes < 0))
-    if not wrong and not empty:
-        return {}
-    rows = np.flatnonzero(np.isin(codes, [*wrong, -1])).tolist()
-    return {
-        row: f"column {column!r}: backend {backends[codes[row]] if codes[row] >= 0 else None!r} "
-        f"is not one of {', '.join(BACKENDS)}; row skipped"
-        for row in rows
-    }
-
-
-@lru_cache(maxsize=256)
-def _short(model: str) -> str:
-    return model_short(MODEL_ENUMS.get(model.upper(), model))
-
-
-def _names(
-    table: ResultTable, model_codes: Any, models: list[Any], serving_mode: str | None
-) -> tuple[list[str], list[bool]]:
-    """Task names and runnability of every row, column-wise (10,000 rows in milliseconds).
-
-    A table has few distinct layouts: each is named once, then the rows look theirs up.
-    """
-    ones = np.ones(table.rows, dtype=np.int64)
-
-    def col(name: str) -> np.ndarray[Any, Any]:
-        values = table.array(name)
-        return ones if values is None else values.astype(np.int64)
-
-    agg = table.kind == AGG
-    fields = (
-        ("tp", "pp", "dp", "moe_ep", "cp")
-        if agg
-        else ("(p)workers", "(p)tp", "(d)workers", "(d)tp")
-    )
-    parts = [np.asarray(model_codes, dtype=np.int64), *(col(f) for f in fields)]
-    # One integer per row (mixed radix over the columns), so finding the distinct layouts is a
-    # 1-D unique; np.unique over rows of a 2-D array sorts far slower.
-    spans = [(int(part.min()), int(part.max()) - int(part.min()) + 1) for part in parts]
-    if float(np.prod([float(span) for _, span in spans])) < 2**62:
-        code = np.zeros(table.rows, dtype=np.int64)
-        for part, (low, span) in zip(parts, spans, strict=True):
-            code = code * span + (part - low)
-        _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
-    else:  # absurd sizes (a hostile file): slower, but no overflow
-        rows = list(zip(*(part.tolist() for part in parts), strict=True))
-        index = {key: i for i, key in reversed(list(enumerate(rows)))}
-        order = sorted(index.values())
-        position = {rows[i]: n for n, i in enumerate(order)}
-        first = np.array(order, dtype=np.int64)
-        inverse = np.array([position[key] for key in rows], dtype=np.int64)
-    made = []
-    for key in np.stack(parts, axis=1)[first].tolist():
-        short = _short(str(models[key[0]])) if key[0] >= 0 else "model"
-        if agg:
-            made.append(_agg(short, *key[1:]))
-        else:
-            made.append(f"aiconfig-{short}-disagg-p{key[1]}xtp{key[2]}-d{key[3]}xtp{key[4]}"[:255])
-    names: list[str] = np.array(made, dtype=object)[np.ravel(inverse)].tolist()
-    if not agg or serving_mode == "afd":
-        return names, [False] * table.rows
-    runnable: list[bool] = (col("cp") <= 1).tolist()
-    return names, runnable
-
-
-def _agg(short: str, tp: int, pp: int, dp: int, ep: int, cp: int) -> str:
-    name = f"aiconfig-{short}-tp{tp}-pp{pp}"
-    if dp != 1:
-        name += f"-dp{dp}"
-    if ep != 1:
-        name += f"-ep{ep}"
-    if cp != 1:
-        name += f"-cp{cp}"
-    return name[:255]
-
-
-class _RowMaker:
-    """The SpecSource of one table: builds a row's Spec when its candidate is first used."""
-
-    def __init__(
-        self,
-        table: ResultTable,
-        run: RunSettings,
-        runs: tuple[list[RunSettings], Any] | None,
-        serving_mode: str | None,
-        experiment: str | None,
-        tops: dict[int, str] | None,
-        runtime: Runtime | None,
-        launches: dict[int, Callable[[], AicLaunch | None]],
-    ) -> None:
-        self.table, self.run, self.runs = table, run, runs
-        self.serving_mode, self.experiment, self.tops = serving_mode, experiment, tops or {}
-        self.runtime, self.launches = runtime, launches
-        self.best = table.source.endswith("best_config_topn.csv")
-
-    def spec(self, row: int) -> Spec:
-        run = self.run
-        if self.runs is not None:
-            by_backend, codes = self.runs
-            run = by_backend[codes[row]] if codes[row] >= 0 else self.run
-        spec = row_spec(self.table, row, run, self.serving_mode)
-        rank = row + 1 if self.best else None
-        extra = {
-            "rank": rank,
-            "experiment": self.experiment,
-            "top_n_folder": self.tops.get(rank) if rank else None,
-        }
-        spec.source.update({k: v for k, v in extra.items() if v is not None})
-        return spec
-
-    def launch(self, row: int) -> AicLaunch | None:
-        make = self.launches.get(row + 1)
-        return make() if make is not None else None
+    return {rank: _launch_factory(tree, top) for rank, top in tops.items()}
 
 
 def _launch_factory(tree: FileTree | None, folder: str, *, whole_tree: bool = False) -> Any:
@@ -585,7 +465,7 @@ def import_path(
         size = path.stat().st_size
     except OSError as error:
         raise AicImportError(str(path), error.strerror or str(error)) from None
-    from configlib.aiconfigurator.folders import MAX_ZIP_BYTES
+    from configlib.aiconfigurator.readers.folders import MAX_ZIP_BYTES
 
     if size > max(MAX_ZIP_BYTES, MAX_DOCUMENT_BYTES):
         raise AicImportError(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from configlib.aiconfigurator.launch_flags import AicLaunch, WorkerLaunch
+from configlib.aiconfigurator.readers.launch import AicLaunch, WorkerLaunch
 from configlib.aiconfigurator.spec import Spec
 from configlib.convert import FlatResult, engine_for, to_flat
 from configlib.engines import Engine, get_engine, launch_generator, supported_versions

@@ -171,43 +171,54 @@ def parse_argv(
         if not spec.takes_value:
             if eq:
                 errors.append(f"{option}: ignored explicit argument {explicit!r}")
-                continue
-            values[spec.dest] = _switch_value(spec, negated)
+            else:
+                values[spec.dest] = _switch_value(spec, negated)
             continue
-        texts: list[str] = []
-        if eq:
-            texts.append(explicit)
-        elif spec.nargs in ("+", "*"):
-            while index < len(tokens) and not _is_option(tokens[index]):
-                texts.append(tokens[index])
-                index += 1
-            if not texts and spec.nargs == "+":
-                errors.append(f"{option}: expected at least one argument")
-                continue
-        elif index < len(tokens) and not _is_option(tokens[index]):
+        texts, index, problem = _option_texts(spec, option, explicit if eq else None, tokens, index)
+        problem = problem or _store(values, spec, option, texts)
+        if problem:
+            errors.append(problem)
+    return Parsed(values, errors, given)
+
+
+def _option_texts(
+    spec: FlagSpec, option: str, explicit: str | None, tokens: list[str], index: int
+) -> tuple[list[str], int, str | None]:
+    """The words an option takes (``--x=v``, one word, or all up to the next option for
+    nargs + and *), the index after them, and argparse's error when they are missing."""
+    if explicit is not None:
+        return [explicit], index, None
+    texts: list[str] = []
+    if spec.nargs in ("+", "*"):
+        while index < len(tokens) and not _is_option(tokens[index]):
             texts.append(tokens[index])
             index += 1
-        else:
-            errors.append(f"{option}: expected one argument")
-            continue
-        try:
-            converted = [_convert(spec, text) for text in texts]
-        except ValueError as error:
-            errors.append(f"{option}: invalid value {texts[0]!r} ({error})")
-            continue
-        if spec.choice_values is not None and any(
-            c not in spec.choice_values for c in converted if c is not None
-        ):
-            errors.append(f"{option}: invalid choice {texts[0]!r}")
-            continue
-        value: Any = converted if spec.nargs in ("+", "*") else converted[0]
-        if spec.action in _APPEND:
-            current = values.get(spec.dest)
-            base = list(current) if isinstance(current, list) else []
-            values[spec.dest] = base + (value if spec.action == "extend" else [value])
-        else:
-            values[spec.dest] = value
-    return Parsed(values, errors, given)
+        if not texts and spec.nargs == "+":
+            return texts, index, f"{option}: expected at least one argument"
+        return texts, index, None
+    if index < len(tokens) and not _is_option(tokens[index]):
+        return [tokens[index]], index + 1, None
+    return texts, index, f"{option}: expected one argument"
+
+
+def _store(values: dict[str, Any], spec: FlagSpec, option: str, texts: list[str]) -> str | None:
+    """The option's converted value stored as its action does; the error if it converts not."""
+    try:
+        converted = [_convert(spec, text) for text in texts]
+    except ValueError as error:
+        return f"{option}: invalid value {texts[0]!r} ({error})"
+    if spec.choice_values is not None and any(
+        c not in spec.choice_values for c in converted if c is not None
+    ):
+        return f"{option}: invalid choice {texts[0]!r}"
+    value: Any = converted if spec.nargs in ("+", "*") else converted[0]
+    if spec.action in _APPEND:
+        current = values.get(spec.dest)
+        base = list(current) if isinstance(current, list) else []
+        values[spec.dest] = base + (value if spec.action == "extend" else [value])
+    else:
+        values[spec.dest] = value
+    return None
 
 
 def argv_for(point: Mapping[str, Any]) -> list[str]:

@@ -9,7 +9,8 @@ Metric names carry their unit (``ttft_ms``). One catalogue, three views:
   are the prediction's, scope and direction say how to read the comparison.
 
 Adding a metric: its name here (and a reader in ``configlib.results.readers`` or
-``records.run_metrics``); aiconfigurator's column names are in ``aiconfigurator/rows.py``.
+``records.run_metrics``); aiconfigurator's column names are in
+``aiconfigurator/readers/csv_specs.py``.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(params=["csv-module", "pandas"])
 def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a test with each of the two table readers (small tables use the csv module)."""
-    from configlib.aiconfigurator import csv_values
+    from configlib.aiconfigurator.readers import csv_values
 
     if request.param == "pandas":
         monkeypatch.setattr(csv_values, "SMALL_TABLE_CHARS", 0)

@@ -11,7 +11,7 @@ import yaml
 from aic_helpers import DATA, FOLDERS, first
 
 from configlib.aiconfigurator import import_path
-from configlib.aiconfigurator.launch_flags import (
+from configlib.aiconfigurator.readers.launch import (
     parse_argv,
     parse_k8s,
     parse_script,

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from configlib.aiconfigurator import AicImportError, import_path, import_upload
-from configlib.aiconfigurator.folders import MAX_MEMBERS, MAX_UNPACKED_BYTES, MAX_ZIP_BYTES
+from configlib.aiconfigurator.readers.folders import MAX_MEMBERS, MAX_UNPACKED_BYTES, MAX_ZIP_BYTES
 from configlib.io import InputError
 
 

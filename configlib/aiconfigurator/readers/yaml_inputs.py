@@ -144,70 +144,35 @@ def _err(source: str, error: ValueError) -> InputError:
 # ---- Legacy V1 -> flat V2 -------------------------------------------------------------------
 
 
+#: Keys of a V1 ``config`` block that V2 keeps at the top level, unchanged.
+_V1_CONFIG_KEYS = (
+    "nextn",
+    "moe_backend",
+    "attention_backend",
+    "wideep_num_slots",
+    "nextn_accept_rates",
+)
+#: Keys each disaggregated role takes from the top level (``prefill_model_path`` ...).
+_V1_ROLE_KEYS = ("model_path", "backend_name", "backend_version")
+
+
 def v1_to_v2(body: dict[str, Any], where: str, findings: list[Finding]) -> dict[str, Any]:
-    """The flat (V2) form of a legacy nested experiment, as aiconfigurator 0.12 converts it."""
+    """The flat (V2) form of a legacy nested experiment, as aiconfigurator 0.12 converts it.
+
+    The stages run in aiconfigurator's order: top-level keys, the profile's quant modes, each
+    role's worker_config, the disaggregated shared keys, then the replica and advanced blocks.
+    """
     out = {k: v for k, v in body.items() if k not in V1_MARKERS}
     config = body.get("config") or {}
     if not _mapping(config):
         raise ValueError("config must be a mapping")
-    for key in (
-        "nextn",
-        "moe_backend",
-        "attention_backend",
-        "wideep_num_slots",
-        "nextn_accept_rates",
-    ):
-        if key in config:
-            out[key] = config[key]
-    raw_profiles = body.get("profiles") or []
-    if not isinstance(raw_profiles, list):
-        raise ValueError(f"profiles must be a list of profile names, not {raw_profiles!r}")
-    profiles = [p for p in raw_profiles if p]
-    quant: dict[str, str] = {}
-    if profiles:
-        modes = PROFILES.get(str(profiles[0]))
-        if modes is None:
-            findings.append(
-                Finding(
-                    "warning",
-                    where,
-                    "aic-unknown-profile",
-                    f"profile {profiles[0]!r} is unknown; ignored",
-                )
-            )
-        else:
-            quant = dict(zip(_PROFILE_ORDER, modes, strict=True))
+    out.update((key, config[key]) for key in _V1_CONFIG_KEYS if key in config)
+    quant = _profile_quant(body, where, findings)
     serving_mode = body.get("serving_mode", "agg")
     if "model_name" in out and "model_path" not in out:
         out["model_path"] = out.pop("model_name")
-    roles = ("prefill", "decode") if serving_mode == "disagg" else ("agg",)
-    for role in roles:
-        prefix = "" if role == "agg" else f"{role}_"
-        list_prefix = f"{role}_"
-        block = config.get("worker_config" if role == "agg" else f"{role}_worker_config") or {}
-        if not _mapping(block):
-            raise ValueError(f"{role} worker_config must be a mapping")
-        for key, value in quant.items():
-            out.setdefault(prefix + key, value)
-        for key, value in block.items():
-            if key in _V1_LISTS:
-                out[list_prefix + _V1_LISTS[key]] = value
-            elif key in QUANT_FIELDS or key in ("enable_wideep", "enable_eplb"):
-                out[prefix + key] = value
-            else:
-                findings.append(
-                    Finding(
-                        "warning",
-                        where,
-                        "aic-unknown-key",
-                        f"worker_config.{key} has no aiconfigurator 0.12 "
-                        "equivalent (0.12 refuses the experiment); ignored",
-                    )
-                )
-        if role != "agg":
-            for key in ("model_path", "backend_name", "backend_version"):
-                if key in body or key in out:
-                    out.setdefault(f"{role}_{key}", out.get(key, body.get(key)))
+    for role in ("prefill", "decode") if serving_mode == "disagg" else ("agg",):
+        _v1_role(out, body, config, role, quant, where, findings)
     if serving_mode == "disagg":
         out.setdefault("prefill_system_name", out.get("system_name"))
         out.setdefault("decode_system_name", out.get("system_name"))
@@ -219,10 +184,58 @@ def v1_to_v2(body: dict[str, Any], where: str, findings: list[Finding]) -> dict[
     ):
         block = config.get(block_name) or {}
         if _mapping(block):
-            for key, value in block.items():
-                if key in table:
-                    out[table[key]] = value
+            out.update((table[key], value) for key, value in block.items() if key in table)
     return out
+
+
+def _profile_quant(body: dict[str, Any], where: str, findings: list[Finding]) -> dict[str, str]:
+    """The quant modes the first of ``profiles`` sets (none when it is unknown)."""
+    raw_profiles = body.get("profiles") or []
+    if not isinstance(raw_profiles, list):
+        raise ValueError(f"profiles must be a list of profile names, not {raw_profiles!r}")
+    profiles = [p for p in raw_profiles if p]
+    if not profiles:
+        return {}
+    modes = PROFILES.get(str(profiles[0]))
+    if modes is None:
+        message = f"profile {profiles[0]!r} is unknown; ignored"
+        findings.append(Finding("warning", where, "aic-unknown-profile", message))
+        return {}
+    return dict(zip(_PROFILE_ORDER, modes, strict=True))
+
+
+def _v1_role(
+    out: dict[str, Any],
+    body: dict[str, Any],
+    config: dict[str, Any],
+    role: str,
+    quant: dict[str, str],
+    where: str,
+    findings: list[Finding],
+) -> None:
+    """One role's worker_config (``agg``, ``prefill`` or ``decode``) flattened into ``out``."""
+    prefix = "" if role == "agg" else f"{role}_"
+    block = config.get("worker_config" if role == "agg" else f"{role}_worker_config") or {}
+    if not _mapping(block):
+        raise ValueError(f"{role} worker_config must be a mapping")
+    for key, value in quant.items():
+        out.setdefault(prefix + key, value)
+    for key, value in block.items():
+        if key in _V1_LISTS:
+            # candidate lists are prefixed even for agg (agg_tp_candidates)
+            out[f"{role}_{_V1_LISTS[key]}"] = value
+        elif key in QUANT_FIELDS or key in ("enable_wideep", "enable_eplb"):
+            out[prefix + key] = value
+        else:
+            message = (
+                f"worker_config.{key} has no aiconfigurator 0.12 "
+                "equivalent (0.12 refuses the experiment); ignored"
+            )
+            findings.append(Finding("warning", where, "aic-unknown-key", message))
+    if role != "agg":
+        for key in _V1_ROLE_KEYS:
+            if key in body or key in out:
+                out.setdefault(f"{role}_{key}", out.get(key, body.get(key)))
 
 
 def is_v1(body: dict[str, Any]) -> bool:

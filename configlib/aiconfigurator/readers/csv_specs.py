@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from configlib.aiconfigurator.csv_rows import AGG, DISAGG, ResultTable
+from configlib.aiconfigurator.readers.csv_rows import AGG, DISAGG, ResultTable
 from configlib.aiconfigurator.spec import (
     BACKENDS,
     QUANT_FIELDS,

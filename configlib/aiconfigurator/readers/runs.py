@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from configlib.aiconfigurator.folders import FileTree
-from configlib.aiconfigurator.generator_config import inclusive_from_generator
+from configlib.aiconfigurator.readers.folders import FileTree
+from configlib.aiconfigurator.readers.yaml_generator import inclusive_from_generator
+from configlib.aiconfigurator.readers.yaml_inputs import run_settings, settings_from_dirname
 from configlib.aiconfigurator.spec import BACKENDS, RunSettings
-from configlib.aiconfigurator.yaml_inputs import run_settings, settings_from_dirname
 from configlib.io import InputError, decode, parse_yaml, read_text
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from configlib.aiconfigurator.rows import AGG_METRICS, DISAGG_METRICS
+from configlib.aiconfigurator.readers.csv_specs import AGG_METRICS, DISAGG_METRICS
 from configlib.aiconfigurator.spec import (
     BACKENDS,
     QUANT_FIELDS,
@@ -91,27 +91,32 @@ _AIC_ADVANCED = frozenset(
         "decode_latency_correction",
     }
 )
+#: The worker keys a design YAML writes, in the order export writes them.
+DESIGN_WORKER_KEYS = (
+    "tp",
+    "pp",
+    "dp",
+    "moe_tp",
+    "moe_ep",
+    "cp",
+    "workers",
+    "batch_size",
+    "global_batch_size",
+    "memory_gib",
+    "backend",
+    "perf_db_version",
+    "system",
+    "parallel",
+    *QUANT_FIELDS,
+)
+#: Every worker key a design YAML may hold (those above and what other writers add).
 _WORKER_KEYS = frozenset(
     {
-        "tp",
-        "pp",
-        "dp",
-        "moe_tp",
-        "moe_ep",
-        "cp",
+        *DESIGN_WORKER_KEYS,
         "attention_dp",
-        "workers",
-        "batch_size",
-        "global_batch_size",
-        "memory_gib",
-        "backend",
-        "perf_db_version",
-        "system",
-        "parallel",
         "requests_per_s_per_worker",
         "gpus_per_worker",
         "num_gpu",
-        *QUANT_FIELDS,
     }
 )
 
@@ -132,7 +137,50 @@ def design_specs(doc: Any, source: str) -> list[Spec]:
 
 
 def _design(doc: dict[str, Any], where: str) -> Spec:
+    """One candidate document as a Spec; its stages each read one part of the document."""
     findings: list[Finding] = []
+    model, mode, backend = _identity(doc, where, findings)
+    system = doc.get("system_name")
+    workers, attention_dp = _design_workers(doc, mode, backend, system, where, findings)
+    extra = _unknown_top_keys(doc, where, findings)
+    run = _design_run(doc, where, model, backend, system)
+    predictions = _predictions(doc.get("predicted_metrics"), where, findings)
+    concurrency = _concurrency(doc.get("concurrency", predictions.get("concurrency")), where)
+    sections, more_extra = _advanced(doc, where, findings)
+    extra.update(more_extra)
+    main = workers.get("agg") or workers["decode"]
+    source = {
+        "file": where.split(": ")[0],
+        "serving_mode": mode,
+        "backend": main.backend,
+        "system": main.system,
+        "isl": run.isl,
+        "osl": run.osl,
+        "prefix": run.prefix,
+        "perf_db_version": run.backend_version,
+    }
+    reason = _not_runnable(mode, main)
+    return Spec(
+        model=model,
+        serving_mode=mode,
+        workers=workers,
+        run=run,
+        concurrency=concurrency,
+        predictions=predictions,
+        source=source,
+        findings=findings,
+        runnable=reason is None,
+        not_runnable_reason=reason,
+        extra=extra,
+        sections=sections,
+        attention_dp=attention_dp,
+    )
+
+
+def _identity(
+    doc: dict[str, Any], where: str, findings: list[Finding]
+) -> tuple[str, str, str | None]:
+    """The model (enums resolved), the serving mode and the backend (lower case) or None."""
     model = doc.get("model_name") or doc.get("model_path") or doc.get("model")
     if not model or not isinstance(model, str):
         raise ValueError("model_name (or model_path) is required")
@@ -143,12 +191,21 @@ def _design(doc: dict[str, Any], where: str) -> Spec:
     backend = doc.get("backend_name") or doc.get("backend")
     if backend is not None and str(backend).lower() not in BACKENDS:
         raise ValueError(f"backend_name {backend!r} is not one of {', '.join(BACKENDS)}")
-    backend = str(backend).lower() if backend else None
-    system = doc.get("system_name")
-    roles = ("prefill", "decode") if mode == "disagg" else ("agg",)
+    return model, mode, str(backend).lower() if backend else None
+
+
+def _design_workers(
+    doc: dict[str, Any],
+    mode: str,
+    backend: str | None,
+    system: Any,
+    where: str,
+    findings: list[Finding],
+) -> tuple[dict[str, Worker], bool | None]:
+    """Each role's worker (backend and system default to the document's), and attention DP."""
     workers: dict[str, Worker] = {}
     attention_dp: bool | None = None
-    for role in roles:
+    for role in ("prefill", "decode") if mode == "disagg" else ("agg",):
         key = "worker_config" if role == "agg" else f"{role}_worker_config"
         block = doc.get(key)
         if block is None and role == "agg":
@@ -160,18 +217,21 @@ def _design(doc: dict[str, Any], where: str) -> Spec:
         worker.system = worker.system or (str(system) if system else None)
         workers[role] = worker
         attention_dp = attention if attention is not None else attention_dp
-    unknown = sorted(k for k in doc if k not in _TOP_KEYS)
-    extra: dict[str, Any] = {k: doc[k] for k in unknown}
-    if unknown:
-        findings.append(
-            Finding(
-                "warning",
-                where,
-                "aic-unknown-key",
-                f"unknown key(s) {unknown} kept in metadata.aiconfigurator_extra",
-            )
-        )
+    return workers, attention_dp
 
+
+def _unknown_top_keys(doc: dict[str, Any], where: str, findings: list[Finding]) -> dict[str, Any]:
+    """Top-level keys the design does not define: kept as extra, with a warning."""
+    unknown = sorted(k for k in doc if k not in _TOP_KEYS)
+    if unknown:
+        message = f"unknown key(s) {unknown} kept in metadata.aiconfigurator_extra"
+        findings.append(Finding("warning", where, "aic-unknown-key", message))
+    return {k: doc[k] for k in unknown}
+
+
+def _design_run(
+    doc: dict[str, Any], where: str, model: str, backend: str | None, system: Any
+) -> RunSettings:
     def opt(key: str, minimum: int = 1) -> int | None:
         return None if doc.get(key) is None else whole(doc[key], where, key, minimum=minimum)
 
@@ -179,7 +239,7 @@ def _design(doc: dict[str, Any], where: str) -> Spec:
         return None if doc.get(key) is None else number(doc[key], where, key)
 
     inclusive = doc.get("inclusive_tpot")
-    run = RunSettings(
+    return RunSettings(
         source=where,
         total_gpus=opt("total_gpus"),
         isl=opt("isl"),
@@ -195,50 +255,24 @@ def _design(doc: dict[str, Any], where: str) -> Spec:
         inclusive_tpot=inclusive if isinstance(inclusive, bool) else None,
         inclusive_tpot_basis=f"{where}: inclusive_tpot" if isinstance(inclusive, bool) else None,
     )
-    predictions = _predictions(doc.get("predicted_metrics"), where, findings)
-    concurrency = doc.get("concurrency", predictions.get("concurrency"))
-    if isinstance(concurrency, list):
-        conc_list: list[int] | None = whole_list(concurrency, where, "concurrency")
-    elif concurrency is None:
-        conc_list = None
-    else:
-        conc_list = [max(1, round(number(concurrency, where, "concurrency")))]
-    sections, more_extra = _advanced(doc, where, findings)
-    extra.update(more_extra)
-    main = workers.get("agg") or workers["decode"]
-    source = {
-        "file": where.split(": ")[0],
-        "serving_mode": mode,
-        "backend": main.backend,
-        "system": main.system,
-        "isl": run.isl,
-        "osl": run.osl,
-        "prefix": run.prefix,
-        "perf_db_version": run.backend_version,
-    }
-    runnable = mode == "agg" and (main.first("cp") or 1) == 1
-    reason = None
-    if not runnable:
-        reason = (
-            "disaggregated candidate: the autotuner launches one aggregated server"
-            if mode == "disagg"
-            else "context parallel cannot be launched"
-        )
-    return Spec(
-        model=model,
-        serving_mode=mode,
-        workers=workers,
-        run=run,
-        concurrency=conc_list,
-        predictions=predictions,
-        source=source,
-        findings=findings,
-        runnable=runnable,
-        not_runnable_reason=reason,
-        extra=extra,
-        sections=sections,
-        attention_dp=attention_dp,
-    )
+
+
+def _concurrency(value: Any, where: str) -> list[int] | None:
+    """A list of levels as written, or one level rounded from a predicted number."""
+    if isinstance(value, list):
+        return whole_list(value, where, "concurrency")
+    if value is None:
+        return None
+    return [max(1, round(number(value, where, "concurrency")))]
+
+
+def _not_runnable(mode: str, main: Worker) -> str | None:
+    """Why the autotuner cannot launch the candidate, None when it can."""
+    if mode == "agg" and (main.first("cp") or 1) == 1:
+        return None
+    if mode == "disagg":
+        return "disaggregated candidate: the autotuner launches one aggregated server"
+    return "context parallel cannot be launched"
 
 
 def _design_worker(

@@ -177,42 +177,47 @@ def _mapping(value: Any) -> dict[str, Any]:
 def _graph_workers(doc: dict[str, Any], source: str) -> list[WorkerLaunch]:
     spec = doc.get("spec")
     services = spec.get("services") if isinstance(spec, dict) else None
-    launches: list[WorkerLaunch] = []
     if not isinstance(services, dict):
-        return launches
-    for name, service in services.items():
-        if not isinstance(service, dict) or service.get("componentType") != "worker":
-            continue
-        role = str(service.get("subComponentType") or "agg")
-        container = _mapping(_mapping(service.get("extraPodSpec")).get("mainContainer"))
-        command = [str(c) for c in container.get("command") or [] if isinstance(c, str | int)]
-        args = [str(a) for a in container.get("args") or [] if isinstance(a, str | int | float)]
-        module: str | None = None
-        if "-m" in command[:-1]:
-            module = command[command.index("-m") + 1]
-            tokens = args
-        else:
-            script = "\n".join(args)
-            tokens = []
-            for block in re.findall(r"args\+?=\(\s*(.*?)\)\s*$", script, re.MULTILINE | re.DOTALL):
-                tokens.extend(_tokens(block, source))
-            found = re.search(r"python3?\s+-m\s+(\S+)", script)
-            module = found.group(1) if found else None
-        gpu = _mapping(_mapping(service.get("resources")).get("limits")).get("gpu")
-        replicas = service.get("replicas")
-        launches.append(
-            WorkerLaunch(
-                role=role if role in ("prefill", "decode") else "agg",
-                module=module,
-                flags=parse_argv(tokens),
-                workers=replicas if isinstance(replicas, int) else None,
-                gpus_per_worker=int(str(gpu))
-                if str(gpu or "").isascii() and str(gpu or "").isdigit()
-                else None,
-                files=[f"{source} ({name})"],
-            )
-        )
-    return launches
+        return []
+    return [
+        _service_worker(str(name), service, source)
+        for name, service in services.items()
+        if isinstance(service, dict) and service.get("componentType") == "worker"
+    ]
+
+
+def _service_worker(name: str, service: dict[str, Any], source: str) -> WorkerLaunch:
+    """One worker service of a DynamoGraphDeployment: its module, flags, replicas and GPUs."""
+    role = str(service.get("subComponentType") or "agg")
+    container = _mapping(_mapping(service.get("extraPodSpec")).get("mainContainer"))
+    command = [str(c) for c in container.get("command") or [] if isinstance(c, str | int)]
+    args = [str(a) for a in container.get("args") or [] if isinstance(a, str | int | float)]
+    module, tokens = _container_module(command, args, source)
+    gpu = str(_mapping(_mapping(service.get("resources")).get("limits")).get("gpu") or "")
+    replicas = service.get("replicas")
+    return WorkerLaunch(
+        role=role if role in ("prefill", "decode") else "agg",
+        module=module,
+        flags=parse_argv(tokens),
+        workers=replicas if isinstance(replicas, int) else None,
+        gpus_per_worker=int(gpu) if gpu.isascii() and gpu.isdigit() else None,
+        files=[f"{source} ({name})"],
+    )
+
+
+def _container_module(
+    command: list[str], args: list[str], source: str
+) -> tuple[str | None, list[str]]:
+    """The Python module a container runs and its engine arguments: ``python3 -m M`` as the
+    command with plain args (vLLM), or a ``bash -c`` script with ``args=(...)`` blocks."""
+    if "-m" in command[:-1]:
+        return command[command.index("-m") + 1], args
+    script = "\n".join(args)
+    tokens = []
+    for block in re.findall(r"args\+?=\(\s*(.*?)\)\s*$", script, re.MULTILINE | re.DOTALL):
+        tokens.extend(_tokens(block, source))
+    found = re.search(r"python3?\s+-m\s+(\S+)", script)
+    return (found.group(1) if found else None), tokens
 
 
 def read_launch(folder: str, files: dict[str, bytes], label: str) -> AicLaunch | None:
@@ -234,28 +239,8 @@ def read_launch(folder: str, files: dict[str, bytes], label: str) -> AicLaunch |
         manifest: list[WorkerLaunch] = []
         for path in k8s[:1]:
             manifest = parse_k8s(decode(files[path], f"{label}:{path}"), f"{label}:{path}")
-        # A multi-node deployment may put prefill workers on one node, decode on another.
-        found = [w for node in per_node for w in node] or manifest
-        for worker in found:
-            launch.roles.setdefault(worker.role, worker)
-        for worker in launch.roles.values():
-            counted = [w for w in manifest if w.role == worker.role and w.workers is not None]
-            if counted:
-                worker.workers = counted[0].workers
-            elif per_node:
-                worker.workers = (
-                    sum(w.workers or 0 for node in per_node for w in node if w.role == worker.role)
-                    or None
-                )
-        for path, data in sorted(files.items()):
-            role = ENGINE_YAMLS.get(path.rsplit("/", 1)[-1])
-            if role is None:
-                continue
-            config = parse_yaml(decode(data, f"{label}:{path}"), f"{label}:{path}")
-            if isinstance(config, dict):
-                target = launch.roles.setdefault(role, WorkerLaunch(role=role))
-                target.engine_config = config
-                target.files.append(f"{label}:{path}")
+        _roles_and_counts(launch, per_node, manifest)
+        _engine_configs(launch, files, label)
     except InputError as error:
         launch.findings.append(
             Finding("warning", str(error.source), "aic-launch-unreadable", str(error))
@@ -263,6 +248,38 @@ def read_launch(folder: str, files: dict[str, bytes], label: str) -> AicLaunch |
     if not launch.roles:
         return None
     return launch
+
+
+def _roles_and_counts(
+    launch: AicLaunch, per_node: list[list[WorkerLaunch]], manifest: list[WorkerLaunch]
+) -> None:
+    """The first worker of each role, counted by the manifest or else summed over the nodes."""
+    # A multi-node deployment may put prefill workers on one node, decode on another.
+    found = [w for node in per_node for w in node] or manifest
+    for worker in found:
+        launch.roles.setdefault(worker.role, worker)
+    for worker in launch.roles.values():
+        counted = [w for w in manifest if w.role == worker.role and w.workers is not None]
+        if counted:
+            worker.workers = counted[0].workers
+        elif per_node:
+            worker.workers = (
+                sum(w.workers or 0 for node in per_node for w in node if w.role == worker.role)
+                or None
+            )
+
+
+def _engine_configs(launch: AicLaunch, files: dict[str, bytes], label: str) -> None:
+    """The engine config YAML each role's worker loads, kept with that worker."""
+    for path, data in sorted(files.items()):
+        role = ENGINE_YAMLS.get(path.rsplit("/", 1)[-1])
+        if role is None:
+            continue
+        config = parse_yaml(decode(data, f"{label}:{path}"), f"{label}:{path}")
+        if isinstance(config, dict):
+            target = launch.roles.setdefault(role, WorkerLaunch(role=role))
+            target.engine_config = config
+            target.files.append(f"{label}:{path}")
 
 
 def _whole(value: Any) -> int | None:

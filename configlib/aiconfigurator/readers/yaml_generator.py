@@ -69,76 +69,27 @@ def generator_spec(doc: dict[str, Any], source: str) -> Spec:
 
 
 def _generator(doc: dict[str, Any], source: str) -> Spec:
+    """The stages: model and target, each role's worker, predictions (or the benchmark's
+    sweep), run settings."""
     findings: list[Finding] = []
-    service, node, sla = (_section(doc, n) for n in ("ServiceConfig", "NodeConfig", "SlaConfig"))
-    counts, params = _section(doc, "WorkerConfig"), _section(doc, "params")
+    service, sla = _section(doc, "ServiceConfig"), _section(doc, "SlaConfig")
     model = service.get("model_path") or service.get("model_name")
     if not model:
         raise ValueError("ServiceConfig.model_path is missing")
     model = resolve_model(str(model), source, findings)
-    system = node.get("system_name") or _section(doc, "K8sConfig").get("system_name")
+    system = _section(doc, "NodeConfig").get("system_name") or _section(doc, "K8sConfig").get(
+        "system_name"
+    )
     backend = generator_backend(doc)
     mode = str(_section(doc, "DynConfig").get("mode") or "agg")
-    roles = ("prefill", "decode") if mode == "disagg" else ("agg",)
-    workers: dict[str, Worker] = {}
-    total = 0
-    for role in roles:
-        block = params.get(role)
-        if not isinstance(block, dict) or not block:
-            raise ValueError(f"params.{role} is missing")
-        lists: dict[str, list[int] | None] = {
-            ours: [whole(block[theirs], source, f"params.{role}.{theirs}")]
-            for theirs, ours in _ROLE_PARAMS.items()
-            if block.get(theirs) is not None
-        }
-        quant = {}
-        for name in QUANT_FIELDS:
-            mode_name = quant_mode(
-                name, block.get(name), old_naming=False, where=source, findings=findings
-            )
-            if mode_name:
-                quant[name] = mode_name
-        count = counts.get(f"{role}_workers")
-        worker = Worker.with_layout(
-            {**lists, "cp": [1]},
-            quant=quant,
-            backend=backend,
-            system=_text(system),
-            batch_size=block.get("max_batch_size"),
-            memory_gib=block.get("memory"),
-            workers=whole(count, source, f"WorkerConfig.{role}_workers")
-            if count is not None
-            else None,
-        )
-        workers[role] = worker
-        total += (worker.gpus() or 1) * (worker.workers or 1)
+    workers = {
+        role: _generator_worker(doc, role, backend, _text(system), source, findings)
+        for role in (("prefill", "decode") if mode == "disagg" else ("agg",))
+    }
+    total = sum((worker.gpus() or 1) * (worker.workers or 1) for worker in workers.values())
     main = workers.get("agg") or workers["decode"]
-    isl = sla.get("isl")
-    osl = sla.get("osl")
-    predicted = sla.get("ttft") is not None and sla.get("tpot") is not None
-    predictions: dict[str, Any] = {}
-    concurrency: list[int] | None = None
-    if predicted:
-        predictions = {
-            "ttft_ms": number(sla["ttft"], source, "SlaConfig.ttft"),
-            "tpot_ms": number(sla["tpot"], source, "SlaConfig.tpot"),
-        }
-        if main.batch_size:
-            predictions["batch_size"] = main.batch_size
-            concurrency = [main.batch_size * (main.first("dp") or 1)]
-    else:
-        bench = _section(doc, "BenchConfig").get("concurrency")
-        if isinstance(bench, list) and bench:
-            concurrency = whole_list(bench, source, "BenchConfig.concurrency")
-        findings.append(
-            Finding(
-                "warning",
-                source,
-                "aic-no-prediction",
-                "generator config without predictions (`cli generate`): the "
-                "benchmark uses its aiperf concurrency sweep",
-            )
-        )
+    predictions, concurrency = _generator_predictions(doc, main, source, findings)
+    isl, osl = sla.get("isl"), sla.get("osl")
     run = RunSettings(
         source=source,
         total_gpus=total or None,
@@ -180,6 +131,73 @@ def _generator(doc: dict[str, Any], source: str) -> Spec:
         if runnable
         else "disaggregated deployment: the autotuner launches one aggregated server",
     )
+
+
+def _generator_worker(
+    doc: dict[str, Any],
+    role: str,
+    backend: str | None,
+    system: str | None,
+    source: str,
+    findings: list[Finding],
+) -> Worker:
+    """One role's worker from ``params.<role>`` and its count from WorkerConfig."""
+    block = _section(doc, "params").get(role)
+    if not isinstance(block, dict) or not block:
+        raise ValueError(f"params.{role} is missing")
+    lists: dict[str, list[int] | None] = {
+        ours: [whole(block[theirs], source, f"params.{role}.{theirs}")]
+        for theirs, ours in _ROLE_PARAMS.items()
+        if block.get(theirs) is not None
+    }
+    quant = {}
+    for name in QUANT_FIELDS:
+        mode_name = quant_mode(
+            name, block.get(name), old_naming=False, where=source, findings=findings
+        )
+        if mode_name:
+            quant[name] = mode_name
+    count = _section(doc, "WorkerConfig").get(f"{role}_workers")
+    return Worker.with_layout(
+        {**lists, "cp": [1]},
+        quant=quant,
+        backend=backend,
+        system=system,
+        batch_size=block.get("max_batch_size"),
+        memory_gib=block.get("memory"),
+        workers=whole(count, source, f"WorkerConfig.{role}_workers") if count is not None else None,
+    )
+
+
+def _generator_predictions(
+    doc: dict[str, Any], main: Worker, source: str, findings: list[Finding]
+) -> tuple[dict[str, Any], list[int] | None]:
+    """SlaConfig's predicted ttft and tpot and the load they hold at; without them, the
+    benchmark's own concurrency sweep."""
+    sla = _section(doc, "SlaConfig")
+    if sla.get("ttft") is None or sla.get("tpot") is None:
+        bench = _section(doc, "BenchConfig").get("concurrency")
+        concurrency = None
+        if isinstance(bench, list) and bench:
+            concurrency = whole_list(bench, source, "BenchConfig.concurrency")
+        findings.append(
+            Finding(
+                "warning",
+                source,
+                "aic-no-prediction",
+                "generator config without predictions (`cli generate`): the "
+                "benchmark uses its aiperf concurrency sweep",
+            )
+        )
+        return {}, concurrency
+    predictions: dict[str, Any] = {
+        "ttft_ms": number(sla["ttft"], source, "SlaConfig.ttft"),
+        "tpot_ms": number(sla["tpot"], source, "SlaConfig.tpot"),
+    }
+    if not main.batch_size:
+        return predictions, None
+    predictions["batch_size"] = main.batch_size
+    return predictions, [main.batch_size * (main.first("dp") or 1)]
 
 
 def inclusive_from_generator(doc: Any, ttft: float, tpot: float, osl: int) -> bool | None:

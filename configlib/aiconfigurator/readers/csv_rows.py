@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from configlib.aiconfigurator.csv_values import CellRules, data_lines, read_cells
 from configlib.aiconfigurator.limits import MAX_CSV_BYTES as MAX_CSV_BYTES
 from configlib.aiconfigurator.limits import check_columns, check_rows, text_lines
+from configlib.aiconfigurator.readers.csv_values import CellRules, data_lines, read_cells
 from configlib.findings import Finding
 from configlib.io import InputError
 
@@ -335,38 +335,58 @@ def _header(text: str, source: str) -> list[str]:
 
 
 def read_table(text: str, source: str) -> ResultTable:
-    """Parse and check one result table; ``InputError`` names the file, line and column."""
+    """Parse and check one result table; ``InputError`` names the file, line and column.
+
+    The stages: size, header, kind (agg or disagg), column names, the columns that must be
+    there, then the cells.
+    """
     if not text.strip():
         raise _fail(source, "empty file")
     if len(text) > MAX_CSV_BYTES:
         raise _fail(source, f"{len(text):,} characters; the limit is {MAX_CSV_BYTES:,}")
     header = _header(text, source)
     check_columns(header, source)
+    kind = _kind(header, source)
+    integers, numerics, texts = _spec(kind)
+    mapping, unknown = _column_names(header, integers | numerics | texts, source)
+    findings = _column_findings(kind, set(mapping.values()), unknown, source)
+    check_rows(text, source, len(header))
+    rules = CellRules(integers, numerics, _INTEGER_MINIMUM, _INTEGER_MAXIMUM, _MAY_BE_EMPTY)
+    columns, rows = read_cells(text, source, header, mapping, rules)
+    if rows == 0:
+        raise _fail(source, "header only: the table has no rows", 1)
+    return ResultTable(source, kind, columns, rows, header, text, findings)
+
+
+def _kind(header: list[str], source: str) -> str:
+    """agg or disagg, from the header's tp or (d)tp column; else why it is no result table."""
     stripped = [h.strip() for h in header]
-    if "(d)tp" in stripped or "(d)tp" in [h.lower() for h in stripped]:
-        kind = DISAGG
-    elif "tp" in [h.lower() for h in stripped] or any(
-        ALIASES.get(h.lower()) == "tp" for h in stripped
-    ):
-        kind = AGG
-    else:
-        separator = next((sep for sep in ";\t|" if sep in stripped[0]), None)
-        if len(stripped) == 1 and separator is not None:
-            raise _fail(
-                source,
-                "not a comma-separated table: aiconfigurator writes commas, this header uses "
-                f"{separator!r} (re-save it as CSV with commas)",
-                1,
-            )
-        shown = ", ".join(name[:40] for name in stripped[:8])
+    lowered = [h.lower() for h in stripped]
+    if "(d)tp" in stripped or "(d)tp" in lowered:
+        return DISAGG
+    if "tp" in lowered or any(ALIASES.get(h) == "tp" for h in lowered):
+        return AGG
+    separator = next((sep for sep in ";\t|" if sep in stripped[0]), None)
+    if len(stripped) == 1 and separator is not None:
         raise _fail(
             source,
-            "not an aiconfigurator result table: the header has neither a tp "
-            f"nor a (d)tp column (it has {shown}{', ...' if len(stripped) > 8 else ''})",
+            "not a comma-separated table: aiconfigurator writes commas, this header uses "
+            f"{separator!r} (re-save it as CSV with commas)",
             1,
         )
-    integers, numerics, texts = _spec(kind)
-    known = integers | numerics | texts
+    shown = ", ".join(name[:40] for name in stripped[:8])
+    raise _fail(
+        source,
+        "not an aiconfigurator result table: the header has neither a tp "
+        f"nor a (d)tp column (it has {shown}{', ...' if len(stripped) > 8 else ''})",
+        1,
+    )
+
+
+def _column_names(
+    header: list[str], known: frozenset[str], source: str
+) -> tuple[dict[int, str], list[tuple[int, str]]]:
+    """Each header column's canonical name (by index), and the columns no name matches."""
     mapping: dict[int, str] = {}
     unknown: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
@@ -386,33 +406,27 @@ def read_table(text: str, source: str) -> ResultTable:
             )
         seen[canonical] = index
         mapping[index] = canonical
-    findings: list[Finding] = []
-    missing = [c for c in REQUIRED[kind] if c not in seen]
+    return mapping, unknown
+
+
+def _column_findings(
+    kind: str, present: set[str], unknown: list[tuple[int, str]], source: str
+) -> list[Finding]:
+    """A required column missing refuses the table; a core one missing or an unknown one
+    is a warning."""
+    missing = [c for c in REQUIRED[kind] if c not in present]
     if missing:
         raise _fail(source, _missing_message(missing, unknown, kind, required=True), 1)
-    core_missing = [c for c in _CORE[kind] if c not in seen]
+    findings: list[Finding] = []
+    core_missing = [c for c in _CORE[kind] if c not in present]
     if core_missing:
-        findings.append(
-            Finding(
-                "warning",
-                source,
-                "aic-column-missing",
-                _missing_message(core_missing, unknown, kind, required=False),
-            )
-        )
+        message = _missing_message(core_missing, unknown, kind, required=False)
+        findings.append(Finding("warning", source, "aic-column-missing", message))
     if unknown:
         names = ", ".join(f"{name!r} (column {i + 1})" for i, name in unknown)
-        findings.append(
-            Finding(
-                "warning", source, "aic-column-unknown", f"unknown column(s) {names} not imported"
-            )
-        )
-    check_rows(text, source, len(header))
-    rules = CellRules(integers, numerics, _INTEGER_MINIMUM, _INTEGER_MAXIMUM, _MAY_BE_EMPTY)
-    columns, rows = read_cells(text, source, header, mapping, rules)
-    if rows == 0:
-        raise _fail(source, "header only: the table has no rows", 1)
-    return ResultTable(source, kind, columns, rows, header, text, findings)
+        message = f"unknown column(s) {names} not imported"
+        findings.append(Finding("warning", source, "aic-column-unknown", message))
+    return findings
 
 
 def _missing_message(
