@@ -3,15 +3,14 @@ comparison of two selected tasks. The diff itself is ``configlib.taskdiff``."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
 
 from configlib.safe_text import md
-from configlib.taskdiff import FieldChange, task_changes
+from configlib.taskdiff import FieldChange, shown, task_changes
 from configlib.ui import drafts, keys
 from configlib.ui.widgets import set_flash
 
@@ -20,20 +19,13 @@ if TYPE_CHECKING:
     from configlib.store import Store, TaskSummary, TaskVersion
 
 COLUMNS = ["field", "change", "before", "after"]
-#: Shown for a side where the field is not set.
-ABSENT = "—"
 
 
 def change_rows(changes: Sequence[FieldChange]) -> list[list[str]]:
     """Table rows; values as JSON text, so a list, a number and a string read apart."""
     return [
-        [change.path, change.kind, _shown(change.before), _shown(change.after)]
-        for change in changes
+        [change.path, change.kind, shown(change.before), shown(change.after)] for change in changes
     ]
-
-
-def _shown(value: Any) -> str:
-    return ABSENT if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _label(version: TaskVersion) -> str:
