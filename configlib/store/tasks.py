@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -149,37 +149,13 @@ def mark_freed(
     session.execute(statement)
 
 
+#: TaskSummary's fields as columns (model and runtime have their sort names).
+_SUMMARY_FIELDS = {f.name: SORT_ALIASES.get(f.name, f.name) for f in fields(TaskSummary)}
+_SUMMARY_COLUMNS = tuple(getattr(TaskRow, column) for column in _SUMMARY_FIELDS.values())
+
+
 def _summary(row: Any) -> TaskSummary:
-    return TaskSummary(
-        name=row.name,
-        model=row.model_name,
-        runtime=row.base_runtime,
-        engine_release=row.engine_release,
-        gpus_needed=row.gpus_needed,
-        grid_size=row.grid_size,
-        source=row.source,
-        config_format=row.config_format,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        updated_by=row.updated_by,
-        version=row.version,
-    )
-
-
-_SUMMARY_COLUMNS = (
-    TaskRow.name,
-    TaskRow.model_name,
-    TaskRow.base_runtime,
-    TaskRow.engine_release,
-    TaskRow.gpus_needed,
-    TaskRow.grid_size,
-    TaskRow.source,
-    TaskRow.config_format,
-    TaskRow.created_at,
-    TaskRow.updated_at,
-    TaskRow.updated_by,
-    TaskRow.version,
-)
+    return TaskSummary(**{name: getattr(row, column) for name, column in _SUMMARY_FIELDS.items()})
 
 
 def _like_pattern(text: str) -> str:
