@@ -295,19 +295,24 @@ def register(subparsers: Any) -> None:
     _register_history(commands)
 
 
+def _task_command(commands: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A history subcommand: its parser with the task argument first."""
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
+    parser.add_argument("task", help="task name")
+    return parser
+
+
 def _register_history(commands: Any) -> None:
-    p = commands.add_parser(
-        "history", help="a task's saved versions: number, time, author, fields changed"
+    p = _task_command(
+        commands, "history", "a task's saved versions: number, time, author, fields changed"
     )
-    p.add_argument("task", help="task name")
     p.add_argument("--json", action="store_true", help="print the versions as JSON")
     _common(p)
     p.set_defaults(handler=cmd_history)
 
-    p = commands.add_parser(
-        "diff", help="the fields that differ between two versions of a task (as the app shows)"
+    p = _task_command(
+        commands, "diff", "the fields that differ between two versions of a task (as the app shows)"
     )
-    p.add_argument("task", help="task name")
     p.add_argument("from_version", type=int, metavar="V1", help="the older version")
     p.add_argument(
         "to_version", type=int, metavar="V2", nargs="?", help="the newer one (default: current)"
@@ -316,10 +321,9 @@ def _register_history(commands: Any) -> None:
     _common(p)
     p.set_defaults(handler=cmd_diff)
 
-    p = commands.add_parser(
-        "restore-version", help="save an earlier version of a task as its next version"
+    p = _task_command(
+        commands, "restore-version", "save an earlier version of a task as its next version"
     )
-    p.add_argument("task", help="task name")
     p.add_argument("version", type=int, help="the version to restore")
     p.add_argument(
         "--expected-version",
