@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from configlib.convert import engine_for, with_parameters
 from configlib.engines import Engine
@@ -13,7 +15,7 @@ from configlib.findings import Finding, from_validation_error
 from configlib.grid import grid_of
 from configlib.model import STRUCTURED_SECTIONS, TaskConfig
 from configlib.presets import Preset
-from configlib.store.errors import InvalidData
+from configlib.store.errors import InvalidData, NotFound
 from configlib.store.models import (
     MAX_STORED_GRID,
     MODEL_SUMMARY_CHARS,
@@ -23,6 +25,7 @@ from configlib.store.models import (
 )
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R", TaskRow, PresetRow)
 #: Beyond this many combinations of the GPU flags, gpus_needed is left NULL.
 MAX_GPU_COMBINATIONS = 10_000
 #: Task columns that hold the task's own fields, as (column attribute, TaskConfig field).
@@ -159,6 +162,14 @@ def _validated(model: type[M], data: dict[str, Any], where: str) -> M:
         findings = [Finding("error", "", "invalid-value", str(error))]
     listed = "; ".join(str(f) for f in findings[:3])
     raise InvalidData(f"{where} does not validate: {listed}", findings)
+
+
+def row_named(session: Session, row_type: type[R], kind: str, name: str) -> R:
+    """The task or preset row of ``name``; ``NotFound`` when there is none."""
+    row = session.execute(select(row_type).where(row_type.name == name)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no {kind} named {name!r}")
+    return row
 
 
 def task_data(row: TaskRow) -> dict[str, Any]:

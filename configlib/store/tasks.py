@@ -17,7 +17,7 @@ from configlib.store.engine import Database, rowcount
 from configlib.store.errors import ConflictError, InvalidData, NameTaken, NotFound
 from configlib.store.history import keep_unrecorded, record_version
 from configlib.store.models import SORT_COLUMNS, ResultRow, TaskRow, VersionMark
-from configlib.store.rows import prepare_task, task_data, task_from_data
+from configlib.store.rows import prepare_task, row_named, task_data, task_from_data
 from configlib.vocab import Runtime
 
 T = TypeVar("T")
@@ -251,9 +251,7 @@ def _stored(row: TaskRow, findings: list[Finding] | None = None) -> StoredTask:
 
 def get_task(db: Database, name: str) -> StoredTask:
     with db.read() as session:
-        row = session.execute(select(TaskRow).where(TaskRow.name == name)).scalar_one_or_none()
-        if row is None:
-            raise NotFound(f"no task named {name!r}")
+        row = row_named(session, TaskRow, "task", name)
     return _stored(row)
 
 
