@@ -8,10 +8,15 @@ are compared whole, because a tunable field's candidate list is one setting: ``[
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from configlib.model import TaskConfig
+
+#: Shown for a side where the field is not set.
+ABSENT = "—"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,20 @@ def task_changes(before: TaskConfig, after: TaskConfig) -> list[FieldChange]:
         before.model_dump(mode="json", exclude_none=True),
         after.model_dump(mode="json", exclude_none=True),
     )
+
+
+def shown(value: Any) -> str:
+    """A side of a change as text: JSON, so a list, a number and a string read apart."""
+    return ABSENT if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def summary(changes: Sequence[FieldChange], most: int = 3) -> str:
+    """The changed fields in one line: the first ``most`` paths, then how many more."""
+    if not changes:
+        return "no changes"
+    listed = ", ".join(change.path for change in changes[:most])
+    more = len(changes) - most
+    return listed + (f" (+{more} more)" if more > 0 else "")
 
 
 def data_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:

@@ -2,10 +2,11 @@
 
 Format (docs/store.md has the details)::
 
-    {"format": "configlib-backup", "format_version": 1, "schema_revision": "0001",
+    {"format": "configlib-backup", "format_version": 1, "schema_revision": "0003",
      "exported_at": "...",
      "tasks":   [{"task": {...task document...}, "version", "created_at", "updated_at",
-                  "created_by", "updated_by"}],
+                  "created_by", "updated_by",
+                  "history": [{"version", "saved_at", "saved_by", "task": {...}}]}],
      "presets": [{"preset": {...}, "version", ...same bookkeeping...}],
      "results": [{"task": "<task name>", "imported_at": "...", "result": {...}}]}
 
@@ -17,6 +18,12 @@ values both SQLite and PostgreSQL accept; versions fit their column. System pres
 only from configlib itself: a backup's copy of a shipped system preset is used when it is
 identical (keeping its timestamps), otherwise the shipped one is kept; a system preset
 configlib does not ship is refused.
+
+``history`` is the task's version history (``task_versions``), oldest first. Backups written
+before it was exported have none and still load: such a task's history starts at the version
+imported. A version is kept as it was stored, not validated again (a version saved by an
+older configlib may no longer validate, and restoring it passes the gate like any save); it
+must be storable in both databases and numbered at most the task's version.
 
 Versions, timestamps and authors are kept, so export -> import -> export gives the same
 document; only an item whose name this store used before (deleted, renamed away, or
@@ -37,9 +44,9 @@ from configlib.findings import Finding
 from configlib.presets import system_presets
 from configlib.store.engine import Database
 from configlib.store.errors import InvalidData, NameTaken
-from configlib.store.gate import INT32, check_preset, check_task, result_findings
+from configlib.store.gate import INT32, check_preset, check_task, result_findings, storable
 from configlib.store.migrate import REVISIONS, head_revision
-from configlib.store.models import PresetRow, ResultRow, TaskRow
+from configlib.store.models import PresetRow, ResultRow, TaskRow, TaskVersionRow
 from configlib.store.results import RESULT_FIELDS, result_columns, result_from_data
 from configlib.store.rows import (
     prepare_task,
@@ -70,6 +77,8 @@ class BackupReport:
     """Presets written (system presets included)."""
     results: int = 0
     """Measured results written."""
+    versions: int = 0
+    """Kept task versions (history) written."""
     replaced: bool = False
     """True when everything stored before was deleted first."""
     system_presets_overwritten: list[str] = field(default_factory=list)
@@ -88,6 +97,24 @@ def _bookkeeping(row: TaskRow | PresetRow) -> dict[str, Any]:
     }
 
 
+def _histories(session: Any) -> dict[int, list[dict[str, Any]]]:
+    """Every task's kept versions, oldest first, by task id."""
+    histories: dict[int, list[dict[str, Any]]] = {}
+    rows = session.execute(
+        select(TaskVersionRow).order_by(TaskVersionRow.task_id, TaskVersionRow.version)
+    ).scalars()
+    for row in rows:
+        histories.setdefault(row.task_id, []).append(
+            {
+                "version": row.version,
+                "saved_at": row.saved_at.isoformat(),
+                "saved_by": row.saved_by,
+                "task": row.data,
+            }
+        )
+    return histories
+
+
 def export_all(db: Database) -> dict[str, Any]:
     """Everything stored, read in one consistent snapshot."""
     with db.read() as session:
@@ -95,12 +122,16 @@ def export_all(db: Database) -> dict[str, Any]:
         presets = session.execute(select(PresetRow).order_by(PresetRow.id)).scalars().all()
         names = {row.id: row.name for row in tasks}
         results = session.execute(select(ResultRow).order_by(ResultRow.id)).scalars().all()
+        histories = _histories(session)
     return {
         "format": BACKUP_FORMAT,
         "format_version": BACKUP_VERSION,
         "schema_revision": head_revision(),
         "exported_at": now().isoformat(),
-        "tasks": [{"task": task_data(row), **_bookkeeping(row)} for row in tasks],
+        "tasks": [
+            {"task": task_data(row), **_bookkeeping(row), "history": histories.get(row.id, [])}
+            for row in tasks
+        ],
         "presets": [{"preset": preset_data(row), **_bookkeeping(row)} for row in presets],
         "results": [
             {
@@ -140,42 +171,71 @@ class _Checker:
             return None
         return parsed
 
-    def bookkeeping(self, item: dict[str, Any], path: str) -> dict[str, Any]:
-        version = item.get("version")
-        if (
-            not isinstance(version, int)
-            or isinstance(version, bool)
-            or not 1 <= version <= INT32[1]
+    def version(self, value: Any, path: str) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= INT32[1]:
+            shown = repr(value)[:40]
+            self.add(path, f"{shown} is not a version number (1 to {INT32[1]})")
+
+    def author(self, value: Any, path: str) -> None:
+        if value is not None and not (
+            isinstance(value, str) and len(value) <= 255 and "\x00" not in value
         ):
-            shown = repr(version)[:40]
-            self.add(f"{path}.version", f"{shown} is not a version number (1 to {INT32[1]})")
-        out: dict[str, Any] = {"version": version}
+            self.add(path, "expected a name of at most 255 characters (no NUL) or null")
+
+    def bookkeeping(self, item: dict[str, Any], path: str) -> dict[str, Any]:
+        self.version(item.get("version"), f"{path}.version")
+        out: dict[str, Any] = {"version": item.get("version")}
         for key in ("created_at", "updated_at"):
             out[key] = self.timestamp(item, key, path)
         for key in ("created_by", "updated_by"):
-            value = item.get(key)
-            if value is not None and not (
-                isinstance(value, str) and len(value) <= 255 and "\x00" not in value
-            ):
-                self.add(
-                    f"{path}.{key}",
-                    "expected a name of at most 255 characters (no NUL) or null",
-                )
-            out[key] = value
+            self.author(item.get(key), f"{path}.{key}")
+            out[key] = item.get(key)
         return out
 
+    def history(self, item: dict[str, Any], path: str) -> list[dict[str, Any]]:
+        """A task's kept versions as ``task_versions`` columns (but the task id)."""
+        entries = _items(item, "history", self, path)
+        kept: list[dict[str, Any]] = []
+        for i, entry in enumerate(entries):
+            where = f"{path}.history[{i}]"
+            version = entry.get("version")
+            self.version(version, f"{where}.version")
+            if isinstance(version, int) and isinstance(item.get("version"), int):
+                if version > item["version"]:
+                    self.add(f"{where}.version", f"is above the task's version {item['version']}")
+                if any(row["version"] == version for row in kept):
+                    self.add(f"{where}.version", f"a second entry is version {version}")
+            self.author(entry.get("saved_by"), f"{where}.saved_by")
+            data = entry.get("task")
+            if not isinstance(data, dict):
+                self.add(f"{where}.task", "expected a task object")
+                continue
+            self.problems.extend(storable(data, f"{where}.task"))
+            kept.append(
+                {
+                    "version": version,
+                    "data": data,
+                    "saved_at": self.timestamp(entry, "saved_at", where),
+                    "saved_by": entry.get("saved_by"),
+                }
+            )
+        return kept
 
-def _items(data: dict[str, Any], key: str, check: _Checker) -> list[dict[str, Any]]:
+
+def _items(
+    data: dict[str, Any], key: str, check: _Checker, within: str = ""
+) -> list[dict[str, Any]]:
+    path = f"{within}.{key}" if within else key
     items = data.get(key, [])
     if not isinstance(items, list):
-        check.add(key, "expected a list")
+        check.add(path, "expected a list")
         return []
     good = []
     for i, item in enumerate(items):
         if isinstance(item, dict):
             good.append(item)
         else:
-            check.add(f"{key}[{i}]", "expected an object")
+            check.add(f"{path}[{i}]", "expected an object")
     return good
 
 
@@ -186,9 +246,10 @@ def _named_items(
     name_key: str,
     parse: Callable[[dict[str, Any], str], Any],
     check: _Checker,
-) -> tuple[list[tuple[Any, dict[str, Any]]], set[str]]:
-    """Tasks or presets of a backup: each parsed with its bookkeeping; names must be unique."""
-    parsed: list[tuple[Any, dict[str, Any]]] = []
+) -> tuple[list[tuple[Any, dict[str, Any], dict[str, Any], str]], set[str]]:
+    """Tasks or presets of a backup: each parsed with its bookkeeping, the item itself and its
+    path; names must be unique."""
+    parsed: list[tuple[Any, dict[str, Any], dict[str, Any], str]] = []
     names: set[str] = set()
     for i, item in enumerate(_items(data, section, check)):
         path = f"{section}[{i}]"
@@ -205,7 +266,7 @@ def _named_items(
         if name in names:
             check.add(f"{path}.{body_key}.{name_key}", f"a second {body_key} is named {name!r}")
         names.add(name)
-        parsed.append((value, check.bookkeeping(item, path)))
+        parsed.append((value, check.bookkeeping(item, path), item, path))
     return parsed, names
 
 
@@ -242,8 +303,10 @@ def _check_header(data: Any) -> None:
 def _parse(data: Any) -> tuple[list[Any], list[Any], list[Any]]:
     _check_header(data)
     check = _Checker()
-    tasks, task_names = _named_items(data, "tasks", "task", "task_name", _gated_task, check)
-    presets, _ = _named_items(data, "presets", "preset", "name", _gated_preset, check)
+    named_tasks, task_names = _named_items(data, "tasks", "task", "task_name", _gated_task, check)
+    tasks = [(task, meta, check.history(item, path)) for task, meta, item, path in named_tasks]
+    named_presets, _ = _named_items(data, "presets", "preset", "name", _gated_preset, check)
+    presets = [(preset, meta) for preset, meta, _, _ in named_presets]
     shipped = {p.name for p in system_presets()}
     for i, (preset, _meta) in enumerate(presets):
         if preset.is_system and preset.name not in shipped:
@@ -291,7 +354,7 @@ def import_all(db: Database, data: Any, *, replace: bool = False) -> BackupRepor
     tasks, presets, results = _parse(data)
     task_rows = [
         {**prepare_task(task, regenerate=False, check=False).columns, **meta}
-        for task, meta in tasks
+        for task, meta, _ in tasks
     ]
     shipped = {p.name: preset_columns(p) for p in system_presets()}
     report = BackupReport(replaced=replace)
@@ -306,6 +369,7 @@ def import_all(db: Database, data: Any, *, replace: bool = False) -> BackupRepor
         if replace:
             _free_all(session)
             session.execute(delete(ResultRow))
+            session.execute(delete(TaskVersionRow))
             session.execute(delete(TaskRow))
             session.execute(delete(PresetRow))
         else:
@@ -318,12 +382,16 @@ def import_all(db: Database, data: Any, *, replace: bool = False) -> BackupRepor
             session.execute(insert(PresetRow), preset_rows[start : start + _CHUNK])
         if replace:
             _restore_shipped(session, shipped, {row["name"] for row in preset_rows})
-        ids: dict[str, int] = {}
-        wanted = sorted({owner for owner, _, _ in results})
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            found = session.execute(select(TaskRow.name, TaskRow.id).where(TaskRow.name.in_(chunk)))
-            ids.update((name, task_id) for name, task_id in found)
+        wanted = {owner for owner, _, _ in results}
+        wanted.update(task.task_name for task, _, history in tasks if history)
+        ids = _task_ids(session, sorted(wanted))
+        version_rows = [
+            {**kept, "task_id": ids[task.task_name]}
+            for task, _, history in tasks
+            for kept in history
+        ]
+        for start in range(0, len(version_rows), _CHUNK):
+            session.execute(insert(TaskVersionRow), version_rows[start : start + _CHUNK])
         result_rows = [
             {**result_columns(record), "task_id": ids[owner], "imported_at": stamp}
             for owner, record, stamp in results
@@ -331,7 +399,17 @@ def import_all(db: Database, data: Any, *, replace: bool = False) -> BackupRepor
         for start in range(0, len(result_rows), _CHUNK):
             session.execute(insert(ResultRow), result_rows[start : start + _CHUNK])
     report.tasks, report.presets, report.results = len(task_rows), len(preset_rows), len(results)
+    report.versions = len(version_rows)
     return report
+
+
+def _task_ids(session: Any, names: list[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start : start + _CHUNK]
+        found = session.execute(select(TaskRow.name, TaskRow.id).where(TaskRow.name.in_(chunk)))
+        ids.update((name, task_id) for name, task_id in found)
+    return ids
 
 
 def _free_all(session: Any) -> None:

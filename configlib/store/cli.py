@@ -1,4 +1,5 @@
-"""``configlib db ...``: upgrade, export, import and import-autotuner.
+"""``configlib db ...``: upgrade, export, import, import-autotuner, and a task's history
+(history, diff, restore-version).
 
 Every command takes ``--url`` (default: ``DATABASE_URL``, else the SQLite file in the data
 folder). Exit codes follow the rest of the command line: 0 ok, 2 unusable input or an
@@ -14,11 +15,14 @@ from typing import Any
 
 from configlib.cli.common import OK, fail, print_findings
 from configlib.io import InputError, parse_json, read_text
+from configlib.model import TaskConfig
 from configlib.store import migrate
 from configlib.store.engine import DEFAULT_TIMEOUT_S, Database
-from configlib.store.errors import StoreError
+from configlib.store.errors import InvalidData, StoreError
+from configlib.store.history import TaskVersion
 from configlib.store.presets import sync_system_presets
 from configlib.store.store import Store
+from configlib.taskdiff import FieldChange, shown, summary, task_changes
 
 #: Largest backup file read (a backup of 100,000 tasks is about 150 MB).
 BACKUP_MAX_BYTES = 4 * 1024**3
@@ -112,6 +116,98 @@ def cmd_import_autotuner(args: argparse.Namespace) -> int:
     return OK
 
 
+def _version_changes(store: Store, name: str) -> list[tuple[TaskVersion, str]]:
+    """Each version, newest first, with what it changed from the one kept before it."""
+    versions = store.task_versions(name)
+    contents: list[TaskConfig | None] = []
+    for version in versions:
+        try:
+            contents.append(store.get_task_version(name, version.version))
+        except InvalidData:  # saved by an older configlib; listing it must not fail
+            contents.append(None)
+    lines: list[tuple[TaskVersion, str]] = []
+    for i, (version, after) in enumerate(zip(versions, contents, strict=True)):
+        before = contents[i + 1] if i + 1 < len(contents) else None
+        if after is None or (before is None and i + 1 < len(contents)):
+            text = "(not comparable: a version no longer validates)"
+        elif before is None:
+            text = "created" if version.version == 1 else "earliest version kept"
+        else:
+            text = summary(task_changes(before, after))
+        lines.append((version, text))
+    return lines
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    try:
+        with Store.open(args.url, timeout=args.timeout) as store:
+            lines = _version_changes(store, args.task)
+    except StoreError as error:
+        return _fail(str(error))
+    if args.json:
+        rows = [
+            {
+                "version": v.version,
+                "saved_at": v.saved_at.isoformat(),
+                "saved_by": v.saved_by,
+                "task_name": v.task_name,
+                "current": v.current,
+                "changes": text,
+            }
+            for v, text in lines
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return OK
+    width = max(len(v.saved_by or "-") for v, _ in lines)
+    for v, text in lines:
+        renamed = f" [as {v.task_name}]" if v.task_name != args.task else ""
+        print(
+            f"v{v.version:<4} {v.saved_at:%Y-%m-%d %H:%M:%S} UTC  {v.saved_by or '-':<{width}}  "
+            f"{text}{renamed}{' (current)' if v.current else ''}"
+        )
+    return OK
+
+
+def _change_line(change: FieldChange) -> str:
+    return f"{change.path}: {shown(change.before)} -> {shown(change.after)}"
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    try:
+        with Store.open(args.url, timeout=args.timeout) as store:
+            newer = args.to_version or store.get_task(args.task).version
+            changes = task_changes(
+                store.get_task_version(args.task, args.from_version),
+                store.get_task_version(args.task, newer),
+            )
+    except StoreError as error:
+        return _fail(str(error))
+    if args.json:
+        rows = [{"path": c.path, "kind": c.kind, "before": c.before, "after": c.after}
+                for c in changes]  # fmt: skip
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif not changes:
+        print(f"versions {args.from_version} and {newer} of {args.task} do not differ")
+    for change in [] if args.json else changes:
+        print(_change_line(change))
+    return OK
+
+
+def cmd_restore_version(args: argparse.Namespace) -> int:
+    try:
+        with Store.open(args.url, timeout=args.timeout) as store:
+            # Like the editor: the version seen now (or the one named) must still be current
+            # when the restore is written, else it is a conflict and nothing changes.
+            seen = args.expected_version or store.get_task(args.task).version
+            stored = store.restore_task_version(
+                args.task, args.version, expected_version=seen, user=args.user
+            )
+    except StoreError as error:
+        return _fail(str(error))
+    print(f"restored version {args.version} of {args.task} as version {stored.version}")
+    return OK
+
+
 def _report_data(report: Any) -> dict[str, Any]:
     return {
         "tasks": [
@@ -190,3 +286,46 @@ def register(subparsers: Any) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _common(p)
     p.set_defaults(handler=cmd_import_autotuner)
+    _register_history(commands)
+
+
+def _task_command(commands: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A history subcommand: its parser with the task argument first."""
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
+    parser.add_argument("task", help="task name")
+    return parser
+
+
+def _register_history(commands: Any) -> None:
+    p = _task_command(
+        commands, "history", "a task's saved versions: number, time, author, fields changed"
+    )
+    p.add_argument("--json", action="store_true", help="print the versions as JSON")
+    _common(p)
+    p.set_defaults(handler=cmd_history)
+
+    p = _task_command(
+        commands, "diff", "the fields that differ between two versions of a task (as the app shows)"
+    )
+    p.add_argument("from_version", type=int, metavar="V1", help="the older version")
+    p.add_argument(
+        "to_version", type=int, metavar="V2", nargs="?", help="the newer one (default: current)"
+    )
+    p.add_argument("--json", action="store_true", help="print the changes as JSON")
+    _common(p)
+    p.set_defaults(handler=cmd_diff)
+
+    p = _task_command(
+        commands, "restore-version", "save an earlier version of a task as its next version"
+    )
+    p.add_argument("version", type=int, help="the version to restore")
+    p.add_argument(
+        "--expected-version",
+        type=int,
+        metavar="N",
+        help="the task's current version as you saw it; refused if it changed since "
+        "(default: the version current when the command starts)",
+    )
+    p.add_argument("--user", help="recorded as the author of the new version")
+    _common(p)
+    p.set_defaults(handler=cmd_restore_version)

@@ -20,7 +20,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -337,24 +337,17 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
-    @contextmanager
-    def read(self) -> Iterator[Session]:
+    def read(self) -> AbstractContextManager[Session]:
         """A session for reading (one consistent snapshot)."""
-        with (
-            self.translate(),
-            Session(self.engine, expire_on_commit=False) as session,
-            session.begin(),
-        ):
-            yield session
+        return self._session(self.engine)
+
+    def write(self) -> AbstractContextManager[Session]:
+        """A session whose work commits as one transaction, or not at all."""
+        return self._session(self._writer)
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session whose work commits as one transaction, or not at all."""
-        with (
-            self.translate(),
-            Session(self._writer, expire_on_commit=False) as session,
-            session.begin(),
-        ):
+    def _session(self, bind: Engine) -> Iterator[Session]:
+        with self.translate(), Session(bind, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from configlib.findings import Finding
@@ -39,27 +40,23 @@ class InvalidData(StoreError):
         super().__init__(message)
 
 
+# eq=False: an exception compares by identity, like any other.
+@dataclass(eq=False)
 class ConflictError(StoreError):
     """Saving or deleting from a stale version: someone else changed the item meanwhile."""
 
-    def __init__(
-        self,
-        kind: str,
-        name: str,
-        expected_version: int,
-        current_version: int,
-        updated_by: str | None,
-        updated_at: datetime,
-    ) -> None:
-        self.kind = kind
-        self.name = name
-        self.expected_version = expected_version
-        self.current_version = current_version
-        self.updated_by = updated_by
-        self.updated_at = updated_at
-        who = updated_by or "someone"
-        when = updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    kind: str
+    name: str
+    expected_version: int
+    current_version: int
+    updated_by: str | None
+    updated_at: datetime
+
+    def __post_init__(self) -> None:
+        who = self.updated_by or "someone"
+        when = self.updated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
         super().__init__(
-            f"{kind} {name!r} was changed by {who} at {when} (now version {current_version}; "
-            f"you loaded version {expected_version}); reload it and apply your edits again"
+            f"{self.kind} {self.name!r} was changed by {who} at {when} (now version "
+            f"{self.current_version}; you loaded version {self.expected_version}); reload it "
+            "and apply your edits again"
         )

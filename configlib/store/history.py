@@ -20,7 +20,7 @@ from configlib.model import TaskConfig
 from configlib.store.engine import Database
 from configlib.store.errors import NotFound
 from configlib.store.models import TaskRow, TaskVersionRow
-from configlib.store.rows import task_data, task_from_data
+from configlib.store.rows import row_named, task_data, task_from_data
 
 
 @dataclass(frozen=True)
@@ -82,17 +82,10 @@ def keep_unrecorded(session: Session, name: str, version: int) -> None:
         )
 
 
-def _current_row(session: Session, name: str) -> TaskRow:
-    row = session.execute(select(TaskRow).where(TaskRow.name == name)).scalar_one_or_none()
-    if row is None:
-        raise NotFound(f"no task named {name!r}")
-    return row
-
-
 def list_versions(db: Database, name: str) -> list[TaskVersion]:
     """The task's versions, newest first."""
     with db.read() as session:
-        row = _current_row(session, name)
+        row = row_named(session, TaskRow, "task", name)
         kept = session.execute(
             select(
                 TaskVersionRow.version,
@@ -121,7 +114,7 @@ def list_versions(db: Database, name: str) -> list[TaskVersion]:
 def get_version(db: Database, name: str, version: int) -> TaskConfig:
     """The task as it was saved at ``version`` (under the name it had then)."""
     with db.read() as session:
-        row = _current_row(session, name)
+        row = row_named(session, TaskRow, "task", name)
         data: dict[str, Any] | None
         if version == row.version:
             data = task_data(row)

@@ -81,7 +81,24 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class TaskRow(Base):
+class SectionColumns:
+    """The six structured sections, one JSON column each, as tasks and presets both hold them."""
+
+    system_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Hardware section; NULL when not set."""
+    parallel_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Parallel layout section; NULL when not set."""
+    quantization_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Precision section; NULL when not set."""
+    memory_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Memory section; NULL when not set."""
+    scheduling_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Scheduling section; NULL when not set."""
+    advanced_tuning_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
+    """Further engine knobs; NULL when not set."""
+
+
+class TaskRow(SectionColumns, Base):
     """One task: its definition as JSON columns plus summary columns computed at save time."""
 
     __tablename__ = "tasks"
@@ -120,18 +137,6 @@ class TaskRow(Base):
     """OME only: the ClusterServingRuntime name."""
     model: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
     """The model to serve: {id_or_path, namespace, ...}."""
-    system_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
-    """Hardware section; NULL when the task has none."""
-    parallel_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
-    """Parallel layout section; NULL when the task has none."""
-    quantization_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
-    """Precision section; NULL when the task has none."""
-    memory_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
-    """Memory section; NULL when the task has none."""
-    scheduling_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
-    """Scheduling section; NULL when the task has none."""
-    advanced_tuning_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
-    """Further engine knobs; NULL when the task has none."""
     parameters: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
     """The full flat flags for the runtime and release (regenerated on save), grid order."""
     optimization: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
@@ -170,7 +175,7 @@ class TaskRow(Base):
     )
 
 
-class PresetRow(Base):
+class PresetRow(SectionColumns, Base):
     """One preset."""
 
     __tablename__ = "presets"
@@ -187,18 +192,6 @@ class PresetRow(Base):
     """sglang, vllm, or NULL for any engine."""
     is_system: Mapped[bool] = mapped_column(Boolean, index=True)
     """Shipped with configlib; read-only."""
-    system_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
-    """Hardware section; NULL when not set."""
-    parallel_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
-    """Parallel layout section; NULL when not set."""
-    quantization_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
-    """Precision section; NULL when not set."""
-    memory_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
-    """Memory section; NULL when not set."""
-    scheduling_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
-    """Scheduling section; NULL when not set."""
-    advanced_tuning_config: Mapped[dict[str, Any] | None] = JsonColumn(nullable=True)
-    """Further engine knobs; NULL when not set."""
     parameters: Mapped[dict[str, Any]] = JsonColumn(nullable=False)
     """Flags no section covers: {flag: [values]}."""
     preset_metadata: Mapped[dict[str, Any]] = mapped_column("metadata", JSON(none_as_null=True))

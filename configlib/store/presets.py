@@ -14,7 +14,7 @@ from configlib.store.engine import Database, rowcount
 from configlib.store.errors import NameTaken, NotFound, ReadOnlyError
 from configlib.store.gate import check_preset
 from configlib.store.models import PresetRow
-from configlib.store.rows import preset_columns, preset_data, preset_from_data
+from configlib.store.rows import preset_columns, preset_data, preset_from_data, row_named
 from configlib.store.tasks import (
     conflict_or_missing,
     first_version,
@@ -127,9 +127,7 @@ def _stored(row: PresetRow) -> StoredPreset:
 
 def get_preset(db: Database, name: str) -> StoredPreset:
     with db.read() as session:
-        row = session.execute(select(PresetRow).where(PresetRow.name == name)).scalar_one_or_none()
-        if row is None:
-            raise NotFound(f"no preset named {name!r}")
+        row = row_named(session, PresetRow, "preset", name)
     return _stored(row)
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from configlib.convert import engine_for, with_parameters
 from configlib.engines import Engine
@@ -13,7 +15,7 @@ from configlib.findings import Finding, from_validation_error
 from configlib.grid import grid_of
 from configlib.model import STRUCTURED_SECTIONS, TaskConfig
 from configlib.presets import Preset
-from configlib.store.errors import InvalidData
+from configlib.store.errors import InvalidData, NotFound
 from configlib.store.models import (
     MAX_STORED_GRID,
     MODEL_SUMMARY_CHARS,
@@ -22,6 +24,8 @@ from configlib.store.models import (
     TaskRow,
 )
 
+M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R", TaskRow, PresetRow)
 #: Beyond this many combinations of the GPU flags, gpus_needed is left NULL.
 MAX_GPU_COMBINATIONS = 10_000
 #: Task columns that hold the task's own fields, as (column attribute, TaskConfig field).
@@ -139,26 +143,43 @@ def task_summary(task: TaskConfig, engine: Engine) -> dict[str, Any]:
     }
 
 
-def task_data(row: TaskRow) -> dict[str, Any]:
-    """A task row as the data TaskConfig validates."""
-    data: dict[str, Any] = {"task_name": row.name, "base_runtime": row.base_runtime}
-    for column, name in TASK_FIELDS:
+def _row_data(row: Any, data: dict[str, Any], names: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """``data`` plus each column of ``names`` that is not NULL, under its model field name."""
+    for column, name in names:
         value = getattr(row, column)
         if value is not None:
             data[name] = value
     return data
 
 
-def task_from_data(data: dict[str, Any], where: str) -> TaskConfig:
-    """Validate stored or imported task data; InvalidData names the task and field."""
+def _validated(model: type[M], data: dict[str, Any], where: str) -> M:
+    """Validate stored or imported data; InvalidData names the item and field."""
     try:
-        return TaskConfig.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as error:
         findings = from_validation_error(error)
     except (TypeError, ValueError) as error:  # a validator that met a value it did not expect
         findings = [Finding("error", "", "invalid-value", str(error))]
     listed = "; ".join(str(f) for f in findings[:3])
     raise InvalidData(f"{where} does not validate: {listed}", findings)
+
+
+def row_named(session: Session, row_type: type[R], kind: str, name: str) -> R:
+    """The task or preset row of ``name``; ``NotFound`` when there is none."""
+    row = session.execute(select(row_type).where(row_type.name == name)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no {kind} named {name!r}")
+    return row
+
+
+def task_data(row: TaskRow) -> dict[str, Any]:
+    """A task row as the data TaskConfig validates."""
+    return _row_data(row, {"task_name": row.name, "base_runtime": row.base_runtime}, TASK_FIELDS)
+
+
+def task_from_data(data: dict[str, Any], where: str) -> TaskConfig:
+    """Validate stored or imported task data; InvalidData names the task and field."""
+    return _validated(TaskConfig, data, where)
 
 
 def preset_columns(preset: Preset) -> dict[str, Any]:
@@ -175,20 +196,8 @@ def preset_columns(preset: Preset) -> dict[str, Any]:
 
 
 def preset_data(row: PresetRow) -> dict[str, Any]:
-    data: dict[str, Any] = {"name": row.name}
-    for column, name in PRESET_FIELDS:
-        value = getattr(row, column)
-        if value is not None:
-            data[name] = value
-    return data
+    return _row_data(row, {"name": row.name}, PRESET_FIELDS)
 
 
 def preset_from_data(data: dict[str, Any], where: str) -> Preset:
-    try:
-        return Preset.model_validate(data)
-    except ValidationError as error:
-        findings = from_validation_error(error)
-    except (TypeError, ValueError) as error:
-        findings = [Finding("error", "", "invalid-value", str(error))]
-    listed = "; ".join(str(f) for f in findings[:3])
-    raise InvalidData(f"{where} does not validate: {listed}", findings)
+    return _validated(Preset, data, where)

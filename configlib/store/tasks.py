@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -17,7 +17,7 @@ from configlib.store.engine import Database, rowcount
 from configlib.store.errors import ConflictError, InvalidData, NameTaken, NotFound
 from configlib.store.history import keep_unrecorded, record_version
 from configlib.store.models import SORT_COLUMNS, ResultRow, TaskRow, VersionMark
-from configlib.store.rows import prepare_task, task_data, task_from_data
+from configlib.store.rows import prepare_task, row_named, task_data, task_from_data
 from configlib.vocab import Runtime
 
 T = TypeVar("T")
@@ -149,37 +149,13 @@ def mark_freed(
     session.execute(statement)
 
 
+#: TaskSummary's fields as columns (model and runtime have their sort names).
+_SUMMARY_FIELDS = {f.name: SORT_ALIASES.get(f.name, f.name) for f in fields(TaskSummary)}
+_SUMMARY_COLUMNS = tuple(getattr(TaskRow, column) for column in _SUMMARY_FIELDS.values())
+
+
 def _summary(row: Any) -> TaskSummary:
-    return TaskSummary(
-        name=row.name,
-        model=row.model_name,
-        runtime=row.base_runtime,
-        engine_release=row.engine_release,
-        gpus_needed=row.gpus_needed,
-        grid_size=row.grid_size,
-        source=row.source,
-        config_format=row.config_format,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        updated_by=row.updated_by,
-        version=row.version,
-    )
-
-
-_SUMMARY_COLUMNS = (
-    TaskRow.name,
-    TaskRow.model_name,
-    TaskRow.base_runtime,
-    TaskRow.engine_release,
-    TaskRow.gpus_needed,
-    TaskRow.grid_size,
-    TaskRow.source,
-    TaskRow.config_format,
-    TaskRow.created_at,
-    TaskRow.updated_at,
-    TaskRow.updated_by,
-    TaskRow.version,
-)
+    return TaskSummary(**{name: getattr(row, column) for name, column in _SUMMARY_FIELDS.items()})
 
 
 def _like_pattern(text: str) -> str:
@@ -275,9 +251,7 @@ def _stored(row: TaskRow, findings: list[Finding] | None = None) -> StoredTask:
 
 def get_task(db: Database, name: str) -> StoredTask:
     with db.read() as session:
-        row = session.execute(select(TaskRow).where(TaskRow.name == name)).scalar_one_or_none()
-        if row is None:
-            raise NotFound(f"no task named {name!r}")
+        row = row_named(session, TaskRow, "task", name)
     return _stored(row)
 
 

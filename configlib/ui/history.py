@@ -3,11 +3,10 @@ changes; views/parts/history.py draws them)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from configlib.taskdiff import FieldChange
+from configlib.taskdiff import FieldChange, shown
 
 if TYPE_CHECKING:
     from configlib.store import TaskVersion
@@ -16,20 +15,11 @@ if TYPE_CHECKING:
 COLUMNS = ["field", "change", "before", "after"]
 
 
-#: Shown for a side where the field is not set.
-ABSENT = "—"
-
-
 def change_rows(changes: Sequence[FieldChange]) -> list[list[str]]:
     """Table rows; values as JSON text, so a list, a number and a string read apart."""
     return [
-        [change.path, change.kind, _shown(change.before), _shown(change.after)]
-        for change in changes
+        [change.path, change.kind, shown(change.before), shown(change.after)] for change in changes
     ]
-
-
-def _shown(value: Any) -> str:
-    return ABSENT if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def version_label(version: TaskVersion) -> str:

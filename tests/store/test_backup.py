@@ -74,6 +74,53 @@ def test_a_sqlite_backup_loads_into_postgresql_exactly(
     assert _without_time(second) == _without_time(first)
 
 
+def _history(store: Store, name: str) -> list[tuple[int, str | None, str]]:
+    return [
+        (v.version, v.saved_by, store.get_task_version(name, v.version).description)
+        for v in store.task_versions(name)
+    ]
+
+
+def test_a_backup_brings_back_each_tasks_version_history(
+    store: Store, make_task, tmp_path: Path
+) -> None:
+    _fill(store, make_task)
+    store.save_task(
+        store.get_task("a").task.model_copy(update={"description": "v3"}), expected_version=2
+    )
+    before = _history(store, "a")
+    assert [version for version, _, _ in before] == [3, 2, 1]
+    backup = store.export_all()
+    assert [v["version"] for v in backup["tasks"][0]["history"]] == [1, 2, 3]
+    report = store.import_all(backup, replace=True)
+    assert report.versions == 4
+    # Replacing in place puts each task above the versions its name had (an editor left open
+    # must not save over it): the kept versions are all there below it.
+    assert _history(store, "a") == [(4, None, "v3"), *before]
+    assert _history(store, "b") == [(2, None, ""), (1, None, "")]
+    restored = store.restore_task_version("a", 1, expected_version=4, user="dave")
+    assert (restored.version, restored.task.description) == (5, "ünïcode ✓")
+    # Into another database the versions are exactly those exported (history included).
+    with Store.open(f"sqlite:///{tmp_path / 'copy.db'}") as other:
+        other.import_all(backup)
+        assert _history(other, "a") == before
+        assert _without_time(other.export_all()) == _without_time(backup)
+
+
+def test_a_backup_without_history_still_loads(store: Store, make_task) -> None:
+    # Backups written before the history was exported have no "history" key.
+    _fill(store, make_task)
+    backup = store.export_all()
+    for item in backup["tasks"]:
+        del item["history"]
+    assert store.import_all(backup, replace=True).versions == 0
+    assert [(v.version, v.current) for v in store.task_versions("a")] == [(3, True)]
+    edited = store.get_task("a").task.model_copy(update={"description": "later"})
+    store.save_task(edited, expected_version=3, user="erin")
+    assert [(v.version, v.saved_by) for v in store.task_versions("a")] == [(4, "erin"), (3, "bob")]
+    assert [v["version"] for v in store.export_all()["tasks"][0]["history"]] == [3, 4]
+
+
 def test_colliding_names_stop_the_import(store: Store, make_task) -> None:
     _fill(store, make_task)
     backup = store.export_all()
@@ -105,6 +152,12 @@ def _broken(backup: dict[str, Any], change) -> dict[str, Any]:
         (lambda d: d["results"][0].update(task="ghost"), "'ghost' is not a task"),
         (lambda d: d["results"][0]["result"]["metrics"].update(x="fast"), r"results\[0\]"),
         (lambda d: d.update(tasks="all of them"), "expected a list"),
+        (lambda d: d["tasks"][0]["history"][0].update(version=9), "above the task's version 2"),
+        (lambda d: d["tasks"][0]["history"][1].update(version=1), "a second entry is version 1"),
+        (lambda d: d["tasks"][0]["history"][0].update(task="x"), r"history\[0\]\.task"),
+        (lambda d: d["tasks"][0]["history"][0].update(saved_at="now"), "ISO timestamp"),
+        (lambda d: d["tasks"][0]["history"][0]["task"].update(x="\x00"), "NUL"),
+        (lambda d: d["tasks"][0].update(history={}), r"tasks\[0\]\.history: expected a list"),
     ],
 )
 def test_a_bad_backup_is_refused_and_changes_nothing(

@@ -135,3 +135,34 @@ def test_a_stored_version_that_no_longer_validates_is_named(store: Store, make_t
     with pytest.raises(InvalidData):
         store.restore_task_version("t", 1, expected_version=2)
     assert store.get_task("t").version == 2
+
+
+def test_the_command_line_lists_diffs_and_restores_versions(
+    db_url: str, store: Store, make_task, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from configlib.cli import main
+
+    store.save_task(make_task("t", description="first"), expected_version=None, user="alice")
+    _edit(store, "t", "bob", description="second")
+    assert main(["db", "history", "t", "--url", db_url]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("v2") and "bob" in out[0] and "description (current)" in out[0]
+    assert out[1].startswith("v1") and "alice" in out[1] and out[1].endswith("created")
+    assert main(["db", "diff", "t", "1", "2", "--url", db_url]) == 0
+    assert capsys.readouterr().out == 'description: "first" -> "second"\n'
+    assert main(["db", "restore-version", "t", "1", "--url", db_url, "--user", "carol"]) == 0
+    assert "restored version 1 of t as version 3" in capsys.readouterr().out
+    assert store.get_task("t").task.description == "first"
+    assert main(["db", "diff", "t", "1", "--url", db_url]) == 0
+    assert "do not differ" in capsys.readouterr().out
+    # A stale version, an unknown task or version: one line, exit 2, nothing changed.
+    for argv, message in (
+        (["restore-version", "t", "2", "--expected-version", "2"], "was changed by carol"),
+        (["history", "ghost"], "no task named 'ghost'"),
+        (["diff", "t", "1", "9"], "no version 9"),
+        (["restore-version", "t", "9"], "no version 9"),
+    ):
+        assert main(["db", *argv, "--url", db_url]) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1
+    assert store.get_task("t").version == 3
