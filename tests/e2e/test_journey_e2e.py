@@ -251,7 +251,11 @@ def compare(page: Page, console: Console, task: str) -> None:
     chart = page.get_by_test_id("stVegaLiteChart").first
     expect(chart.locator("svg text", has_text="measurement")).to_have_count(1)
     expect(chart.locator("svg text", has_text="prediction")).to_have_count(1)
+    # From the page title to the chart in one picture.
+    page.set_viewport_size({"width": WIDE, "height": 1300})
+    to_top(page)
     shot(page, "7-compare")
+    page.set_viewport_size({"width": WIDE, "height": TALL})
     console.check(page, "compare")
 
 
