@@ -251,6 +251,8 @@ def compare(page: Page, console: Console, task: str) -> None:
     chart = page.get_by_test_id("stVegaLiteChart").first
     expect(chart.locator("svg text", has_text="measurement")).to_have_count(1)
     expect(chart.locator("svg text", has_text="prediction")).to_have_count(1)
+    expect(page.get_by_role("heading", name="Predicted vs measured")).to_be_visible()
+    expect(cell(page.get_by_test_id("stDataFrame").last, "TTFT")).to_be_attached()
     # From the page title to the chart in one picture.
     page.set_viewport_size({"width": WIDE, "height": 1300})
     to_top(page)
