@@ -46,7 +46,12 @@ def test_side_panel_stays_in_view_down_a_long_form(app_server: AppServer, page: 
         page.evaluate(
             f"document.querySelector(\"[data-testid='stMain']\").scrollTop = {height * share}"
         )
-        page.wait_for_timeout(300)
+        # Scrolling is smooth: let the panel come to rest before measuring.
+        page.wait_for_function(
+            f"""() => Math.abs(document.querySelector('.st-key-{SIDE_PANEL}')
+                .getBoundingClientRect().top - {NAV_BOTTOM}) <= 4""",
+            timeout=3_000,
+        )
         assert _in_view(page, "Save"), f"the side panel scrolled away at {share:.0%} of the form"
         # Right below the navigation bar, not pushed up under it where the form ends.
         panel = page.locator(f".st-key-{SIDE_PANEL}").bounding_box()
