@@ -8,13 +8,18 @@ Streamlit starts each new server process in its old multipage mode, so a deep li
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from configlib.safe_text import md
 from configlib.store import StoreError
 from views.parts.resources import store
 
-st.set_page_config(page_title="configlib", page_icon=":material/tune:", layout="wide")
+# A file, not a ":material/..." icon: Streamlit fetches those favicons from fonts.gstatic.com,
+# which fails (a console error, a blank tab icon) wherever the app runs offline.
+FAVICON = Path(__file__).resolve().parent / "assets" / "favicon.png"
+st.set_page_config(page_title="configlib", page_icon=str(FAVICON), layout="wide")
 
 PAGES = [
     st.Page("views/tasks.py", title="Tasks", icon=":material/list_alt:", default=True),

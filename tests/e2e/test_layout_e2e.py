@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from configlib.ui.layout import SIDE_PANEL
 from tests.e2e.conftest import (
     AIC_FOLDER,
     AppServer,
@@ -21,6 +22,7 @@ from tests.e2e.conftest import (
 
 pytestmark = pytest.mark.e2e
 WIDE, TALL = 1440, 900
+NAV_BOTTOM = 60  # px: the top navigation bar's height (layout.TOP, 3.75rem)
 SECTIONS = (
     "System", "Parallel", "Quantization", "Memory", "Scheduling", "Advanced tuning",
     "Optimization", "Benchmark", "SLO",
@@ -40,12 +42,20 @@ def test_side_panel_stays_in_view_down_a_long_form(app_server: AppServer, page: 
         expand(page, section)
     height = page.evaluate("document.querySelector(\"[data-testid='stMain']\").scrollHeight")
     assert height > 2.5 * TALL  # a long form
-    for share in (0.25, 0.5, 0.75):  # down the form
+    for share in (0.25, 0.5, 0.75, 1.0):  # down the form, to its very bottom
         page.evaluate(
             f"document.querySelector(\"[data-testid='stMain']\").scrollTop = {height * share}"
         )
-        page.wait_for_timeout(300)
+        # Scrolling is smooth: let the panel come to rest before measuring.
+        page.wait_for_function(
+            f"""() => Math.abs(document.querySelector('.st-key-{SIDE_PANEL}')
+                .getBoundingClientRect().top - {NAV_BOTTOM}) <= 4""",
+            timeout=3_000,
+        )
         assert _in_view(page, "Save"), f"the side panel scrolled away at {share:.0%} of the form"
+        # Right below the navigation bar, not pushed up under it where the form ends.
+        panel = page.locator(f".st-key-{SIDE_PANEL}").bounding_box()
+        assert panel is not None and abs(panel["y"] - NAV_BOTTOM) <= 4, (share, panel)
         expect(page.get_by_text("Grid size")).to_be_in_viewport()
     screenshot(page, "editor-1440-scrolled")
 
@@ -59,6 +69,26 @@ def test_side_panel_stays_in_view_down_a_long_form(app_server: AppServer, page: 
     ):
         expect(page.get_by_label(label, exact=True)).to_be_attached()
     expect(page.get_by_label("max_num_seqs", exact=True)).to_have_count(0)
+
+
+def test_slo_checkbox_labels_are_whole_at_1440(app_server: AppServer, page: Page) -> None:
+    name = save_example(app_server, "llama-3.1-8b-l40s-slo.yaml")
+    page.set_viewport_size({"width": WIDE, "height": TALL})
+    open_app(page, app_server, f"editor?task={name}")
+    expand(page, "SLO")
+    labels = page.get_by_test_id("stCheckbox").filter(has_text="hard fail")
+    expect(labels).to_have_count(5)
+    for index in range(5):
+        text = labels.nth(index).get_by_test_id("stMarkdownContainer")
+        # Cut to one line, the label overflows its box and shows an ellipsis instead.
+        width, room = text.evaluate("e => [e.scrollWidth, e.clientWidth]")
+        assert width <= room, (text.inner_text(), width, room)
+        box = text.bounding_box()
+        column = labels.nth(index).bounding_box()
+        assert box is not None and column is not None
+        assert box["x"] + box["width"] <= column["x"] + column["width"]
+    labels.nth(2).scroll_into_view_if_needed()
+    screenshot(page, "editor-1440-slo")
 
 
 def test_wide_import_table_keeps_the_name_in_view(
