@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -131,6 +130,10 @@ def mark_freed(
     """Remember that ``name`` held ``version`` (it is being deleted, or renamed to
     ``renamed_to``), so the next item of that name starts above it. Runs inside the caller's
     write transaction."""
+    # Imported here: the PostgreSQL dialect costs ~40 ms at import, which a SQLite app's start
+    # would pay for nothing (a PostgreSQL engine has loaded it already).
+    from sqlalchemy.dialects import postgresql, sqlite
+
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(VersionMark).values(
