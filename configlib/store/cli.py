@@ -143,7 +143,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         with Store.open(args.url, timeout=args.timeout) as store:
             lines = _version_changes(store, args.task)
     except StoreError as error:
-        return _fail(str(error))
+        return fail(str(error))
     if args.json:
         rows = [
             {
@@ -181,7 +181,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
                 store.get_task_version(args.task, newer),
             )
     except StoreError as error:
-        return _fail(str(error))
+        return fail(str(error))
     if args.json:
         rows = [{"path": c.path, "kind": c.kind, "before": c.before, "after": c.after}
                 for c in changes]  # fmt: skip
@@ -203,7 +203,7 @@ def cmd_restore_version(args: argparse.Namespace) -> int:
                 args.task, args.version, expected_version=seen, user=args.user
             )
     except StoreError as error:
-        return _fail(str(error))
+        return fail(str(error))
     print(f"restored version {args.version} of {args.task} as version {stored.version}")
     return OK
 
