@@ -211,6 +211,14 @@ def _translate(task: TaskConfig, translations: list[Translation]) -> TaskConfig:
     return task
 
 
+def _named_model(task: TaskConfig) -> TaskConfig:
+    """vLLM answers only requests that name its model, so a task moved to vLLM names it for
+    the benchmark when nobody did (as an aiconfigurator import does)."""
+    if task.base_runtime != Runtime.VLLM or task.benchmark.model_name:
+        return task
+    return _put(task, "benchmark.model_name", task.model.id_or_path)
+
+
 def switch_engine(
     task: TaskConfig,
     runtime: Runtime | str,
@@ -224,7 +232,7 @@ def switch_engine(
     moved = _moved(task, plan.runtime, plan.version)
     if translate:
         moved = _translate(moved, plan.translations)
-    moved = _cleared(moved, plan.losses)
+    moved = _named_model(_cleared(moved, plan.losses))
     full, notes = with_parameters(moved)
     return full, unique([*plan.findings(translate), *notes])
 

@@ -89,3 +89,16 @@ def test_the_command_line_reports_and_translates_the_same(
     assert len(out.splitlines()) == 6 and "--gpu-memory-utilization 0.85" in out
     assert "[switch-translated]" in err
     assert main(["params", str(path), "--translate"]) == 2
+
+
+def test_a_task_moved_to_vllm_names_its_model_for_the_benchmark() -> None:
+    """Without benchmark.model_name vLLM refuses the warm-up requests (issue 13, item 4)."""
+    task = TaskConfig.model_validate(
+        {"task_name": "named", "model": {"id_or_path": "Qwen/Qwen3-8B"}, "base_runtime": "sglang"}
+    )
+    assert not task.benchmark.model_name
+    moved, _ = switch_engine(task, "vllm")
+    assert moved.benchmark.model_name == "Qwen/Qwen3-8B"
+    assert "missing-model-name" not in {f.code for f in validate(moved)}
+    back, _ = switch_engine(moved, "sglang")
+    assert back.benchmark.model_name == "Qwen/Qwen3-8B"  # kept: it names the model for any engine
