@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from configlib.ui.layout import SIDE_PANEL
 from tests.e2e.conftest import (
     AIC_FOLDER,
     AppServer,
@@ -19,6 +18,7 @@ from tests.e2e.conftest import (
     settle,
     zip_folder,
 )
+from views.parts.layout import SIDE_PANEL
 
 pytestmark = pytest.mark.e2e
 WIDE, TALL = 1440, 900
