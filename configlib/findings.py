@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ValidationError
+if TYPE_CHECKING:  # pydantic loads with the models that raise its errors, not with a finding
+    from pydantic import BaseModel, ValidationError
 
 Severity = Literal["error", "warning"]
 
@@ -97,6 +98,8 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
 
 def _known_keys(model: type[BaseModel] | None, loc: list[int | str]) -> list[str]:
     """The field names of the model found at ``loc`` under ``model`` (empty when unknown)."""
+    from pydantic import BaseModel
+
     current: Any = model
     for part in loc:
         if isinstance(part, int):
@@ -113,6 +116,8 @@ def _known_keys(model: type[BaseModel] | None, loc: list[int | str]) -> list[str
 
 
 def _model_in(annotation: Any) -> Any:
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()):
