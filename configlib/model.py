@@ -34,6 +34,7 @@ from configlib.search_space import (
 )
 from configlib.systems import resolve_system, system_names
 from configlib.vocab import (
+    STRUCTURED_SECTIONS,
     ActivationQuantMode,
     CommQuantMode,
     ConfigFormat,
@@ -204,17 +205,6 @@ class AdvancedTuningConfig(Section):
     """vLLM: disable sliding-window attention (caps the context at the window size)."""
     swap_space: Candidates[GiB] | None = Field(None, json_schema_extra=unit("GiB"))
     """vLLM 0.10 only: CPU swap space per GPU in GiB."""
-
-
-#: The structured sections in the order conversions visit them.
-STRUCTURED_SECTIONS: tuple[str, ...] = (
-    "system_config",
-    "parallel_config",
-    "quantization_config",
-    "memory_config",
-    "scheduling_config",
-    "advanced_tuning_config",
-)
 
 
 # ---- The rest of a task --------------------------------------------------------------------

@@ -10,6 +10,17 @@ from __future__ import annotations
 import enum
 from typing import Any, ClassVar
 
+#: The structured sections of a task or preset, in the order conversions visit them (the
+#: models are in ``configlib.model``; the store names its columns after these without them).
+STRUCTURED_SECTIONS: tuple[str, ...] = (
+    "system_config",
+    "parallel_config",
+    "quantization_config",
+    "memory_config",
+    "scheduling_config",
+    "advanced_tuning_config",
+)
+
 
 class AliasedEnum(enum.StrEnum):
     """A string enum that also accepts a per-class table of aliases, case-insensitively."""

@@ -18,7 +18,8 @@ from configlib.convert import canonical, effective_value, generate, lift, to_fla
 from configlib.convert.common import BoundedMemo
 from configlib.convert.plan import PATH_VARIABLE, conversion_plan, read_environment
 from configlib.engines import Engine, get_engine, supported_versions
-from configlib.model import STRUCTURED_SECTIONS, TaskConfig
+from configlib.model import TaskConfig
+from configlib.vocab import STRUCTURED_SECTIONS
 from tests.conftest import make_task
 
 ENGINES = [("sglang", v) for v in supported_versions("sglang")] + [

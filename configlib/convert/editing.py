@@ -16,8 +16,8 @@ from typing import Any
 from configlib.convert import PRECEDENCE, FlatResult, engine_for, extra_parameters, lift, to_flat
 from configlib.convert.common import _section_model
 from configlib.findings import Finding, unique
-from configlib.model import STRUCTURED_SECTIONS, TaskConfig
-from configlib.vocab import ConfigFormat
+from configlib.model import TaskConfig
+from configlib.vocab import STRUCTURED_SECTIONS, ConfigFormat
 
 _LOSER_OF = dict(PRECEDENCE)
 

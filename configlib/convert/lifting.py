@@ -35,8 +35,8 @@ from configlib.engines.manifest import UNSET, Resolved, resolve_key
 from configlib.engines.parsing import same_launches
 from configlib.engines.rules import Bound
 from configlib.findings import Finding, unique
-from configlib.model import STRUCTURED_SECTIONS, RangeSpec, TaskConfig
-from configlib.vocab import ConfigFormat
+from configlib.model import RangeSpec, TaskConfig
+from configlib.vocab import STRUCTURED_SECTIONS, ConfigFormat
 
 # ---- Flat -> structured --------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from configlib.convert import engine_for, extra_parameters, lift, retarget, to_f
 from configlib.engines import Engine
 from configlib.findings import Finding, unique
 from configlib.grid import grid_of
-from configlib.model import STRUCTURED_SECTIONS, ModelSpec, TaskConfig
+from configlib.model import ModelSpec, TaskConfig
 from configlib.presets.merge import (
     Conflict,
     MergeResult,
@@ -24,6 +24,7 @@ from configlib.presets.merge import (
     union_values,
 )
 from configlib.presets.model import Preset, section_model
+from configlib.vocab import STRUCTURED_SECTIONS
 
 
 @dataclass

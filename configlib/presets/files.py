@@ -31,9 +31,9 @@ from configlib.convert import lift
 from configlib.engines import ENGINES, Engine, get_engine, supported_versions
 from configlib.findings import Finding, from_validation_error, unique
 from configlib.io import load_document, parse_document
-from configlib.model import STRUCTURED_SECTIONS, ModelSpec, TaskConfig
+from configlib.model import ModelSpec, TaskConfig
 from configlib.presets.model import Preset, section_model
-from configlib.vocab import Runtime
+from configlib.vocab import STRUCTURED_SECTIONS, Runtime
 
 #: The format version written and understood.
 FORMAT_VERSION = "1.0"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from configlib.engines import Engine
-from configlib.model import STRUCTURED_SECTIONS
+from configlib.vocab import STRUCTURED_SECTIONS
 
 
 class MergeStrategy(enum.StrEnum):

@@ -18,7 +18,6 @@ from pydantic import BaseModel
 
 from configlib.labels import label
 from configlib.model import (
-    STRUCTURED_SECTIONS,
     BenchmarkConfig,
     LatencySLO,
     ModelSpec,
@@ -27,6 +26,7 @@ from configlib.model import (
     SLOMetric,
     TaskConfig,
 )
+from configlib.vocab import STRUCTURED_SECTIONS
 
 Kind = Literal["int", "float", "bool", "choice", "text", "texts", "json"]
 #: Widget values: text for numbers and words, a list for multi-choice, a bool for checkboxes.

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from configlib.findings import from_validation_error
 from configlib.io import InputError, parse_json
-from configlib.model import STRUCTURED_SECTIONS, SLOConfig, SystemConfig, TaskConfig
+from configlib.model import SLOConfig, SystemConfig, TaskConfig
 from configlib.ui.expert import split_top_level
 from configlib.ui.fields import (
     SLO_METRICS,
@@ -31,6 +31,7 @@ from configlib.ui.fields import (
     render_value,
     section_model,
 )
+from configlib.vocab import STRUCTURED_SECTIONS
 
 # ---- Values <-> text -------------------------------------------------------------------------
 

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from configlib.convert import extra_parameters
 from configlib.findings import Finding
-from configlib.model import STRUCTURED_SECTIONS, TaskConfig
+from configlib.model import TaskConfig
 from configlib.safe_text import md, md_code
 from configlib.ui.editor import EditorState
 from configlib.ui.fields import render_value
-from configlib.vocab import Runtime
+from configlib.vocab import STRUCTURED_SECTIONS, Runtime
 
 if TYPE_CHECKING:
     from configlib.presets import GridPreview, Preset

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from configlib.convert import editing
-from configlib.model import STRUCTURED_SECTIONS, BenchmarkConfig, TaskConfig
+from configlib.model import BenchmarkConfig, TaskConfig
 from configlib.taskfile import load_task
 from configlib.ui import fields
 from configlib.ui.fields import Raw, field_specs
 from configlib.ui.form import apply_form, parse_raw, raw_from_task
+from configlib.vocab import STRUCTURED_SECTIONS
 
 EXAMPLES = Path(__file__).parents[1] / "data" / "autotuner"
 TASK_FILES = sorted(EXAMPLES.glob("examples*/**/*.json"))

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from configlib.findings import from_validation_error
 from configlib.io import InputError, decode, dump_document
-from configlib.model import STRUCTURED_SECTIONS
 from configlib.presets import GridPreview, grid_preview
 from configlib.safe_text import md, md_code
 from configlib.ui import keys
@@ -25,9 +24,10 @@ from configlib.ui.presetting import (
     preset_findings,
     preview_rows,
 )
-from views.parts import widgets
+from configlib.vocab import STRUCTURED_SECTIONS
+from views.parts import common, widgets
+from views.parts.common import set_flash
 from views.parts.engine_switch import ask, switch_question
-from views.parts.widgets import set_flash
 
 if TYPE_CHECKING:
     from configlib.store import PresetSummary, Store
@@ -280,8 +280,8 @@ def apply_panel(db: Store, state: EditorState) -> None:
             args=(state,),
             help=md(f"Back to the task before {applied} was applied"),
         )
-    key = widgets.popover_key("editor", "apply")
-    box = widgets.lazy_popover(st, "Apply presets", key, ":material/playlist_add:")
+    key = common.popover_key("editor", "apply")
+    box = common.lazy_popover(st, "Apply presets", key, ":material/playlist_add:")
     if box is None:
         return
     with box:
@@ -329,7 +329,7 @@ def _preview(preview: GridPreview) -> None:
 def _apply(state: EditorState, result: Any, strategy: str) -> None:
     applied = ", ".join(result.applied)
     state.apply_presets(result.task, list(result.findings), f"{applied} ({strategy})")
-    widgets.close_popover("editor", "apply")
+    common.close_popover("editor", "apply")
     set_flash("success", f"Applied {applied} ({strategy}); Undo presets brings the task back.")
 
 
@@ -343,7 +343,7 @@ def save_as_preset(db: Store, state: EditorState) -> None:
     from configlib.store import NameTaken
 
     key = keys.popover("editor", "save_preset")
-    box = widgets.lazy_popover(st, "Save as preset", key, ":material/bookmark_add:")
+    box = common.lazy_popover(st, "Save as preset", key, ":material/bookmark_add:")
     if box is None:
         return
     with box:
