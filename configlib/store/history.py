@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from configlib.model import TaskConfig
 from configlib.store.engine import Database
 from configlib.store.errors import NotFound
 from configlib.store.models import TaskRow, TaskVersionRow
 from configlib.store.rows import row_named, task_data, task_from_data
+
+if TYPE_CHECKING:
+    from configlib.model import TaskConfig
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from configlib.presets import Preset, system_presets
 from configlib.store.engine import Database, rowcount
 from configlib.store.errors import NameTaken, NotFound, ReadOnlyError
-from configlib.store.gate import check_preset
 from configlib.store.models import PresetRow
 from configlib.store.rows import preset_columns, preset_data, preset_from_data, row_named
 from configlib.store.tasks import (
@@ -23,6 +22,9 @@ from configlib.store.tasks import (
     now,
 )
 from configlib.vocab import Runtime
+
+if TYPE_CHECKING:  # preset models load when a preset is read or written, not to list names
+    from configlib.presets import Preset
 
 #: Who system presets are saved by.
 SYSTEM_USER = "configlib"
@@ -151,6 +153,8 @@ def save_preset(
             f"{preset.name!r} is marked as a system preset; only configlib "
             "ships those (save it with is_system false)"
         )
+    from configlib.store.gate import check_preset
+
     check_preset(preset)
     columns = preset_columns(preset)
     stamp = now()
@@ -200,6 +204,8 @@ def duplicate_preset(
     """A user copy of any preset (the way to edit a system preset)."""
     source = get_preset(db, name).preset
     copy = source.model_copy(update={"name": new_name, "is_system": False})
+    from configlib.presets import Preset
+
     copy = Preset.model_validate(copy.model_dump(exclude_none=True))
     return save_preset(db, copy, expected_version=None, user=user)
 
@@ -223,6 +229,8 @@ def sync_system_presets(db: Database) -> list[str]:
     A user preset that already has a system preset's name is left alone (that system preset
     is then missing from this database).
     """
+    from configlib.presets import system_presets
+
     shipped = {p.name: preset_columns(p) for p in system_presets()}
     with db.read() as session:
         rows = (

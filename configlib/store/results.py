@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
 from sqlalchemy import delete, insert, select
 
-from configlib.findings import from_validation_error
-from configlib.results import MeasuredResult
 from configlib.store.engine import Database, rowcount
 from configlib.store.errors import InvalidData, NotFound
-from configlib.store.gate import check_results
 from configlib.store.models import ResultRow, TaskRow
 from configlib.store.tasks import now
+
+if TYPE_CHECKING:  # the results model loads when results are read or written
+    from configlib.results import MeasuredResult
 
 #: Result columns that hold MeasuredResult's fields.
 RESULT_FIELDS = (
@@ -51,6 +50,11 @@ def result_columns(record: MeasuredResult) -> dict[str, Any]:
 
 
 def result_from_data(data: dict[str, Any], where: str) -> MeasuredResult:
+    from pydantic import ValidationError
+
+    from configlib.findings import from_validation_error
+    from configlib.results import MeasuredResult
+
     try:
         return MeasuredResult.model_validate(data)
     except ValidationError as error:
@@ -74,6 +78,9 @@ def add_results(
     """Store results for a task; returns how many. With ``replace_source``, results imported
     earlier from the same source files are replaced, so importing a file twice keeps one copy.
     Nothing to store (a file whose items were all empty) is ``InvalidData``, not "stored 0"."""
+    from configlib.results import MeasuredResult
+    from configlib.store.gate import check_results
+
     checked = [
         r if isinstance(r, MeasuredResult) else result_from_data(r, "result") for r in records
     ]

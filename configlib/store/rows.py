@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from configlib.convert import engine_for, with_parameters
-from configlib.engines import Engine
-from configlib.findings import Finding, from_validation_error
-from configlib.grid import grid_of
-from configlib.model import STRUCTURED_SECTIONS, TaskConfig
-from configlib.presets import Preset
+from configlib.findings import Finding
 from configlib.store.errors import InvalidData, NotFound
 from configlib.store.models import (
     MAX_STORED_GRID,
@@ -23,8 +17,18 @@ from configlib.store.models import (
     PresetRow,
     TaskRow,
 )
+from configlib.vocab import STRUCTURED_SECTIONS
 
-M = TypeVar("M", bound=BaseModel)
+# The task model and the conversion code load when a task is read or written, not when the
+# store opens or lists summaries: that keeps them off the app's first page.
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from configlib.engines import Engine
+    from configlib.model import TaskConfig
+    from configlib.presets import Preset
+
+M = TypeVar("M", bound="BaseModel")
 R = TypeVar("R", TaskRow, PresetRow)
 #: Beyond this many combinations of the GPU flags, gpus_needed is left NULL.
 MAX_GPU_COMBINATIONS = 10_000
@@ -102,6 +106,8 @@ def prepare_task(task: TaskConfig, *, regenerate: bool = True, check: bool = Tru
     With ``check`` (every write but a rename, which changes nothing else), the task passes
     the store's gate first (``configlib.store.gate``): ``InvalidData`` lists what refuses it.
     """
+    from configlib.convert import engine_for, with_parameters
+
     findings: list[Finding] = []
     if check:
         from configlib.store.gate import check_task
@@ -129,6 +135,8 @@ def prepare_task(task: TaskConfig, *, regenerate: bool = True, check: bool = Tru
 
 def task_summary(task: TaskConfig, engine: Engine) -> dict[str, Any]:
     """The summary columns of a task whose parameters are final."""
+    from configlib.grid import grid_of
+
     size = grid_of(task.parameters).size
     model = task.model.id_or_path
     return {
@@ -154,6 +162,10 @@ def _row_data(row: Any, data: dict[str, Any], names: tuple[tuple[str, str], ...]
 
 def _validated(model: type[M], data: dict[str, Any], where: str) -> M:
     """Validate stored or imported data; InvalidData names the item and field."""
+    from pydantic import ValidationError
+
+    from configlib.findings import from_validation_error
+
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -179,6 +191,8 @@ def task_data(row: TaskRow) -> dict[str, Any]:
 
 def task_from_data(data: dict[str, Any], where: str) -> TaskConfig:
     """Validate stored or imported task data; InvalidData names the task and field."""
+    from configlib.model import TaskConfig
+
     return _validated(TaskConfig, data, where)
 
 
@@ -200,4 +214,6 @@ def preset_data(row: PresetRow) -> dict[str, Any]:
 
 
 def preset_from_data(data: dict[str, Any], where: str) -> Preset:
+    from configlib.presets import Preset
+
     return _validated(Preset, data, where)

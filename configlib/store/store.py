@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from configlib.model import TaskConfig
-from configlib.presets import ApplyResult, MergeStrategy, Preset, apply_presets
-from configlib.results import MeasuredResult
 from configlib.store import history, migrate, presets, results, tasks
 from configlib.store.engine import DEFAULT_TIMEOUT_S, Database
 from configlib.store.history import TaskVersion
@@ -17,7 +15,12 @@ from configlib.store.results import StoredResult
 from configlib.store.tasks import Page, StoredTask, TaskSummary
 from configlib.vocab import Runtime
 
-if TYPE_CHECKING:  # backups and autotuner imports load their modules when first used
+# Backups, autotuner imports, the task and preset models and results load when first used:
+# opening a store and listing tasks (the app's first page) needs none of them.
+if TYPE_CHECKING:
+    from configlib.model import TaskConfig
+    from configlib.presets import ApplyResult, MergeStrategy, Preset
+    from configlib.results import MeasuredResult
     from configlib.store.autotuner import AutotunerReport, OnConflict
     from configlib.store.backup import BackupReport
 
@@ -31,24 +34,36 @@ class Store:
     ``StoreUnavailable`` after the timeout.
     """
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, presets_current: bool = False) -> None:
         self.db = db
+        self._presets_current = presets_current
+        self._presets_lock = threading.Lock()
 
     @classmethod
     def open(
         cls, url: str | None = None, *, timeout: float = DEFAULT_TIMEOUT_S, upgrade: bool = True
     ) -> Store:
-        """Connect (``url``, else ``DATABASE_URL``, else the SQLite file in the data folder),
-        bring the schema to the newest migration and the system presets up to date."""
+        """Connect (``url``, else ``DATABASE_URL``, else the SQLite file in the data folder)
+        and bring the schema to the newest migration. The shipped system presets are brought
+        up to date before the first use of presets (``with_current_presets``)."""
         db = Database(url, timeout)
         try:
             if upgrade:
                 migrate.upgrade(db)
-                presets.sync_system_presets(db)
         except BaseException:
             db.dispose()
             raise
-        return cls(db)
+        return cls(db, presets_current=not upgrade)
+
+    def with_current_presets(self) -> Database:
+        """The database, once the shipped system presets in it are up to date (checked once
+        per store: the check needs the preset model, which listing tasks does not)."""
+        if not self._presets_current:
+            with self._presets_lock:
+                if not self._presets_current:
+                    presets.sync_system_presets(self.db)
+                    self._presets_current = True
+        return self.db
 
     def close(self) -> None:
         self.db.dispose()
@@ -146,34 +161,39 @@ class Store:
         system: bool | None = None,
         search: str = "",
     ) -> list[PresetSummary]:
+        db = self.with_current_presets()
         return presets.list_presets(
-            self.db, category=category, runtime=runtime, system=system, search=search
+            db, category=category, runtime=runtime, system=system, search=search
         )
 
     def get_preset(self, name: str) -> StoredPreset:
-        return presets.get_preset(self.db, name)
+        return presets.get_preset(self.with_current_presets(), name)
 
     def save_preset(
         self, preset: Preset, *, expected_version: int | None, user: str | None = None
     ) -> StoredPreset:
-        return presets.save_preset(self.db, preset, expected_version=expected_version, user=user)
+        db = self.with_current_presets()
+        return presets.save_preset(db, preset, expected_version=expected_version, user=user)
 
     def duplicate_preset(
         self, name: str, new_name: str, *, user: str | None = None
     ) -> StoredPreset:
-        return presets.duplicate_preset(self.db, name, new_name, user=user)
+        return presets.duplicate_preset(self.with_current_presets(), name, new_name, user=user)
 
     def delete_preset(self, name: str, *, expected_version: int) -> None:
-        presets.delete_preset(self.db, name, expected_version=expected_version)
+        presets.delete_preset(self.with_current_presets(), name, expected_version=expected_version)
 
     def apply_presets(
         self,
         task: TaskConfig,
         names: list[str],
-        strategy: MergeStrategy | str = MergeStrategy.UNION,
+        strategy: MergeStrategy | str = "union",
     ) -> ApplyResult:
         """The task with the named presets applied in this order (nothing is saved)."""
-        return apply_presets(task, presets.get_presets(self.db, names), strategy)
+        from configlib.presets import apply_presets
+
+        chosen = presets.get_presets(self.with_current_presets(), names)
+        return apply_presets(task, chosen, strategy)
 
     # ---- Results -------------------------------------------------------------------------------
 
@@ -193,16 +213,17 @@ class Store:
     def export_all(self) -> dict[str, Any]:
         from configlib.store import backup
 
-        return backup.export_all(self.db)
+        return backup.export_all(self.with_current_presets())
 
     def import_all(self, data: Any, *, replace: bool = False) -> BackupReport:
         from configlib.store import backup
 
-        return backup.import_all(self.db, data, replace=replace)
+        return backup.import_all(self.with_current_presets(), data, replace=replace)
 
     def import_autotuner(
         self, path: str | Path, *, on_conflict: OnConflict = "skip", user: str | None = None
     ) -> AutotunerReport:
         from configlib.store.autotuner import import_autotuner
 
-        return import_autotuner(self.db, path, on_conflict=on_conflict, user=user)
+        db = self.with_current_presets()
+        return import_autotuner(db, path, on_conflict=on_conflict, user=user)

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from configlib.findings import Finding
-from configlib.model import TaskConfig
 from configlib.store.engine import Database, rowcount
 from configlib.store.errors import ConflictError, InvalidData, NameTaken, NotFound
 from configlib.store.history import keep_unrecorded, record_version
 from configlib.store.models import SORT_COLUMNS, ResultRow, TaskRow, VersionMark
 from configlib.store.rows import prepare_task, row_named, task_data, task_from_data
 from configlib.vocab import Runtime
+
+if TYPE_CHECKING:  # the model loads when a task is read or written (configlib.store.rows)
+    from configlib.model import TaskConfig
 
 T = TypeVar("T")
 #: Largest page size list_tasks accepts.
@@ -343,6 +345,8 @@ def rename_task(
     if current.version != expected_version:
         with db.read() as session:
             raise conflict_or_missing(session, TaskRow, "task", name, expected_version)
+    from configlib.model import TaskConfig
+
     try:
         renamed = current.task.model_copy(update={"task_name": new_name})
         renamed = TaskConfig.model_validate(renamed.model_dump(mode="json", exclude_none=True))

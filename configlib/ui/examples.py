@@ -7,11 +7,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from configlib.findings import Finding
-from configlib.io import InputError
-from configlib.model import TaskConfig
-from configlib.taskfile import TaskFormatError, load_task
+
+if TYPE_CHECKING:  # reading an example loads the task model; finding the database does not
+    from configlib.model import TaskConfig
 
 #: Where the example task files live (override with CONFIGLIB_EXAMPLES).
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
@@ -45,6 +46,9 @@ class Example:
 
 def read_example(path: Path) -> Example:
     """One example file read, or why it could not be."""
+    from configlib.io import InputError
+    from configlib.taskfile import TaskFormatError, load_task
+
     try:
         task, notes = load_task(str(path))
     except (InputError, TaskFormatError) as error:

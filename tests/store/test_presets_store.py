@@ -88,6 +88,7 @@ def test_listing_filters(store: Store) -> None:
 
 
 def test_reopening_restores_a_changed_system_preset(db_url: str, store: Store) -> None:
+    assert store.get_preset("Low Latency").version == 1
     with store.db.write() as session:
         session.execute(
             update(PresetRow)
@@ -102,6 +103,7 @@ def test_reopening_restores_a_changed_system_preset(db_url: str, store: Store) -
 
 
 def test_a_user_preset_named_like_a_system_one_is_left_alone(db_url: str, store: Store) -> None:
+    assert store.get_preset("Balanced").preset.is_system
     with store.db.write() as session:
         session.execute(
             update(PresetRow)
