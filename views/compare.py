@@ -8,8 +8,8 @@ import streamlit as st
 from configlib.calibration import calibrate, candidates_from_subjects, pairs_from_subjects, slo_of
 from configlib.ui.comparison import comparison_csv, predictions_frame
 from views.parts import comparing
+from views.parts.common import flash
 from views.parts.resources import store
-from views.parts.widgets import flash
 
 db = store()
 st.title("Compare")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from configlib.safe_text import md
-from views.parts import drafts, engine_files, layout, memoryfit, widgets
+from views.parts import common, drafts, engine_files, layout, memoryfit, widgets
 from views.parts.actions import downloads, save_panel
 from views.parts.presetpage import apply_panel, save_as_preset
 from views.parts.resources import store
@@ -34,7 +34,7 @@ if state.dirty:
     status += " · unsaved changes"
 st.title(md(state.task.task_name) if state.stored or state.raw.get("task_name") else "New task")
 st.caption(status)
-widgets.flash()
+common.flash()
 
 layout.sticky_side_panel()
 main, side = st.columns([3, 2], gap="large")

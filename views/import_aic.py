@@ -9,7 +9,7 @@ from configlib.safe_text import md
 from configlib.ui import keys
 from configlib.ui.importing import ImportSession
 from views.parts import importing
-from views.parts.widgets import flash
+from views.parts.common import flash
 
 st.title("Import from aiconfigurator")
 flash()

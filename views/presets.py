@@ -9,8 +9,8 @@ import streamlit as st
 
 from configlib.ui import keys, presetting
 from views.parts import presetpage
+from views.parts.common import flash
 from views.parts.resources import store
-from views.parts.widgets import flash
 
 db = store()
 st.title("Presets")

@@ -9,8 +9,8 @@ import streamlit as st
 
 from configlib.ui.tasklist import TASK_COLUMNS, task_rows
 from views.parts import drafts, history, tasklist
+from views.parts.common import flash, lazy_popover
 from views.parts.resources import store
-from views.parts.widgets import flash, lazy_popover
 
 EDITOR = "views/editor.py"
 SORTS = {

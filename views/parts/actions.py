@@ -11,9 +11,9 @@ from configlib.ui import keys
 from configlib.ui.downloads import downloads_of
 from configlib.ui.editor import EditorState
 from views.parts import drafts
+from views.parts.common import lazy_popover, set_flash
 from views.parts.engine_files import engine_file_downloads
 from views.parts.resources import store
-from views.parts.widgets import lazy_popover, set_flash
 
 # ---- Save ----------------------------------------------------------------------------------
 

@@ -6,25 +6,30 @@ editor shows the task the URL names (``?task=NAME``), else the last draft it sho
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import streamlit as st
 
-from configlib.model import TaskConfig
 from configlib.ui import keys
-from configlib.ui.editor import EditorState, StoredRef
 from views.parts.resources import store
+
+# The editor's state (and with it the task model and conversion code) loads when a draft is
+# made: the Tasks page imports this module for its buttons, and draws before any draft exists.
+if TYPE_CHECKING:
+    from configlib.model import TaskConfig
+    from configlib.ui.editor import EditorState
 
 
 def drafts() -> dict[str, EditorState]:
     if keys.DRAFTS not in st.session_state:
         st.session_state[keys.DRAFTS] = {}
-    return cast(dict[str, EditorState], st.session_state[keys.DRAFTS])
+    return cast("dict[str, EditorState]", st.session_state[keys.DRAFTS])
 
 
 def load_stored(name: str) -> EditorState | None:
     """A fresh draft of the stored task ``name`` (None when there is none)."""
     from configlib.store import NotFound
+    from configlib.ui.editor import EditorState, StoredRef
 
     try:
         stored = store().get_task(name)
@@ -47,6 +52,8 @@ def open_task(name: str) -> str | None:
 
 def open_new(task: TaskConfig | None = None, *, replace: bool = True) -> str:
     """Show a new, unsaved draft (empty, or a copy of ``task``)."""
+    from configlib.ui.editor import EditorState
+
     if replace or keys.NEW_DRAFT not in drafts():
         drafts()[keys.NEW_DRAFT] = (
             EditorState.new() if task is None else _unsaved(EditorState.from_task(task))
@@ -79,6 +86,8 @@ def current() -> tuple[str, EditorState] | None:
 
 def saved_as(old_draft: str, state: EditorState, name: str, version: int) -> str:
     """Re-file a draft under its stored name after a save."""
+    from configlib.ui.editor import StoredRef
+
     state.stored = StoredRef(name, version)
     state.dirty = False
     new_draft = keys.draft_id(name)

@@ -22,7 +22,8 @@ from configlib.safe_text import file_stem, md
 from configlib.ui.editor import EditorState
 from configlib.ui.engine_files import config_releases, release_label, yaml_file
 from views.parts import drafts
-from views.parts.widgets import set_flash, show_outcome
+from views.parts.common import set_flash
+from views.parts.widgets import show_outcome
 
 __all__ = ["config_upload_box", "engine_file_downloads"]
 

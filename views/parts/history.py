@@ -10,10 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from configlib.safe_text import md
-from configlib.taskdiff import task_changes
-from configlib.ui import history, keys
+from configlib.ui import keys
 from views.parts import drafts
-from views.parts.widgets import set_flash
+from views.parts.common import set_flash
+
+# The diff and version labels load the task model; they are imported where a task is selected,
+# not when the Tasks page first draws.
 
 if TYPE_CHECKING:
     from configlib.model import TaskConfig
@@ -22,6 +24,9 @@ if TYPE_CHECKING:
 
 def diff_table(before: TaskConfig, after: TaskConfig, key: str) -> None:
     """The differences as a table, or a line saying there are none."""
+    from configlib.taskdiff import task_changes
+    from configlib.ui import history
+
     changes = task_changes(before, after)
     if not changes:
         st.caption("No differences.")
@@ -34,6 +39,7 @@ def diff_table(before: TaskConfig, after: TaskConfig, key: str) -> None:
 def section(db: Store, item: TaskSummary) -> None:
     """Pick two versions of the task, see what changed, restore the older one."""
     from configlib.store import InvalidData, NotFound
+    from configlib.ui import history
 
     with st.expander("History", icon=":material/history:"):
         try:

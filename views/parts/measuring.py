@@ -12,7 +12,7 @@ from configlib.grid import grid_of
 from configlib.io import InputError, decode, parse_document
 from configlib.safe_text import md
 from configlib.ui.comparison import POINTS_OFFERED, point_label
-from views.parts.widgets import set_flash
+from views.parts.common import set_flash
 
 if TYPE_CHECKING:
     from configlib.store import Store

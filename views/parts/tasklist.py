@@ -8,16 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from configlib.io import InputError, decode
 from configlib.safe_text import md, md_code
-from configlib.taskfile import TaskFormatError, task_from_text
-from configlib.ui import bulk
 from configlib.ui.tasklist import UPLOAD_TYPES, refused
 from views.parts import drafts
-from views.parts.actions import download_buttons
+from views.parts.common import lazy_popover, set_flash
 from views.parts.resources import examples
-from views.parts.widgets import lazy_popover, set_flash
 
+# Reading, exporting and downloading tasks load the task model and the conversion code; they
+# are imported by the actions that need them, so the task list draws without them.
 if TYPE_CHECKING:
     from configlib.store import Store, TaskSummary
 
@@ -105,6 +103,8 @@ def actions(db: Store, item: TaskSummary, editor: str) -> None:
         down_col, "Download", "tasks.popover:download", ":material/download:", width="stretch"
     )
     if down is not None:
+        from views.parts.actions import download_buttons
+
         with down:
             try:
                 download_buttons(db.get_task(item.name).task, "tasks.download")
@@ -118,6 +118,7 @@ def actions(db: Store, item: TaskSummary, editor: str) -> None:
 def many_actions(db: Store, items: Sequence[TaskSummary]) -> None:
     """Delete (confirmed) or export as one zip the selected tasks."""
     from configlib.store import NotFound
+    from configlib.ui import bulk
 
     names = [item.name for item in items]
     st.subheader(f"{len(items)} tasks selected")
@@ -169,6 +170,8 @@ def many_actions(db: Store, items: Sequence[TaskSummary]) -> None:
 
 
 def _delete_many(db: Store, items: Sequence[TaskSummary]) -> None:
+    from configlib.ui import bulk
+
     done = bulk.delete_tasks(db, items)
     for name in done.deleted:
         drafts.forget(name)
@@ -202,8 +205,6 @@ def _duplicate(db: Store, name: str, new_name: str) -> None:
 
 def upload_tasks(db: Store) -> None:
     """Save uploaded task files, each file once per session; report per file."""
-    from configlib.store import InvalidData, NameTaken
-
     files = st.file_uploader(
         "Task files", type=UPLOAD_TYPES, accept_multiple_files=True, key="tasks.upload"
     )
@@ -211,30 +212,34 @@ def upload_tasks(db: Store) -> None:
     for upload in files or []:
         data = upload.getvalue()
         digest = hashlib.sha256(data).hexdigest() + upload.name
-        if digest in done:
-            continue
-        try:
-            task, _ = task_from_text(decode(data, upload.name), upload.name)
-            db.save_task(task, expected_version=None)
-        except InvalidData as error:
-            # The store's gate (the same rules as the editor's save): list every finding.
-            done[digest] = ("error", refused(upload.name, error))
-        except (InputError, TaskFormatError) as error:
-            done[digest] = ("error", md(f"{upload.name}: {error}"))
-        except NameTaken:
-            done[digest] = (
-                "error",
-                md(
-                    f"{upload.name}: a task named {task.task_name!r} exists "
-                    "already; rename it in the file or delete the stored one"
-                ),
-            )
-        else:
-            done[digest] = ("success", md(f"{upload.name}: saved as {task.task_name}"))
+        if digest not in done:
+            done[digest] = _save_upload(db, upload.name, data)
     current = {hashlib.sha256(f.getvalue()).hexdigest() + f.name for f in files or []}
     for digest, (kind, message) in done.items():
         if digest in current:
             (st.success if kind == "success" else st.error)(message)
+
+
+def _save_upload(db: Store, name: str, data: bytes) -> tuple[str, str]:
+    """Store one uploaded task file; the outcome as (kind, message)."""
+    from configlib.io import InputError, decode
+    from configlib.store import InvalidData, NameTaken
+    from configlib.taskfile import TaskFormatError, task_from_text
+
+    try:
+        task, _ = task_from_text(decode(data, name), name)
+        db.save_task(task, expected_version=None)
+    except InvalidData as error:
+        # The store's gate (the same rules as the editor's save): list every finding.
+        return "error", refused(name, error)
+    except (InputError, TaskFormatError) as error:
+        return "error", md(f"{name}: {error}")
+    except NameTaken:
+        return "error", md(
+            f"{name}: a task named {task.task_name!r} exists already; rename it in the file "
+            "or delete the stored one"
+        )
+    return "success", md(f"{name}: saved as {task.task_name}")
 
 
 def examples_menu(db: Store, editor: str, key: str = "menu") -> None:

@@ -426,40 +426,4 @@ def grid_line(summary: Summary) -> None:
         st.caption("Not in the grid (ranges or empty): " + md(", ".join(summary.skipped)))
 
 
-def popover_key(scope: str, name: str) -> str:
-    """The key of a popover the app may close (see ``close_popover``)."""
-    return keys.popover(scope, name, st.session_state.get(keys.popover_generation(scope, name), 0))
-
-
-def close_popover(scope: str, name: str) -> None:
-    """Close a popover from a callback: the next run draws a new, closed one in its place.
-
-    Writing False into the open popover's own state does not reach the browser, which keeps
-    it open; the next click anywhere (a page in the top bar) closes it there and sends a rerun
-    of this page behind the navigation: the navigation is lost, and the form's widgets come
-    back empty while the session still holds their values.
-    """
-    counter = keys.popover_generation(scope, name)
-    st.session_state[counter] = st.session_state.get(counter, 0) + 1
-
-
-def lazy_popover(parent: Any, label: str, key: str, icon: str, **options: Any) -> Any:
-    """A popover whose content is drawn only while it is open (None while closed)."""
-    box = parent.popover(label, icon=icon, key=key, on_change="rerun", **options)
-    return box if box.open else None
-
-
-def flash() -> None:
-    """Show (once) the message left by the last action."""
-    message = st.session_state.pop(keys.FLASH, None)
-    if message:
-        kind, text = message
-        show = {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)
-        show(md(text))  # messages name tasks and presets and echo errors: plain text
-
-
-def set_flash(kind: str, text: str) -> None:
-    st.session_state[keys.FLASH] = (kind, text)
-
-
 Action = Callable[[], None]
