@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from configlib.ui.tasklist import TASK_COLUMNS, task_rows
+from configlib.ui.tasklist import TASK_COLUMNS, task_rows, view_label
 from views.parts import drafts, history, tasklist
 from views.parts.common import flash, lazy_popover
 from views.parts.resources import store
@@ -42,7 +42,12 @@ if everything:
     if box is not None:
         with box:
             tasklist.examples_menu(db, EDITOR)
-with right.expander("Upload task files (autotuner JSON/YAML or structured form)"):
+# Popovers, not an expander and a row of inputs: their content is mounted in the browser only
+# when opened, which keeps the first draw of the page (the app's cold start) light.
+with right.popover(
+    "Upload task files", icon=":material/upload_file:",
+    help="Autotuner task JSON/YAML or structured-form files, several at once",
+):  # fmt: skip
     tasklist.upload_tasks(db)
 if not everything:
     st.info(
@@ -54,24 +59,31 @@ if not everything:
         tasklist.examples_menu(db, EDITOR, key="empty")
     st.stop()
 
-search_col, runtime_col, sort_col, order_col, size_col = st.columns(
-    [4, 2, 2, 1, 1], vertical_alignment="bottom"
-)
+search_col, view_col = st.columns([4, 2], vertical_alignment="bottom")
 search = search_col.text_input(
     "Search", key="tasks.search", placeholder="name or model contains…",
     on_change=tasklist.first_page,
 )  # fmt: skip
-runtime = runtime_col.selectbox(
-    "Runtime", ["any", "sglang", "vllm"], key="tasks.runtime", on_change=tasklist.first_page
+view = view_label(
+    st.session_state.get("tasks.runtime", "any"),
+    SORTS[st.session_state.get("tasks.sort", "updated_at")],
+    st.session_state.get("tasks.desc", True),
+    st.session_state.get("tasks.size", 50),
 )
-sort = sort_col.selectbox(
-    "Sort by", list(SORTS), format_func=SORTS.__getitem__, key="tasks.sort",
-    on_change=tasklist.first_page,
-)  # fmt: skip
-descending = order_col.toggle("Desc.", value=True, key="tasks.desc", on_change=tasklist.first_page)
-size = size_col.selectbox(
-    "Per page", [25, 50, 100], index=1, key="tasks.size", on_change=tasklist.first_page
-)
+with view_col.popover(view, icon=":material/tune:", width="stretch", key="tasks.view"):
+    runtime = st.selectbox(
+        "Runtime", ["any", "sglang", "vllm"], key="tasks.runtime", on_change=tasklist.first_page
+    )
+    sort = st.selectbox(
+        "Sort by", list(SORTS), format_func=SORTS.__getitem__, key="tasks.sort",
+        on_change=tasklist.first_page,
+    )  # fmt: skip
+    descending = st.toggle(
+        "Descending", value=True, key="tasks.desc", on_change=tasklist.first_page
+    )
+    size = st.selectbox(
+        "Per page", [25, 50, 100], index=1, key="tasks.size", on_change=tasklist.first_page
+    )
 
 number = int(st.session_state.get("tasks.page", 1))
 listing = db.list_tasks(

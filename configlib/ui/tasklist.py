@@ -18,6 +18,13 @@ TASK_COLUMNS = ["name", "model", "runtime", "GPUs needed", "grid size", "source"
 UPLOAD_TYPES = ["json", "yaml", "yml"]
 
 
+def view_label(runtime: str, sort: str, descending: bool, page_size: int) -> str:
+    """The label of the Tasks page's view options, saying which are in force while closed
+    (e.g. ``any runtime · Last updated ↓ · 50 a page``)."""
+    shown = "any runtime" if runtime == "any" else runtime
+    return f"{shown} · {sort} {'↓' if descending else '↑'} · {page_size} a page"
+
+
 def editor_link(name: str) -> str:
     """The editor page's URL for the stored task ``name``."""
     return f"editor?task={quote(name, safe='')}"
