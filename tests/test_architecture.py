@@ -5,6 +5,8 @@
 - No import cycle between configlib modules, counting every import: module level, inside
   functions and under ``TYPE_CHECKING`` (a type-only cycle is still two modules that cannot be
   understood one without the other).
+- ``configlib.ui`` is the app's state on top of the library: nothing else in configlib imports
+  it (not even for types), so the library below works, and is understood, without it.
 - Streamlit and Altair belong to the app (``app.py``, ``views/``), never to configlib (so
   ``configlib.ui`` runs headless); SQLAlchemy, Alembic and psycopg to ``configlib/store/``.
 """
@@ -196,6 +198,43 @@ def test_no_import_cycle_between_configlib_modules() -> None:
 def test_the_cycle_check_finds_cycles() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+UI = "configlib.ui"
+
+
+def ui_importers(graph: dict[str, set[str]]) -> list[str]:
+    """``module -> target`` for each import of configlib.ui from outside it."""
+
+    def inside(module: str) -> bool:
+        return module == UI or module.startswith(f"{UI}.")
+
+    return sorted(
+        f"{name} -> {target}"
+        for name, targets in graph.items()
+        if not inside(name)
+        for target in targets
+        if inside(target)
+    )
+
+
+def test_only_the_app_imports_configlib_ui() -> None:
+    graph = import_graph()
+    assert f"{UI}.comparison" in graph
+    assert ui_importers(graph) == [], "configlib.ui is imported only by the app (views/, app.py)"
+
+
+def test_the_ui_check_sees_imports_of_ui() -> None:
+    graph = {
+        "configlib.calibration": {"configlib.ui.comparison", "configlib.results"},
+        "configlib.ui.comparison": {"configlib.ui", "configlib.results"},
+        "configlib.uikit": {"configlib.ui"},
+        "configlib.results": set(),
+    }
+    assert ui_importers(graph) == [
+        "configlib.calibration -> configlib.ui.comparison",
+        "configlib.uikit -> configlib.ui",
+    ]
 
 
 #: Third-party packages only one part of configlib may import (the extras install them); None:

@@ -35,7 +35,7 @@ from configlib.calibration.pairs import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from configlib.ui.comparison import Subject
+    from configlib.results.subjects import Subject
 
 __all__ = [
     "GROUP_KEYS", "LEVELS", "MIN_POINTS", "SLO", "Calibration", "Fit", "PairsFileError", "apply",

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from configlib.results.metrics import METRIC
+from configlib.results.subjects import Measurement, Subject
 
 if TYPE_CHECKING:
     from configlib.store import Store
-    from configlib.ui.comparison import Subject
 
 #: What a configuration is grouped by, narrowest last.
 GROUP_KEYS = ("system", "backend", "model", "serving", "concurrency")
@@ -88,11 +88,36 @@ def candidates_from_subjects(subjects: Iterable[Subject]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
 
 
+def measurements(db: Store, task_name: str) -> list[Measurement]:
+    """The task's stored measured results (failed experiments have no metrics: left out)."""
+    found = []
+    for stored in db.list_results(task_name):
+        record = stored.result
+        if record.status != "success" or not record.metrics:
+            continue
+        parts = []
+        if record.experiment_id is not None:
+            parts.append(f"experiment {record.experiment_id}")
+        if record.scenario:
+            parts.append(record.scenario)
+        if record.concurrency is not None:
+            parts.append(f"concurrency {record.concurrency}")
+        found.append(
+            Measurement(
+                label=", ".join(parts) or f"result {stored.id}",
+                parameters=record.parameters,
+                metrics=record.metrics,
+                source=record.source_file or "uploaded results",
+                concurrency=record.concurrency,
+                scenario=record.scenario,
+            )
+        )
+    return found
+
+
 def subjects_from_store(db: Store, names: Sequence[str]) -> list[Subject]:
     """Stored tasks with their successful measured results (as the Compare page reads them)."""
-    from configlib.ui.comparison import stored_subjects
-
-    return stored_subjects(db, names)
+    return [Subject(name, db.get_task(name).task, measurements(db, name)) for name in names]
 
 
 class PairsFileError(ValueError):

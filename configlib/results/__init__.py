@@ -3,7 +3,9 @@
 - ``metrics``: the one metric catalogue (measured names, prediction names, compared metrics);
 - ``records``: ``MeasuredResult`` and the pieces every reader shares;
 - ``readers``: the autotuner's results JSON and genai-bench run files, as records;
-- ``compare``: predictions next to measurements, with the metric definitions aligned.
+- ``compare``: predictions next to measurements, with the metric definitions aligned;
+- ``subjects``: a task with its predictions and measurements (imported from there: it needs the
+  task model, which the names above do not).
 """
 
 from configlib.results.metrics import METRICS, MetricInfo

@@ -7,126 +7,26 @@ measurement) and ``source`` (the file it came from).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
-from configlib.convert import engine_for
-from configlib.engines.rules import ENGINE_LABELS
-from configlib.model import TaskConfig
-from configlib.results.compare import (
-    SLOLine,
-    Value,
-    compare_values,
-    measured_values,
-    pareto_front,
-    predicted_values,
-    server_gpus,
-    slo_lines,
-)
+# Subjects, their measurements and the stored ones are the library's; named here as the pages
+# use them.
+from configlib.calibration.pairs import measurements as measurements
+from configlib.calibration.pairs import subjects_from_store
+from configlib.results.compare import SLOLine, Value, compare_values, pareto_front, slo_lines
 from configlib.results.metrics import COMPARED as METRICS
+from configlib.results.subjects import BACKEND_LABELS as BACKEND_LABELS
+from configlib.results.subjects import Measurement as Measurement
+from configlib.results.subjects import Subject as Subject
+from configlib.results.subjects import backend_label as backend_label
 from configlib.safe_text import csv_cell
 
-if TYPE_CHECKING:
-    from configlib.store import Store
-
 X, Y = "tokens_per_s_per_user", "tokens_per_s_per_gpu"
-#: aiconfigurator's backend names as the app shows them (TensorRT-LLM is predicted, never run).
-BACKEND_LABELS = {**ENGINE_LABELS, "trtllm": "TensorRT-LLM"}
-
-
-def backend_label(name: object) -> str:
-    """SGLang, vLLM, TensorRT-LLM; an unknown backend as written; "unknown" when absent."""
-    text = str(name or "").strip()
-    return BACKEND_LABELS.get(text.lower(), text) if text else "unknown"
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """One measured configuration of a task."""
-
-    label: str
-    """How the table names it: experiment, scenario, concurrency."""
-    parameters: Mapping[str, Any]
-    """The grid point that ran (flag -> value)."""
-    metrics: Mapping[str, Any]
-    """The measured values, named with their units."""
-    source: str
-    """The results file it was imported from."""
-    concurrency: int | None = None
-    """Requests in flight during the run."""
-    scenario: str | None = None
-    """genai-bench traffic scenario, e.g. D(4000,1000)."""
-    time_unit: str = "s"
-    """Unit of raw genai-bench latencies (s unless the file says ms)."""
-
-
-@dataclass
-class Subject:
-    """A task or an imported candidate, with its measured results."""
-
-    name: str
-    """How the comparison names it."""
-    task: TaskConfig
-    """The task (its metadata carries the predictions and their source)."""
-    measurements: list[Measurement] = field(default_factory=list)
-    """Its measured results."""
-
-    @property
-    def source(self) -> Mapping[str, Any]:
-        source = self.task.metadata.aiconfigurator_source
-        return source if isinstance(source, Mapping) else {}
-
-    def predicted(self) -> dict[str, Value]:
-        source = self.task.metadata.aiconfigurator_source
-        return predicted_values(self.task.metadata.aiconfigurator_predictions, source)
-
-    @property
-    def backend(self) -> str:
-        """The engine aiconfigurator predicted for (not always the one the task runs)."""
-        return backend_label(self.source.get("backend"))
-
-    @property
-    def runtime(self) -> str:
-        """The engine the task runs on, where its measurements come from."""
-        return backend_label(self.task.base_runtime.value)
-
-    @property
-    def predicted_concurrency(self) -> int | None:
-        value = (self.task.metadata.aiconfigurator_predictions or {}).get("concurrency")
-        return int(value) if isinstance(value, int | float) and value >= 1 else None
-
-    @property
-    def predicted_scenario(self) -> str | None:
-        isl, osl = self.source.get("isl"), self.source.get("osl")
-        if isinstance(isl, int | float) and isinstance(osl, int | float):
-            return f"D({int(isl)},{int(osl)})"
-        return None
-
-    def relevant(self) -> list[Measurement]:
-        """The measurements at the predicted concurrency and scenario, when there are any;
-        otherwise all of them (the table says at which concurrency each one ran)."""
-        concurrency, scenario = self.predicted_concurrency, self.predicted_scenario
-        matching = [
-            m
-            for m in self.measurements
-            if (concurrency is None or m.concurrency in (None, concurrency))
-            and (scenario is None or m.scenario in (None, scenario))
-        ]
-        return matching or list(self.measurements)
-
-    def measured(self, measurement: Measurement) -> dict[str, Value]:
-        engine, _ = engine_for(self.task)
-        return measured_values(
-            measurement.metrics,
-            source=measurement.source,
-            gpus=server_gpus(engine, measurement.parameters),
-            concurrency=self.predicted_concurrency,
-            scenario=self.predicted_scenario,
-            time_unit=measurement.time_unit,
-        )
+#: Stored tasks with their successful measured results, as the Compare page compares them.
+stored_subjects = subjects_from_store
 
 
 def predictions_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
@@ -290,40 +190,8 @@ def calibrated_points(calibrated: pd.DataFrame, measured: set[str]) -> pd.DataFr
 POINTS_OFFERED = 200
 
 
-def measurements(db: Store, task_name: str) -> list[Measurement]:
-    """The task's stored measured results (failed experiments have no metrics: left out)."""
-    found = []
-    for stored in db.list_results(task_name):
-        record = stored.result
-        if record.status != "success" or not record.metrics:
-            continue
-        parts = []
-        if record.experiment_id is not None:
-            parts.append(f"experiment {record.experiment_id}")
-        if record.scenario:
-            parts.append(record.scenario)
-        if record.concurrency is not None:
-            parts.append(f"concurrency {record.concurrency}")
-        found.append(
-            Measurement(
-                label=", ".join(parts) or f"result {stored.id}",
-                parameters=record.parameters,
-                metrics=record.metrics,
-                source=record.source_file or "uploaded results",
-                concurrency=record.concurrency,
-                scenario=record.scenario,
-            )
-        )
-    return found
-
-
 def point_label(point: dict[str, Any]) -> str:
     return " ".join(f"{key}={value}" for key, value in point.items()) or "(no flags)"
-
-
-def stored_subjects(db: Store, names: Sequence[str]) -> list[Subject]:
-    """Stored tasks with their successful measured results, as the Compare page compares them."""
-    return [Subject(name, db.get_task(name).task, measurements(db, name)) for name in names]
 
 
 #: An axis whose values spread less than this share of their size is widened to it, so one
