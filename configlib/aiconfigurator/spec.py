@@ -299,6 +299,11 @@ def resolve_model(name: str, where: str, findings: list[Finding]) -> str:
     return text
 
 
+def text(value: Any) -> str | None:
+    """A YAML value as text; None stays None (absent, not the string "None")."""
+    return None if value is None else str(value)
+
+
 def whole(value: Any, where: str, name: str, *, minimum: int = 1) -> int:
     """A YAML value that must be a whole number >= minimum; ValueError names it."""
     if isinstance(value, bool) or value is None:

@@ -35,6 +35,7 @@ from configlib.aiconfigurator.spec import (
     number,
     quant_mode,
     resolve_model,
+    text,
     uses_old_naming,
     whole,
     whole_list,
@@ -249,9 +250,9 @@ def _design_run(
         tpot_ms=opt_number("tpot"),
         request_latency_ms=opt_number("request_latency"),
         backend=backend,
-        backend_version=_text(doc.get("backend_version")),
+        backend_version=text(doc.get("backend_version")),
         model=model,
-        system=_text(system),
+        system=text(system),
         inclusive_tpot=inclusive if isinstance(inclusive, bool) else None,
         inclusive_tpot_basis=f"{where}: inclusive_tpot" if isinstance(inclusive, bool) else None,
     )
@@ -311,14 +312,14 @@ def _design_worker(
     return Worker.with_layout(
         lists,
         quant=quant,
-        backend=_text(block.get("backend")),
-        perf_db_version=_text(block.get("perf_db_version")),
-        system=_text(block.get("system")),
+        backend=text(block.get("backend")),
+        perf_db_version=text(block.get("perf_db_version")),
+        system=text(block.get("system")),
         workers=opt("workers"),
         batch_size=opt("batch_size", 0),
         global_batch_size=opt("global_batch_size", 0),
         memory_gib=None if memory is None else number(memory, where, "memory_gib"),
-        parallel=_text(block.get("parallel")),
+        parallel=text(block.get("parallel")),
     ), attention
 
 
@@ -406,7 +407,3 @@ def _advanced(
                 )
             )
     return sections, extra
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)

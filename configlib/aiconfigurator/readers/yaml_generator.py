@@ -20,16 +20,12 @@ from configlib.aiconfigurator.spec import (
     number,
     quant_mode,
     resolve_model,
+    text,
     whole,
     whole_list,
 )
 from configlib.findings import Finding
 from configlib.io import InputError
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
-
 
 _ROLE_PARAMS = {
     "tensor_parallel_size": "tp",
@@ -83,7 +79,7 @@ def _generator(doc: dict[str, Any], source: str) -> Spec:
     backend = generator_backend(doc)
     mode = str(_section(doc, "DynConfig").get("mode") or "agg")
     workers = {
-        role: _generator_worker(doc, role, backend, _text(system), source, findings)
+        role: _generator_worker(doc, role, backend, text(system), source, findings)
         for role in (("prefill", "decode") if mode == "disagg" else ("agg",))
     }
     total = sum((worker.gpus() or 1) * (worker.workers or 1) for worker in workers.values())
@@ -98,7 +94,7 @@ def _generator(doc: dict[str, Any], source: str) -> Spec:
         prefix=service.get("prefix") or _section(doc, "ModelConfig").get("prefix"),
         backend=backend,
         model=model,
-        system=_text(system),
+        system=text(system),
     )
     if backend is None:
         findings.append(
@@ -121,7 +117,7 @@ def _generator(doc: dict[str, Any], source: str) -> Spec:
             "file": source,
             "serving_mode": mode,
             "backend": backend,
-            "system": _text(system),
+            "system": text(system),
             "isl": run.isl,
             "osl": run.osl,
         },

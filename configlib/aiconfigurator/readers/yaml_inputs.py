@@ -19,6 +19,7 @@ from configlib.aiconfigurator.spec import (
     number,
     quant_mode,
     resolve_model,
+    text,
     uses_old_naming,
     whole,
     whole_list,
@@ -299,17 +300,13 @@ def _settings_from_body(body: dict[str, Any], source: str) -> RunSettings:
         tpot_ms=number_or_none("tpot"),
         request_latency_ms=number_or_none("request_latency"),
         backend=str(backend).lower() if backend else None,
-        backend_version=_text(_pick(body, *(p + "backend_version" for p in order))),
-        model=_text(_pick(body, *(p + "model_path" for p in order), "model_name")),
-        system=_text(_pick(body, *(p + "system_name" for p in order))),
+        backend_version=text(_pick(body, *(p + "backend_version" for p in order))),
+        model=text(_pick(body, *(p + "model_path" for p in order), "model_name")),
+        system=text(_pick(body, *(p + "system_name" for p in order))),
         inclusive_tpot=inclusive if isinstance(inclusive, bool) else None,
         inclusive_tpot_basis=f"{source}: inclusive_tpot" if isinstance(inclusive, bool) else None,
         quant=quant,
     )
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 _DIRNAME = re.compile(r"_isl(\d+)_osl(\d+)_ttft(\d+)_tpot(\d+)_\d+$")
@@ -522,6 +519,6 @@ def _planned_worker(body: dict[str, Any], role: str, where: str, findings: list[
         lists,
         quant=quant,
         backend=str(backend).lower(),
-        perf_db_version=_text(body.get(f"{scalar}backend_version") or body.get("backend_version")),
-        system=_text(system or body.get("system_name")),
+        perf_db_version=text(body.get(f"{scalar}backend_version") or body.get("backend_version")),
+        system=text(system or body.get("system_name")),
     )
