@@ -224,6 +224,22 @@ def nav(page: Page, title: str) -> None:
     settle(page)
 
 
+def fill_new_task(page: Page, name: str) -> None:
+    """Fill the editor's new-task form: a Qwen3-32B sweep on one H200 server, TP 2 or 4 and
+    two static memory fractions (SGLang), which validates without errors."""
+    expect(page.get_by_role("heading", name="New task")).to_be_visible()
+    fill(page, "Task name", name)
+    fill(page, "Model id or path", "Qwen/Qwen3-32B")
+    expand(page, "System")
+    choose(page, "GPU system", "h200_sxm")
+    fill(page, "GPUs available", "8")
+    expand(page, "Parallel")
+    fill(page, "Tensor parallel (TP)", "2, 4")
+    expand(page, "Memory")
+    fill(page, "Static memory fraction (SGLang)", "0.85, 0.9")
+    expect(page.get_by_text("No errors", exact=False).first).to_be_visible()
+
+
 def save_example(server: AppServer, file_name: str) -> str:
     """Store one of the repository's example tasks in the server's database; its name."""
     from configlib.store import NameTaken, Store

@@ -27,6 +27,7 @@ from tests.e2e.conftest import (
     click,
     expand,
     fill,
+    fill_new_task,
     nav,
     open_app,
     screenshot,
@@ -97,17 +98,7 @@ def to_top(page: Page) -> None:
 
 
 def new_task(page: Page, console: Console) -> None:
-    expect(page.get_by_role("heading", name="New task")).to_be_visible()
-    fill(page, "Task name", TASK)
-    fill(page, "Model id or path", "Qwen/Qwen3-32B")
-    expand(page, "System")
-    choose(page, "GPU system", "h200_sxm")
-    fill(page, "GPUs available", "8")
-    expand(page, "Parallel")
-    fill(page, "Tensor parallel (TP)", "2, 4")
-    expand(page, "Memory")
-    fill(page, "Static memory fraction (SGLang)", "0.85, 0.9")
-    expect(page.get_by_text("No errors", exact=False).first).to_be_visible()
+    fill_new_task(page, TASK)
     expect(page.get_by_text("new, not saved · unsaved changes")).to_be_visible()
     to_top(page)
     shot(page, "1-new-task")
