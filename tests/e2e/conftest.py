@@ -263,6 +263,27 @@ def cell(table: Locator, text: str) -> Locator:
     ).first
 
 
+#: px: the height of a data grid's header and of each of its rows.
+ROW_PX = 35
+
+
+def tick_row(page: Page, index: int, table: int = 0) -> None:
+    """Click the row marker at the left edge of row ``index`` of a data grid (the first by
+    default): it sits left of the first column."""
+    box = page.get_by_test_id("stDataFrame").nth(table).bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * (index + 1) + ROW_PX / 2)
+    settle(page)
+
+
+def tick_row_of(page: Page, text: str) -> None:
+    """Tick the row of the first data grid that holds a cell reading ``text``."""
+    row = cell(page.get_by_test_id("stDataFrame").first, text)
+    expect(row).to_be_attached()
+    # Grid cells are named glide-cell-<column>-<row>.
+    tick_row(page, int((row.get_attribute("id") or "").rsplit("-", 1)[1]))
+
+
 AIC_FOLDER = ROOT / "tests" / "data" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"
 
 

@@ -24,16 +24,16 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import (
     AIC_FOLDER,
     AppServer,
-    cell,
     choose,
     open_app,
     save_example,
     screenshot,
     settle,
+    tick_row,
+    tick_row_of,
 )
 
 pytestmark = pytest.mark.e2e
-ROW_PX = 35
 
 
 class _Counter(BaseHTTPRequestHandler):
@@ -84,13 +84,6 @@ def assert_inert(page: Page, tracker: str, seen: list[str], where: str) -> None:
     assert not seen and not _Counter.hits, (where, seen, _Counter.hits)
 
 
-def _select_row(page: Page, index: int) -> None:
-    box = page.get_by_test_id("stDataFrame").first.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * (index + 1) + ROW_PX / 2)
-    settle(page)
-
-
 def _store(server: AppServer, task_name: str, preset_name: str) -> None:
     from configlib.presets import Preset
     from configlib.store import Store
@@ -117,10 +110,7 @@ def test_hostile_names_stay_text_on_every_page(
 
     # Tasks: the selected task's heading, actions and delete confirmation.
     open_app(page, app_server)
-    table = page.get_by_test_id("stDataFrame").first
-    row = cell(table, task_name)
-    expect(row).to_be_attached()
-    _select_row(page, int((row.get_attribute("id") or "").rsplit("-", 1)[1]))
+    tick_row_of(page, task_name)
     page.get_by_role("button", name="Delete").click()
     settle(page)
     expect(page.get_by_role("heading", name=task_name)).to_be_visible()
@@ -139,10 +129,7 @@ def test_hostile_names_stay_text_on_every_page(
 
     # Presets: the selected preset's heading and category.
     open_app(page, app_server, "presets")
-    table = page.get_by_test_id("stDataFrame").first
-    row = cell(table, preset_name)
-    expect(row).to_be_attached()
-    _select_row(page, int((row.get_attribute("id") or "").rsplit("-", 1)[1]))
+    tick_row_of(page, preset_name)
     expect(page.get_by_role("heading", name=preset_name)).to_be_visible()
     screenshot(page, "hostile-presets")
     assert_inert(page, tracker, requests_seen, "presets")
@@ -153,7 +140,7 @@ def test_hostile_names_stay_text_on_every_page(
     open_app(page, app_server, "import")
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
     settle(page)
-    _select_row(page, 0)
+    tick_row(page, 0)
     page.get_by_test_id("stExpander").filter(has_text="What the import noticed").locator(
         "summary"
     ).click()

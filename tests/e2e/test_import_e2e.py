@@ -16,11 +16,11 @@ from tests.e2e.conftest import (
     open_app,
     screenshot,
     settle,
+    tick_row,
     zip_folder,
 )
 
 pytestmark = pytest.mark.e2e
-ROW_PX = 35
 
 
 def test_upload_zipped_folder_and_create_tasks(
@@ -51,14 +51,6 @@ def test_upload_zipped_folder_and_create_tasks(
     expect(page.get_by_text("aiconfigurator predictions")).to_be_visible()
 
 
-def _tick_row(page: Page, index: int) -> None:
-    """Click the row marker at the left edge of the candidate table's row ``index``."""
-    box = page.get_by_test_id("stDataFrame").first.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * (index + 1) + ROW_PX / 2)
-    settle(page)
-
-
 def test_each_upload_starts_with_nothing_selected(
     app_server: AppServer, page: Page, tmp_path: Path
 ) -> None:
@@ -73,7 +65,7 @@ def test_each_upload_starts_with_nothing_selected(
     select.click()
     settle(page)
     expect(page.get_by_role("button", name=f"Create {runnable} task(s)")).to_be_enabled()
-    _tick_row(page, runnable)  # the rows after the runnable ones: ticking one adds it
+    tick_row(page, runnable)  # the rows after the runnable ones: ticking one adds it
     expect(page.get_by_role("button", name=f"Create {runnable + 1} task(s)")).to_be_enabled()
 
     dropzone.set_input_files(str(trtllm))
@@ -87,8 +79,8 @@ def test_each_upload_starts_with_nothing_selected(
     settle(page)
     expect(page.get_by_role("button", name="Create 0 task(s)")).to_be_disabled()
 
-    _tick_row(page, 1)
+    tick_row(page, 1)
     expect(page.get_by_role("button", name="Create 1 task(s)")).to_be_enabled()
-    _tick_row(page, 3)
+    tick_row(page, 3)
     expect(page.get_by_role("button", name="Create 2 task(s)")).to_be_enabled()
     screenshot(page, "import-fresh-selection")

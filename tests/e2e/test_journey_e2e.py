@@ -32,13 +32,13 @@ from tests.e2e.conftest import (
     open_app,
     screenshot,
     settle,
+    tick_row,
     wait_ready,
     zip_folder,
 )
 
 pytestmark = pytest.mark.e2e
 WIDE, TALL = 1440, 900
-ROW_PX = 35
 TASK = "journey-qwen3-32b"
 RESULTS = ROOT / "tests" / "data" / "autotuner-results" / "docker-simple-tune_results.json"
 #: Streamlit's frontend first looks for its server under the page's own path (/editor/_stcore/
@@ -82,14 +82,6 @@ class Console:
 
 def shot(page: Page, name: str, *, full_page: bool = False) -> None:
     screenshot(page, f"journey-{name}", for_docs=True, full_page=full_page)
-
-
-def tick(page: Page, index: int, table: int = 0) -> None:
-    """Click the row marker at the left edge of row ``index`` of a data grid."""
-    box = page.get_by_test_id("stDataFrame").nth(table).bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * (index + 1) + ROW_PX / 2)
-    settle(page)
 
 
 def to_top(page: Page) -> None:
@@ -256,7 +248,7 @@ def delete_many(page: Page, console: Console, total: int) -> None:
     nav(page, "Tasks")
     expect(page.get_by_text(f"{total:,} task(s) match")).to_be_visible()
     for row in (0, 1, 2):
-        tick(page, row)
+        tick_row(page, row)
     expect(page.get_by_role("heading", name="3 tasks selected")).to_be_visible()
     page.get_by_role("button", name="Delete 3 tasks").click()
     settle(page)
