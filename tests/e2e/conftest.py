@@ -224,6 +224,18 @@ def nav(page: Page, title: str) -> None:
     settle(page)
 
 
+def open_tab(page: Page, name: str) -> None:
+    """Switch to a tab (the editor's "Advanced config" and "Expert mode") by its name."""
+    page.get_by_role("tab", name=name).click()
+    settle(page)
+
+
+def pick_presets(page: Page, preset: str, *, search: bool = True) -> None:
+    """Open the editor's "Apply presets" and pick one preset, which shows its preview."""
+    page.get_by_role("button", name="Apply presets").click()
+    choose(page, "Presets, in the order to apply", preset, search=search)
+
+
 def fill_new_task(page: Page, name: str) -> None:
     """Fill the editor's new-task form: a Qwen3-32B sweep on one H200 server, TP 2 or 4 and
     two static memory fractions (SGLang), which validates without errors."""
@@ -238,6 +250,28 @@ def fill_new_task(page: Page, name: str) -> None:
     expand(page, "Memory")
     fill(page, "Static memory fraction (SGLang)", "0.85, 0.9")
     expect(page.get_by_text("No errors", exact=False).first).to_be_visible()
+
+
+def upload(page: Page, path: Path) -> None:
+    """Drop a file on the page's file uploader and wait for the page to read it."""
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    settle(page)
+
+
+def select_runnable(page: Page) -> int:
+    """On the import page, select every runnable candidate with its button; how many."""
+    select = page.get_by_role("button", name=re.compile(r"^Select the \d+ runnable candidate"))
+    runnable = int(re.findall(r"\d+", select.inner_text())[0])
+    select.click()
+    settle(page)
+    return runnable
+
+
+def create_tasks(page: Page, count: int) -> None:
+    """On the import page, create the ``count`` selected candidates' tasks."""
+    page.get_by_role("button", name=f"Create {count} task(s)").click()
+    settle(page)
+    expect(page.get_by_text(f"Created {count} task(s):")).to_be_visible()
 
 
 def save_example(server: AppServer, file_name: str) -> str:

@@ -16,6 +16,7 @@ from tests.e2e.conftest import (
     fill_new_task,
     nav,
     open_app,
+    open_tab,
     save_example,
     screenshot,
     settle,
@@ -28,7 +29,7 @@ def test_create_in_advanced_tab_check_flags_save_reload(app_server: AppServer, p
     open_app(page, app_server, "editor")
     fill_new_task(page, "e2e-qwen-sweep")
 
-    page.get_by_role("tab", name="Expert mode").click()
+    open_tab(page, "Expert mode")
     table = page.get_by_test_id("stTabs").get_by_test_id("stDataFrame")
     expect(cell(table, "tp-size")).to_be_attached()
     expect(cell(table, "2, 4")).to_be_attached()

@@ -26,11 +26,13 @@ from tests.e2e.conftest import (
     AppServer,
     choose,
     open_app,
+    pick_presets,
     save_example,
     screenshot,
     settle,
     tick_row,
     tick_row_of,
+    upload,
 )
 
 pytestmark = pytest.mark.e2e
@@ -121,8 +123,7 @@ def test_hostile_names_stay_text_on_every_page(
     # Editor: the title, then the preset's conflicts in "Apply presets".
     open_app(page, app_server, f"editor?task={quote(task_name, safe='')}")
     expect(page.get_by_role("heading", name=task_name)).to_be_visible()
-    page.get_by_role("button", name="Apply presets").click()
-    choose(page, "Presets, in the order to apply", preset_name, search=False)
+    pick_presets(page, preset_name, search=False)
     expect(page.get_by_text("conflict(s)")).to_be_visible()
     screenshot(page, "hostile-editor")
     assert_inert(page, tracker, requests_seen, "editor")
@@ -135,11 +136,10 @@ def test_hostile_names_stay_text_on_every_page(
     assert_inert(page, tracker, requests_seen, "presets")
 
     # Import: a table whose model and an extra column hold the hostile text.
-    upload = tmp_path / "**f** [a](x) _y_.csv"
-    upload.write_bytes(_hostile_table(hostile(tracker, "file")))
+    table_file = tmp_path / "**f** [a](x) _y_.csv"
+    table_file.write_bytes(_hostile_table(hostile(tracker, "file")))
     open_app(page, app_server, "import")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
-    settle(page)
+    upload(page, table_file)
     tick_row(page, 0)
     page.get_by_test_id("stExpander").filter(has_text="What the import noticed").locator(
         "summary"
@@ -152,8 +152,7 @@ def test_hostile_names_stay_text_on_every_page(
     # Import refused: the message echoes the file's header.
     refused = tmp_path / "refused.csv"
     refused.write_text(hostile(tracker, "header").replace(",", ";") + ",b\n1,2\n")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(refused))
-    settle(page)
+    upload(page, refused)
     expect(page.get_by_test_id("stAlert").first).to_be_visible()
     screenshot(page, "hostile-import-refused")
     assert_inert(page, tracker, requests_seen, "import refused")

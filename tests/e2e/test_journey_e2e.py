@@ -25,14 +25,19 @@ from tests.e2e.conftest import (
     cell,
     choose,
     click,
+    create_tasks,
     expand,
     fill,
     fill_new_task,
     nav,
     open_app,
+    open_tab,
+    pick_presets,
     screenshot,
+    select_runnable,
     settle,
     tick_row,
+    upload,
     wait_ready,
     zip_folder,
 )
@@ -98,8 +103,7 @@ def new_task(page: Page, console: Console) -> None:
 
 
 def expert_edit(page: Page, console: Console) -> None:
-    page.get_by_role("tab", name="Expert mode").click()
-    settle(page)
+    open_tab(page, "Expert mode")
     table = page.get_by_test_id("stTabs").get_by_test_id("stDataFrame")
     expect(cell(table, "tp-size")).to_be_attached()
     expect(cell(table, "0.85, 0.9")).to_be_attached()
@@ -113,8 +117,7 @@ def expert_edit(page: Page, console: Console) -> None:
     expect(cell(table, "128, 256")).to_be_attached()
     shot(page, "2-expert-mode")
     # The flag is the form's field: the advanced tab shows the same candidates.
-    page.get_by_role("tab", name="Advanced config").click()
-    settle(page)
+    open_tab(page, "Advanced config")
     expand(page, "Scheduling")
     expect(page.get_by_label("Max running (requests)", exact=True)).to_have_value("128, 256")
     console.check(page, "expert edit")
@@ -130,14 +133,12 @@ def switch_engine(page: Page, console: Console) -> None:
     click(page, "Switch and translate")
     expect(page.get_by_text("Switch to vLLM", exact=False)).to_have_count(0)
     expect(page.get_by_text("Static memory fraction (SGLang)", exact=True)).to_have_count(0)
-    page.get_by_role("tab", name="Expert mode").click()
-    settle(page)
+    open_tab(page, "Expert mode")
     table = page.get_by_test_id("stTabs").get_by_test_id("stDataFrame")
     expect(cell(table, "tensor-parallel-size")).to_be_attached()
     expect(cell(table, "gpu-memory-utilization")).to_be_attached()
     expect(cell(table, "max-num-seqs")).to_be_attached()
-    page.get_by_role("tab", name="Advanced config").click()
-    settle(page)
+    open_tab(page, "Advanced config")
     console.check(page, "engine switch")
 
 
@@ -163,20 +164,14 @@ def save_and_reload(page: Page, console: Console) -> None:
 
 def import_zip(page: Page, console: Console, archive: Path, *, trtllm: bool = False) -> int:
     """Upload one zip, select its runnable rows and create their tasks; how many."""
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(archive))
-    settle(page)
+    upload(page, archive)
     expect(page.get_by_role("heading", name=re.compile(r"^\d+ candidate\(s\)$"))).to_be_visible()
     expect(page.get_by_role("button", name="Create 0 task(s)")).to_be_disabled()
     if trtllm:
         choose(page, "Target runtime for TensorRT-LLM predictions", "SGLang", search=False)
-    select = page.get_by_role("button", name=re.compile(r"^Select the \d+ runnable candidate"))
-    runnable = int(re.findall(r"\d+", select.inner_text())[0])
+    runnable = select_runnable(page)
     assert runnable >= 1
-    select.click()
-    settle(page)
-    page.get_by_role("button", name=f"Create {runnable} task(s)").click()
-    settle(page)
-    expect(page.get_by_text(f"Created {runnable} task(s):")).to_be_visible()
+    create_tasks(page, runnable)
     expect(page.get_by_test_id("stPageLink").get_by_role("link")).to_have_count(runnable)
     console.check(page, f"import {archive.name}")
     return runnable
@@ -201,8 +196,7 @@ def presets(page: Page, console: Console, task: str) -> None:
     open_editor(page, task)
     expand(page, "Parallel")
     before = page.get_by_label("Tensor parallel (TP)", exact=True).input_value()
-    page.get_by_role("button", name="Apply presets").click()
-    choose(page, "Presets, in the order to apply", "High Throughput")
+    pick_presets(page, "High Throughput")
     preview = page.get_by_text(re.compile(r"^Grid after applying: \d+ combination\(s\)"))
     expect(preview).to_be_visible()
     shot(page, "6-presets-preview")
@@ -228,8 +222,7 @@ def compare(page: Page, console: Console, task: str) -> None:
     expect(page.get_by_role("heading", name="Predictions")).to_be_visible()
     expand(page, "Add measured results")
     choose(page, "For task", task, search=False)
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(RESULTS))
-    settle(page)
+    upload(page, RESULTS)
     expect(page.get_by_text("Stored 4 measured result(s)")).to_be_visible()
     chart = page.get_by_test_id("stVegaLiteChart").first
     expect(chart.locator("svg text", has_text="measurement")).to_have_count(1)

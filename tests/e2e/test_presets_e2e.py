@@ -7,11 +7,11 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import (
     AppServer,
-    choose,
     click,
     expand,
     fill,
     open_app,
+    pick_presets,
     save_example,
     screenshot,
     settle,
@@ -44,8 +44,7 @@ def test_edit_a_preset_and_apply_it_to_a_task(app_server: AppServer, page: Page)
     expect(page.get_by_text("Saved preset e2e-tp8.")).to_be_visible()
 
     open_app(page, app_server, f"editor?task={task}")
-    page.get_by_role("button", name="Apply presets").click()
-    choose(page, "Presets, in the order to apply", "e2e-tp8")
+    pick_presets(page, "e2e-tp8")
     expect(page.get_by_text("conflict(s)")).to_be_visible()
     # The resulting grid before applying: tp 2, 4 (+8) x mem 0.85, 0.9 (+0.8) x 2 policies.
     expect(page.get_by_text("Grid after applying: 18 combination(s)")).to_be_visible()
