@@ -224,6 +224,56 @@ def nav(page: Page, title: str) -> None:
     settle(page)
 
 
+def open_tab(page: Page, name: str) -> None:
+    """Switch to a tab (the editor's "Advanced config" and "Expert mode") by its name."""
+    page.get_by_role("tab", name=name).click()
+    settle(page)
+
+
+def pick_presets(page: Page, preset: str, *, search: bool = True) -> None:
+    """Open the editor's "Apply presets" and pick one preset, which shows its preview."""
+    page.get_by_role("button", name="Apply presets").click()
+    choose(page, "Presets, in the order to apply", preset, search=search)
+
+
+def fill_new_task(page: Page, name: str) -> None:
+    """Fill the editor's new-task form: a Qwen3-32B sweep on one H200 server, TP 2 or 4 and
+    two static memory fractions (SGLang), which validates without errors."""
+    expect(page.get_by_role("heading", name="New task")).to_be_visible()
+    fill(page, "Task name", name)
+    fill(page, "Model id or path", "Qwen/Qwen3-32B")
+    expand(page, "System")
+    choose(page, "GPU system", "h200_sxm")
+    fill(page, "GPUs available", "8")
+    expand(page, "Parallel")
+    fill(page, "Tensor parallel (TP)", "2, 4")
+    expand(page, "Memory")
+    fill(page, "Static memory fraction (SGLang)", "0.85, 0.9")
+    expect(page.get_by_text("No errors", exact=False).first).to_be_visible()
+
+
+def upload(page: Page, path: Path) -> None:
+    """Drop a file on the page's file uploader and wait for the page to read it."""
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    settle(page)
+
+
+def select_runnable(page: Page) -> int:
+    """On the import page, select every runnable candidate with its button; how many."""
+    select = page.get_by_role("button", name=re.compile(r"^Select the \d+ runnable candidate"))
+    runnable = int(re.findall(r"\d+", select.inner_text())[0])
+    select.click()
+    settle(page)
+    return runnable
+
+
+def create_tasks(page: Page, count: int) -> None:
+    """On the import page, create the ``count`` selected candidates' tasks."""
+    page.get_by_role("button", name=f"Create {count} task(s)").click()
+    settle(page)
+    expect(page.get_by_text(f"Created {count} task(s):")).to_be_visible()
+
+
 def save_example(server: AppServer, file_name: str) -> str:
     """Store one of the repository's example tasks in the server's database; its name."""
     from configlib.store import NameTaken, Store
@@ -245,6 +295,27 @@ def cell(table: Locator, text: str) -> Locator:
     return table.locator(
         "[role='gridcell']", has_text=re.compile(rf"^\s*{re.escape(text)}\s*$")
     ).first
+
+
+#: px: the height of a data grid's header and of each of its rows.
+ROW_PX = 35
+
+
+def tick_row(page: Page, index: int, table: int = 0) -> None:
+    """Click the row marker at the left edge of row ``index`` of a data grid (the first by
+    default): it sits left of the first column."""
+    box = page.get_by_test_id("stDataFrame").nth(table).bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * (index + 1) + ROW_PX / 2)
+    settle(page)
+
+
+def tick_row_of(page: Page, text: str) -> None:
+    """Tick the row of the first data grid that holds a cell reading ``text``."""
+    row = cell(page.get_by_test_id("stDataFrame").first, text)
+    expect(row).to_be_attached()
+    # Grid cells are named glide-cell-<column>-<row>.
+    tick_row(page, int((row.get_attribute("id") or "").rsplit("-", 1)[1]))
 
 
 AIC_FOLDER = ROOT / "tests" / "data" / "aiconfigurator" / "sglang-default-qwen3_32b-h200"

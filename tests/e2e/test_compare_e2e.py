@@ -16,7 +16,7 @@ from tests.e2e.conftest import (
     expand,
     open_app,
     screenshot,
-    settle,
+    upload,
 )
 
 pytestmark = pytest.mark.e2e
@@ -88,8 +88,7 @@ def test_one_trtllm_candidate_with_measurements_explains_itself(
     assert 4 <= len(ticks) <= 16 and all(ROUND.match(t) for t in ticks), ticks
 
     expand(page, "Add measured results")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(RESULTS))
-    settle(page)
+    upload(page, RESULTS)
     expect(page.get_by_text("Stored 4 measured result(s)")).to_be_visible()
     chart = page.get_by_test_id("stVegaLiteChart").first
     expect(chart.locator("svg text", has_text="measurement")).to_have_count(1)

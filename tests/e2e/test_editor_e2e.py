@@ -11,12 +11,12 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import (
     AppServer,
     cell,
-    choose,
     click,
     expand,
-    fill,
+    fill_new_task,
     nav,
     open_app,
+    open_tab,
     save_example,
     screenshot,
     settle,
@@ -27,19 +27,9 @@ pytestmark = pytest.mark.e2e
 
 def test_create_in_advanced_tab_check_flags_save_reload(app_server: AppServer, page: Page) -> None:
     open_app(page, app_server, "editor")
-    expect(page.get_by_role("heading", name="New task")).to_be_visible()
-    fill(page, "Task name", "e2e-qwen-sweep")
-    fill(page, "Model id or path", "Qwen/Qwen3-32B")
-    expand(page, "System")
-    choose(page, "GPU system", "h200_sxm")
-    fill(page, "GPUs available", "8")
-    expand(page, "Parallel")
-    fill(page, "Tensor parallel (TP)", "2, 4")
-    expand(page, "Memory")
-    fill(page, "Static memory fraction (SGLang)", "0.85, 0.9")
-    expect(page.get_by_text("No errors", exact=False).first).to_be_visible()
+    fill_new_task(page, "e2e-qwen-sweep")
 
-    page.get_by_role("tab", name="Expert mode").click()
+    open_tab(page, "Expert mode")
     table = page.get_by_test_id("stTabs").get_by_test_id("stDataFrame")
     expect(cell(table, "tp-size")).to_be_attached()
     expect(cell(table, "2, 4")).to_be_attached()

@@ -9,7 +9,17 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import AppServer, click, expand, open_app, save_example, screenshot, settle
+from tests.e2e.conftest import (
+    AppServer,
+    click,
+    expand,
+    open_app,
+    open_tab,
+    save_example,
+    screenshot,
+    settle,
+    upload,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -41,11 +51,9 @@ def test_import_a_config_file(app_server: AppServer, page: Page, tmp_path: Path)
     config = tmp_path / "point.yaml"
     config.write_text("model-path: Qwen/Qwen3-8B\ntp-size: 2\nmem-fraction-static: 0.8\n")
     open_app(page, app_server, "editor")
-    page.get_by_role("tab", name="Expert mode").click()
-    settle(page)
+    open_tab(page, "Expert mode")
     expand(page, "Import an engine config file")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(config))
-    settle(page)
+    upload(page, config)
     click(page, "Import as a new task")
     expect(page.get_by_text("into a new task", exact=False).first).to_be_visible()
     expect(page.get_by_role("heading", name="Qwen3-8B")).to_be_visible()

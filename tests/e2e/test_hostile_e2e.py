@@ -24,16 +24,18 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import (
     AIC_FOLDER,
     AppServer,
-    cell,
     choose,
     open_app,
+    pick_presets,
     save_example,
     screenshot,
     settle,
+    tick_row,
+    tick_row_of,
+    upload,
 )
 
 pytestmark = pytest.mark.e2e
-ROW_PX = 35
 
 
 class _Counter(BaseHTTPRequestHandler):
@@ -84,13 +86,6 @@ def assert_inert(page: Page, tracker: str, seen: list[str], where: str) -> None:
     assert not seen and not _Counter.hits, (where, seen, _Counter.hits)
 
 
-def _select_row(page: Page, index: int) -> None:
-    box = page.get_by_test_id("stDataFrame").first.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * (index + 1) + ROW_PX / 2)
-    settle(page)
-
-
 def _store(server: AppServer, task_name: str, preset_name: str) -> None:
     from configlib.presets import Preset
     from configlib.store import Store
@@ -117,10 +112,7 @@ def test_hostile_names_stay_text_on_every_page(
 
     # Tasks: the selected task's heading, actions and delete confirmation.
     open_app(page, app_server)
-    table = page.get_by_test_id("stDataFrame").first
-    row = cell(table, task_name)
-    expect(row).to_be_attached()
-    _select_row(page, int((row.get_attribute("id") or "").rsplit("-", 1)[1]))
+    tick_row_of(page, task_name)
     page.get_by_role("button", name="Delete").click()
     settle(page)
     expect(page.get_by_role("heading", name=task_name)).to_be_visible()
@@ -131,29 +123,24 @@ def test_hostile_names_stay_text_on_every_page(
     # Editor: the title, then the preset's conflicts in "Apply presets".
     open_app(page, app_server, f"editor?task={quote(task_name, safe='')}")
     expect(page.get_by_role("heading", name=task_name)).to_be_visible()
-    page.get_by_role("button", name="Apply presets").click()
-    choose(page, "Presets, in the order to apply", preset_name, search=False)
+    pick_presets(page, preset_name, search=False)
     expect(page.get_by_text("conflict(s)")).to_be_visible()
     screenshot(page, "hostile-editor")
     assert_inert(page, tracker, requests_seen, "editor")
 
     # Presets: the selected preset's heading and category.
     open_app(page, app_server, "presets")
-    table = page.get_by_test_id("stDataFrame").first
-    row = cell(table, preset_name)
-    expect(row).to_be_attached()
-    _select_row(page, int((row.get_attribute("id") or "").rsplit("-", 1)[1]))
+    tick_row_of(page, preset_name)
     expect(page.get_by_role("heading", name=preset_name)).to_be_visible()
     screenshot(page, "hostile-presets")
     assert_inert(page, tracker, requests_seen, "presets")
 
     # Import: a table whose model and an extra column hold the hostile text.
-    upload = tmp_path / "**f** [a](x) _y_.csv"
-    upload.write_bytes(_hostile_table(hostile(tracker, "file")))
+    table_file = tmp_path / "**f** [a](x) _y_.csv"
+    table_file.write_bytes(_hostile_table(hostile(tracker, "file")))
     open_app(page, app_server, "import")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(upload))
-    settle(page)
-    _select_row(page, 0)
+    upload(page, table_file)
+    tick_row(page, 0)
     page.get_by_test_id("stExpander").filter(has_text="What the import noticed").locator(
         "summary"
     ).click()
@@ -165,8 +152,7 @@ def test_hostile_names_stay_text_on_every_page(
     # Import refused: the message echoes the file's header.
     refused = tmp_path / "refused.csv"
     refused.write_text(hostile(tracker, "header").replace(",", ";") + ",b\n1,2\n")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(refused))
-    settle(page)
+    upload(page, refused)
     expect(page.get_by_test_id("stAlert").first).to_be_visible()
     screenshot(page, "hostile-import-refused")
     assert_inert(page, tracker, requests_seen, "import refused")

@@ -13,14 +13,17 @@ from tests.e2e.conftest import (
     AIC_FOLDER,
     AppServer,
     choose,
+    create_tasks,
     open_app,
     screenshot,
+    select_runnable,
     settle,
+    tick_row,
+    upload,
     zip_folder,
 )
 
 pytestmark = pytest.mark.e2e
-ROW_PX = 35
 
 
 def test_upload_zipped_folder_and_create_tasks(
@@ -28,17 +31,11 @@ def test_upload_zipped_folder_and_create_tasks(
 ) -> None:
     archive = zip_folder(AIC_FOLDER, tmp_path / "sglang-default-qwen3_32b-h200.zip")
     open_app(page, app_server, "import")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(archive))
-    settle(page)
+    upload(page, archive)
     expect(page.get_by_role("heading", name=re.compile(r"^\d+ candidate\(s\)$"))).to_be_visible()
-    select = page.get_by_role("button", name=re.compile(r"^Select the \d+ runnable candidate"))
-    runnable = int(re.findall(r"\d+", select.inner_text())[0])
+    runnable = select_runnable(page)
     assert runnable >= 2
-    select.click()
-    settle(page)
-    page.get_by_role("button", name=f"Create {runnable} task(s)").click()
-    settle(page)
-    expect(page.get_by_text(f"Created {runnable} task(s):")).to_be_visible()
+    create_tasks(page, runnable)
     screenshot(page, "import-created", full_page=True)
 
     links = page.get_by_test_id("stPageLink").get_by_role("link")
@@ -51,33 +48,19 @@ def test_upload_zipped_folder_and_create_tasks(
     expect(page.get_by_text("aiconfigurator predictions")).to_be_visible()
 
 
-def _tick_row(page: Page, index: int) -> None:
-    """Click the row marker at the left edge of the candidate table's row ``index``."""
-    box = page.get_by_test_id("stDataFrame").first.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * (index + 1) + ROW_PX / 2)
-    settle(page)
-
-
 def test_each_upload_starts_with_nothing_selected(
     app_server: AppServer, page: Page, tmp_path: Path
 ) -> None:
     sglang = zip_folder(AIC_FOLDER, tmp_path / "sglang-default.zip")
     trtllm = zip_folder(AIC_FOLDER.parent / "trtllm-default-qwen3_32b-h200", tmp_path / "t.zip")
     open_app(page, app_server, "import")
-    dropzone = page.get_by_test_id("stFileUploaderDropzoneInput")
-    dropzone.set_input_files(str(sglang))
-    settle(page)
-    select = page.get_by_role("button", name=re.compile(r"^Select the \d+ runnable candidate"))
-    runnable = int(re.findall(r"\d+", select.inner_text())[0])
-    select.click()
-    settle(page)
+    upload(page, sglang)
+    runnable = select_runnable(page)
     expect(page.get_by_role("button", name=f"Create {runnable} task(s)")).to_be_enabled()
-    _tick_row(page, runnable)  # the rows after the runnable ones: ticking one adds it
+    tick_row(page, runnable)  # the rows after the runnable ones: ticking one adds it
     expect(page.get_by_role("button", name=f"Create {runnable + 1} task(s)")).to_be_enabled()
 
-    dropzone.set_input_files(str(trtllm))
-    settle(page)
+    upload(page, trtllm)
     expect(page.get_by_text("Showing the last upload")).to_have_count(0)
     expect(page.get_by_role("button", name="Create 0 task(s)")).to_be_disabled()
     # TensorRT-LLM rows wait for the engine they are to run on; picking it selects nothing.
@@ -87,8 +70,8 @@ def test_each_upload_starts_with_nothing_selected(
     settle(page)
     expect(page.get_by_role("button", name="Create 0 task(s)")).to_be_disabled()
 
-    _tick_row(page, 1)
+    tick_row(page, 1)
     expect(page.get_by_role("button", name="Create 1 task(s)")).to_be_enabled()
-    _tick_row(page, 3)
+    tick_row(page, 3)
     expect(page.get_by_role("button", name="Create 2 task(s)")).to_be_enabled()
     screenshot(page, "import-fresh-selection")

@@ -25,19 +25,25 @@ from tests.e2e.conftest import (
     cell,
     choose,
     click,
+    create_tasks,
     expand,
     fill,
+    fill_new_task,
     nav,
     open_app,
+    open_tab,
+    pick_presets,
     screenshot,
+    select_runnable,
     settle,
+    tick_row,
+    upload,
     wait_ready,
     zip_folder,
 )
 
 pytestmark = pytest.mark.e2e
 WIDE, TALL = 1440, 900
-ROW_PX = 35
 TASK = "journey-qwen3-32b"
 RESULTS = ROOT / "tests" / "data" / "autotuner-results" / "docker-simple-tune_results.json"
 #: Streamlit's frontend first looks for its server under the page's own path (/editor/_stcore/
@@ -83,31 +89,13 @@ def shot(page: Page, name: str, *, full_page: bool = False) -> None:
     screenshot(page, f"journey-{name}", for_docs=True, full_page=full_page)
 
 
-def tick(page: Page, index: int, table: int = 0) -> None:
-    """Click the row marker at the left edge of row ``index`` of a data grid."""
-    box = page.get_by_test_id("stDataFrame").nth(table).bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * (index + 1) + ROW_PX / 2)
-    settle(page)
-
-
 def to_top(page: Page) -> None:
     page.evaluate("document.querySelector(\"[data-testid='stMain']\").scrollTop = 0")
     page.wait_for_timeout(200)
 
 
 def new_task(page: Page, console: Console) -> None:
-    expect(page.get_by_role("heading", name="New task")).to_be_visible()
-    fill(page, "Task name", TASK)
-    fill(page, "Model id or path", "Qwen/Qwen3-32B")
-    expand(page, "System")
-    choose(page, "GPU system", "h200_sxm")
-    fill(page, "GPUs available", "8")
-    expand(page, "Parallel")
-    fill(page, "Tensor parallel (TP)", "2, 4")
-    expand(page, "Memory")
-    fill(page, "Static memory fraction (SGLang)", "0.85, 0.9")
-    expect(page.get_by_text("No errors", exact=False).first).to_be_visible()
+    fill_new_task(page, TASK)
     expect(page.get_by_text("new, not saved · unsaved changes")).to_be_visible()
     to_top(page)
     shot(page, "1-new-task")
@@ -115,8 +103,7 @@ def new_task(page: Page, console: Console) -> None:
 
 
 def expert_edit(page: Page, console: Console) -> None:
-    page.get_by_role("tab", name="Expert mode").click()
-    settle(page)
+    open_tab(page, "Expert mode")
     table = page.get_by_test_id("stTabs").get_by_test_id("stDataFrame")
     expect(cell(table, "tp-size")).to_be_attached()
     expect(cell(table, "0.85, 0.9")).to_be_attached()
@@ -130,8 +117,7 @@ def expert_edit(page: Page, console: Console) -> None:
     expect(cell(table, "128, 256")).to_be_attached()
     shot(page, "2-expert-mode")
     # The flag is the form's field: the advanced tab shows the same candidates.
-    page.get_by_role("tab", name="Advanced config").click()
-    settle(page)
+    open_tab(page, "Advanced config")
     expand(page, "Scheduling")
     expect(page.get_by_label("Max running (requests)", exact=True)).to_have_value("128, 256")
     console.check(page, "expert edit")
@@ -147,14 +133,12 @@ def switch_engine(page: Page, console: Console) -> None:
     click(page, "Switch and translate")
     expect(page.get_by_text("Switch to vLLM", exact=False)).to_have_count(0)
     expect(page.get_by_text("Static memory fraction (SGLang)", exact=True)).to_have_count(0)
-    page.get_by_role("tab", name="Expert mode").click()
-    settle(page)
+    open_tab(page, "Expert mode")
     table = page.get_by_test_id("stTabs").get_by_test_id("stDataFrame")
     expect(cell(table, "tensor-parallel-size")).to_be_attached()
     expect(cell(table, "gpu-memory-utilization")).to_be_attached()
     expect(cell(table, "max-num-seqs")).to_be_attached()
-    page.get_by_role("tab", name="Advanced config").click()
-    settle(page)
+    open_tab(page, "Advanced config")
     console.check(page, "engine switch")
 
 
@@ -180,20 +164,14 @@ def save_and_reload(page: Page, console: Console) -> None:
 
 def import_zip(page: Page, console: Console, archive: Path, *, trtllm: bool = False) -> int:
     """Upload one zip, select its runnable rows and create their tasks; how many."""
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(archive))
-    settle(page)
+    upload(page, archive)
     expect(page.get_by_role("heading", name=re.compile(r"^\d+ candidate\(s\)$"))).to_be_visible()
     expect(page.get_by_role("button", name="Create 0 task(s)")).to_be_disabled()
     if trtllm:
         choose(page, "Target runtime for TensorRT-LLM predictions", "SGLang", search=False)
-    select = page.get_by_role("button", name=re.compile(r"^Select the \d+ runnable candidate"))
-    runnable = int(re.findall(r"\d+", select.inner_text())[0])
+    runnable = select_runnable(page)
     assert runnable >= 1
-    select.click()
-    settle(page)
-    page.get_by_role("button", name=f"Create {runnable} task(s)").click()
-    settle(page)
-    expect(page.get_by_text(f"Created {runnable} task(s):")).to_be_visible()
+    create_tasks(page, runnable)
     expect(page.get_by_test_id("stPageLink").get_by_role("link")).to_have_count(runnable)
     console.check(page, f"import {archive.name}")
     return runnable
@@ -218,8 +196,7 @@ def presets(page: Page, console: Console, task: str) -> None:
     open_editor(page, task)
     expand(page, "Parallel")
     before = page.get_by_label("Tensor parallel (TP)", exact=True).input_value()
-    page.get_by_role("button", name="Apply presets").click()
-    choose(page, "Presets, in the order to apply", "High Throughput")
+    pick_presets(page, "High Throughput")
     preview = page.get_by_text(re.compile(r"^Grid after applying: \d+ combination\(s\)"))
     expect(preview).to_be_visible()
     shot(page, "6-presets-preview")
@@ -245,8 +222,7 @@ def compare(page: Page, console: Console, task: str) -> None:
     expect(page.get_by_role("heading", name="Predictions")).to_be_visible()
     expand(page, "Add measured results")
     choose(page, "For task", task, search=False)
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(RESULTS))
-    settle(page)
+    upload(page, RESULTS)
     expect(page.get_by_text("Stored 4 measured result(s)")).to_be_visible()
     chart = page.get_by_test_id("stVegaLiteChart").first
     expect(chart.locator("svg text", has_text="measurement")).to_have_count(1)
@@ -265,7 +241,7 @@ def delete_many(page: Page, console: Console, total: int) -> None:
     nav(page, "Tasks")
     expect(page.get_by_text(f"{total:,} task(s) match")).to_be_visible()
     for row in (0, 1, 2):
-        tick(page, row)
+        tick_row(page, row)
     expect(page.get_by_role("heading", name="3 tasks selected")).to_be_visible()
     page.get_by_role("button", name="Delete 3 tasks").click()
     settle(page)

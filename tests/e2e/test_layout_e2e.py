@@ -15,7 +15,7 @@ from tests.e2e.conftest import (
     open_app,
     save_example,
     screenshot,
-    settle,
+    upload,
     zip_folder,
 )
 from views.parts.layout import SIDE_PANEL
@@ -97,8 +97,7 @@ def test_wide_import_table_keeps_the_name_in_view(
     archive = zip_folder(AIC_FOLDER, tmp_path / "sglang-default.zip")
     page.set_viewport_size({"width": WIDE, "height": TALL})
     open_app(page, app_server, "import")
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(archive))
-    settle(page)
+    upload(page, archive)
     table = page.get_by_test_id("stDataFrame").first
     box = table.bounding_box()
     assert box is not None and box["width"] > 1200

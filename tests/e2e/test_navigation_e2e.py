@@ -9,11 +9,11 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import (
     AppServer,
     cell,
-    choose,
     click,
     fill,
     nav,
     open_app,
+    pick_presets,
     screenshot,
 )
 
@@ -24,8 +24,7 @@ def test_navigation_after_presets_and_save(app_server: AppServer, page: Page) ->
     open_app(page, app_server, "editor")
     fill(page, "Task name", "nav-after-presets")
     fill(page, "Model id or path", "Qwen/Qwen3-8B")
-    page.get_by_role("button", name="Apply presets").click()
-    choose(page, "Presets, in the order to apply", "Memory Efficient")
+    pick_presets(page, "Memory Efficient")
     click(page, "Apply to this task")
     expect(page.get_by_text("Applied Memory Efficient (union)")).to_be_visible()
     click(page, "Save as new task")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import AppServer, cell, click, expand, open_app, screenshot, settle
+from tests.e2e.conftest import AppServer, cell, click, expand, open_app, open_tab, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -24,8 +24,7 @@ COMMAND = """python -m sglang.launch_server \\
 
 def test_paste_a_launch_command(app_server: AppServer, page: Page) -> None:
     open_app(page, app_server, "editor")
-    page.get_by_role("tab", name="Expert mode").click()
-    settle(page)
+    open_tab(page, "Expert mode")
     box = page.get_by_label("Launch command", exact=True)
     box.fill(COMMAND)
     click(page, "Read command")
@@ -40,8 +39,7 @@ def test_paste_a_launch_command(app_server: AppServer, page: Page) -> None:
     expect(page.get_by_text("--model-path MiniMaxAI/MiniMax-M2 --tp-size 4").first).to_be_visible()
     screenshot(page, "editor-paste-command")
 
-    page.get_by_role("tab", name="Advanced config").click()
-    settle(page)
+    open_tab(page, "Advanced config")
     expand(page, "Parallel")
     expect(page.get_by_label("Tensor parallel (TP)", exact=True)).to_have_value("4")
     screenshot(page, "editor-paste-command-advanced")

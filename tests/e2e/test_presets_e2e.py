@@ -7,27 +7,18 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import (
     AppServer,
-    cell,
-    choose,
     click,
     expand,
     fill,
     open_app,
+    pick_presets,
     save_example,
     screenshot,
     settle,
+    tick_row_of,
 )
 
 pytestmark = pytest.mark.e2e
-ROW_PX = 35
-
-
-def _select_row(page: Page, index: int) -> None:
-    """Tick a row of the first table (its row marker sits left of the first column)."""
-    box = page.get_by_test_id("stDataFrame").first.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * (index + 1) + ROW_PX / 2)
-    settle(page)
 
 
 def test_edit_a_preset_and_apply_it_to_a_task(app_server: AppServer, page: Page) -> None:
@@ -43,11 +34,7 @@ def test_edit_a_preset_and_apply_it_to_a_task(app_server: AppServer, page: Page)
     click(page, "Save preset")
     expect(page.get_by_text("Saved preset e2e-tp8.")).to_be_visible()
 
-    table = page.get_by_test_id("stDataFrame").first
-    row = cell(table, "e2e-tp8")
-    expect(row).to_be_attached()
-    # Grid cells are named glide-cell-<column>-<row>.
-    _select_row(page, int((row.get_attribute("id") or "").rsplit("-", 1)[1]))
+    tick_row_of(page, "e2e-tp8")
     click(page, "Edit")
     expect(page.get_by_role("heading", name="Editing e2e-tp8")).to_be_visible()
     expand(page, "Memory")
@@ -57,8 +44,7 @@ def test_edit_a_preset_and_apply_it_to_a_task(app_server: AppServer, page: Page)
     expect(page.get_by_text("Saved preset e2e-tp8.")).to_be_visible()
 
     open_app(page, app_server, f"editor?task={task}")
-    page.get_by_role("button", name="Apply presets").click()
-    choose(page, "Presets, in the order to apply", "e2e-tp8")
+    pick_presets(page, "e2e-tp8")
     expect(page.get_by_text("conflict(s)")).to_be_visible()
     # The resulting grid before applying: tp 2, 4 (+8) x mem 0.85, 0.9 (+0.8) x 2 policies.
     expect(page.get_by_text("Grid after applying: 18 combination(s)")).to_be_visible()

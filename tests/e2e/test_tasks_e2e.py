@@ -9,25 +9,25 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ROOT, AppServer, click, open_app, save_example, screenshot, settle
+from tests.e2e.conftest import (
+    ROOT,
+    AppServer,
+    click,
+    open_app,
+    save_example,
+    screenshot,
+    settle,
+    tick_row,
+)
 
 pytestmark = pytest.mark.e2e
-ROW_PX = 35
-
-
-def _tick(page: Page, index: int) -> None:
-    """Click the row marker at the left edge of the task table's row ``index``."""
-    box = page.get_by_test_id("stDataFrame").first.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 16, box["y"] + ROW_PX * (index + 1) + ROW_PX / 2)
-    settle(page)
 
 
 def test_export_and_delete_several_tasks(app_server: AppServer, page: Page, tmp_path: Path) -> None:
     names = [save_example(app_server, p.name) for p in sorted((ROOT / "examples").iterdir())]
     open_app(page, app_server)
     for row in (0, 1, 3):
-        _tick(page, row)
+        tick_row(page, row)
     expect(page.get_by_role("heading", name="3 tasks selected")).to_be_visible()
 
     page.get_by_role("button", name="Export 3 tasks (zip)").click()
