@@ -12,27 +12,38 @@ cold start < 3 s.
 The database is filled through the store's own backup import (a few template tasks and
 presets saved through the public API, exported, copied under new names, imported at once).
 
-Cold start, 2026-12 (2 shared cores, load 3-7, PYTHONDONTWRITEBYTECODE=1 so configlib is
-compiled from source each start): 1.33-1.39x the one-table script before the PostgreSQL
-dialect went lazy, 1.2-1.6x after; the ratio moves more with the machine's load than with that
-change. The app's first script run costs ~560-700 ms CPU more than the baseline's: SQLAlchemy
-~240, pydantic + the task model and conversion core ~250 (about 50 of it pydantic's attribute
-docstrings on Python < 3.13 scanning every loaded module once), the store ~70, the editor's UI
-modules ~60. Opening a database already at head costs ~16 ms (no Alembic).
+Cold starts are timed in pairs (the one-table script and the app, in alternating order, one
+browser, a fresh context each), with bytecode caches in place as on a user's second launch; the
+figure is the median of the pairs' ratios. ``--no-pages --cold 14`` runs only those.
 
-Page reruns against the issue's start, 2026-12-06 03:13 UTC (2 shared cores, load 5.4-5.7),
+Cold start, 2026-12-06 (2 shared cores, load 0.2-3.4, 10,000 tasks): the median pair ratio was
+1.31x (2.90 s vs 3.79 s) in the last run of 14 pairs and 1.17-1.28x in four runs of 10 pairs
+(4 or 10,000 tasks); single pairs range from 1.00x to 1.65x. Before this round (the task model
+loaded with the store) it was 1.2-1.6x, timed then without bytecode caches.
+
+Where the app's extra time goes (first script run, timestamps inside the script): the script
+runs ~650 ms against the one-table script's ~430 ms. Both pay ~270 ms for pandas; the app adds
+SQLAlchemy and the store (~220 ms), opening the database and two queries (~20 ms). The task
+model, pydantic and the conversion code no longer load for the first page (they cost ~250 ms
+more before; tests/test_light_imports.py keeps it so). In the browser, the table shows
+~0.9 s after the script's last message against ~0.5 s for the one-table script: the page's
+other ~30 elements (navigation, buttons, popovers, search box, pagination) are drawn first.
+Tried without effect, within the noise: drawing every widget before the database work, drawing
+the table before the controls, no icons or pagination widget, no CSS element, and importing
+SQLAlchemy in a thread as the server starts (slower: it delays the server's own start).
+
+Page reruns against the issue's start, 2026-12-06 04:30 UTC (2 shared cores),
 ``python bench/bench_app.py --against 959e0c8 --no-browser`` (10,000 tasks, 1,000 presets,
-2 rounds x 40 reruns per tree; empty page p50/p95 2.0/5.8 ms before, 2.2/6.1 ms now):
+2 rounds x 40 reruns per tree; empty page p50/p95 2.7/4.3 ms before, 2.3/3.1 ms now):
 
     page                              before p50/p95   now p50/p95   now/before p95   p50
-    Tasks (page 1 of 10,000)              20.4/ 32.0    22.8/ 40.2            1.26x 1.12x
-    Task editor (an example task)         19.5/ 28.2    22.0/ 31.6            1.12x 1.13x
-    Import (8 candidates)                 20.4/ 38.2    16.3/ 24.1            0.63x 0.80x
-    Presets (1,000 listed, one open)      24.4/ 35.4    25.0/ 39.3            1.11x 1.03x
-    Compare (8 tasks, chart)              81.2/114.8    83.1/176.1            1.53x 1.02x
+    Tasks (page 1 of 10,000)              18.9/ 30.6    21.2/ 32.2            1.05x 1.12x
+    Task editor (an example task)         16.0/ 22.5    18.1/ 29.9            1.33x 1.14x
+    Import (8 candidates)                 20.0/ 29.7    20.6/ 26.3            0.89x 1.03x
+    Presets (1,000 listed, one open)      27.6/ 41.6    29.2/ 47.5            1.14x 1.06x
+    Compare (8 tasks, chart)              85.8/126.0    78.1/143.8            1.14x 0.91x
 
-No page is over 2x. Compare's p95 is one noisy round (p50 unchanged); 4 rounds at load 2.9-3.5
-gave 0.71-1.11x p95 and 0.81-1.12x p50 on every page (Compare 1.11x/1.02x).
+No page is over 2x (an earlier run at load 5.4: 0.63-1.53x p95, 0.80-1.13x p50).
 """
 
 from __future__ import annotations
