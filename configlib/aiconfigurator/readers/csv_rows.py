@@ -24,6 +24,7 @@ import pandas as pd
 from configlib.aiconfigurator.limits import MAX_CSV_BYTES as MAX_CSV_BYTES
 from configlib.aiconfigurator.limits import check_columns, check_rows, text_lines
 from configlib.aiconfigurator.readers.csv_values import CellRules, data_lines, read_cells
+from configlib.aiconfigurator.spec import PARALLEL_FIELDS
 from configlib.findings import Finding
 from configlib.io import InputError
 
@@ -66,7 +67,7 @@ for _name in ("workers", "tp", "pp", "bs"):
 _INTEGER_MAXIMUM = {
     prefix + name: 65_536
     for prefix in ("", "(p)", "(d)", "(e)")
-    for name in ("tp", "pp", "dp", "moe_tp", "moe_ep", "cp", "workers", "num_total_gpus")
+    for name in (*PARALLEL_FIELDS, "workers", "num_total_gpus")
 }
 
 _METRICS = (
@@ -118,12 +119,7 @@ _AGG_INTEGER = (
     "isl",
     "osl",
     "prefix",
-    "tp",
-    "pp",
-    "dp",
-    "moe_tp",
-    "moe_ep",
-    "cp",
+    *PARALLEL_FIELDS,
     "num_total_gpus",
     "bs",
     "global_bs",

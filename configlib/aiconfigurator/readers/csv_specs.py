@@ -12,6 +12,7 @@ from typing import Any
 from configlib.aiconfigurator.readers.csv_rows import AGG, DISAGG, ResultTable
 from configlib.aiconfigurator.spec import (
     BACKENDS,
+    PARALLEL_FIELDS,
     QUANT_FIELDS,
     RunSettings,
     Spec,
@@ -93,7 +94,7 @@ def _worker(
         if mode is not None:
             quant[name] = mode
     layout: dict[str, list[int] | None] = {}
-    for name in ("tp", "pp", "dp", "moe_tp", "moe_ep", "cp"):
+    for name in PARALLEL_FIELDS:
         value = get(prefix + name, row)
         layout[name] = [value] if value is not None else None
     for name, default in (("dp", 1), ("cp", 1)):

@@ -28,6 +28,7 @@ from typing import Any
 from configlib.aiconfigurator.readers.csv_specs import AGG_METRICS, DISAGG_METRICS
 from configlib.aiconfigurator.spec import (
     BACKENDS,
+    PARALLEL_FIELDS,
     QUANT_FIELDS,
     RunSettings,
     Spec,
@@ -94,12 +95,7 @@ _AIC_ADVANCED = frozenset(
 )
 #: The worker keys a design YAML writes, in the order export writes them.
 DESIGN_WORKER_KEYS = (
-    "tp",
-    "pp",
-    "dp",
-    "moe_tp",
-    "moe_ep",
-    "cp",
+    *PARALLEL_FIELDS,
     "workers",
     "batch_size",
     "global_batch_size",

@@ -12,6 +12,7 @@ from typing import Any
 
 from configlib.aiconfigurator.spec import (
     BACKENDS,
+    PARALLEL_FIELDS,
     QUANT_FIELDS,
     RunSettings,
     Spec,
@@ -497,7 +498,7 @@ def _planned(name: str, body: dict[str, Any], where: str, findings: list[Finding
 def _planned_worker(body: dict[str, Any], role: str, where: str, findings: list[Finding]) -> Worker:
     scalar = "" if role == "agg" else f"{role}_"
     lists: dict[str, list[int] | None] = {}
-    for field_name in ("num_gpu", "tp", "pp", "dp", "moe_tp", "moe_ep", "cp"):
+    for field_name in ("num_gpu", *PARALLEL_FIELDS):
         key = f"{role}_{field_name}_candidates"
         value = body.get(key)
         lists[field_name] = None if value is None else whole_list(value, where, key)
