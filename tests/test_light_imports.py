@@ -9,6 +9,7 @@ writes a task. Each check runs in a fresh interpreter, where nothing is imported
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,8 +47,6 @@ print(json.dumps({
 
 
 def _run(code: str, *args: str, env: dict[str, str] | None = None) -> str:
-    import os
-
     done = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
         timeout=300, env={**os.environ, **(env or {})},
