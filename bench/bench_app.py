@@ -368,10 +368,34 @@ def report_targets(root: Path, candidates: list[str], runs: int) -> bool:
     return failed
 
 
-def report_cold_start(root: Path, url: str, scratch: Path, pairs: int) -> bool:
+class BusyCores:
+    """``count`` processes that keep one core each busy while the cold starts are timed: a
+    shared machine made reproducible (the same start with and without them tells how much
+    the app's extra work costs when it cannot overlap with the browser's)."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def __enter__(self) -> BusyCores:
+        spin = [sys.executable, "-c", "while True: pass"]
+        self.processes = [subprocess.Popen(spin) for _ in range(self.count)]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            process.kill()
+            process.wait()
+
+
+def report_cold_start(root: Path, url: str, scratch: Path, pairs: int, busy: int = 0) -> bool:
     """Prints the app's cold start next to a one-table script's; True if a target is missed."""
-    print(f"\ncold starts, {pairs} pairs (one-table Streamlit script, then the app, alternating):")
-    found = cold_pairs(root, url, scratch, pairs)
+    print(
+        f"\ncold starts, {pairs} pairs (one-table Streamlit script, then the app, alternating)"
+        + (f", with {busy} core(s) kept busy:" if busy else ":")
+    )
+    with BusyCores(busy):
+        found = cold_pairs(root, url, scratch, pairs)
     base = statistics.median(b.wall for b, _ in found)
     median = statistics.median(a.wall for _, a in found)
     ratio = statistics.median(a.wall / b.wall for b, a in found)
@@ -472,6 +496,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--presets", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=40, help="reruns timed per page")
     parser.add_argument("--cold", type=int, default=9, help="pairs of cold starts timed")
+    parser.add_argument(
+        "--busy", type=int, default=0, metavar="N",
+        help="keep N cores busy during the cold starts (a shared machine, reproducibly)",
+    )  # fmt: skip
     parser.add_argument("--no-browser", action="store_true", help="skip the cold start")
     parser.add_argument("--no-pages", action="store_true", help="skip the page reruns")
     parser.add_argument("--against", metavar="REF", help="also time REF's pages, side by side")
@@ -498,7 +526,7 @@ def main() -> int:
         return 0
     failed = False if args.no_pages else report_targets(root, candidates, args.runs)
     if not args.no_browser:
-        failed |= report_cold_start(root, url, database.parent, args.cold)
+        failed |= report_cold_start(root, url, database.parent, args.cold, args.busy)
     # Timings depend on the machine: a missed target is reported above, not an error exit.
     print("\nall targets met" if not failed else "\nsome targets missed (marked above)")
     return 0
