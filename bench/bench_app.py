@@ -16,12 +16,14 @@ Cold starts are timed in pairs (the one-table script and the app, in alternating
 browser, a fresh context each), with bytecode caches in place as on a user's second launch; the
 figure is the median of the pairs' ratios. ``--no-pages --cold 14`` runs only those.
 
-Cold start, 2026-12-06 (2 shared cores, load 0.2-3.4, 10,000 tasks): the median pair ratio was
-1.26x (2.79 s vs 3.50 s) in the last run of 12 pairs, 1.31x in one of 14 and 1.17-1.28x in four
-runs of 10 pairs (4 or 10,000 tasks); single pairs range from 1.00x to 1.65x. The server process
-spends 1.29x the baseline's CPU by the time the page is drawn (~1.5 s against ~1.17 s, most of
-both being Streamlit's own start). Before this round (the task model loaded with the store) the
-ratio was 1.2-1.6x, timed then without bytecode caches.
+Cold start, 2026-12-06 (2 shared cores, 10,000 tasks), ``--no-pages --cold 15``: on a quiet
+machine the median pair ratio was 1.02x (2.25 s one-table script vs 2.26 s app; another run
+1.10x). With one core kept busy (``--busy 1``, as when another job shares the machine) it was
+1.26-1.31x, single pairs ranging from 1.00x to 1.65x. Under that load, the same table drawn
+step by step gives the split: the bare script 1.00x, with the app's widgets 1.07-1.09x, with the
+configlib and views imports 1.18x, with the SQLAlchemy store 1.26-1.28x; importing SQLAlchemy
+(~90 ms) and its ORM (~40 ms) is the main cost only the app pays. Before this round (the task
+model loaded with the store) the ratio was 1.2-1.6x, timed then without bytecode caches.
 
 Where the app's extra time goes (first script run, timestamps inside the script): the script
 runs ~650 ms against the one-table script's ~430 ms. Both pay ~270 ms for pandas; the app adds
