@@ -295,10 +295,13 @@ class _Option:
     spec: FlagSpec | None
     values: list[str]
 
+    exact: bool = True
+
     @property
     def key(self) -> str:
-        """The parameter name: a short option (-tp) keeps its flag's canonical name."""
-        if self.spec is not None and not self.option.startswith("--"):
+        """The parameter name: a short option (-tp) or an abbreviation (--tp for --tp-size)
+        becomes its flag's canonical name, since the autotuner reads full names only."""
+        if self.spec is not None and (not self.option.startswith("--") or not self.exact):
             return self.spec.bare
         return self.option[2:] if self.option.startswith("--") else self.option
 
@@ -362,7 +365,7 @@ class _ArgumentReader:
                 self.index += 1
                 if not many:
                     break
-        return _Option(option, spec, values)
+        return _Option(option, spec, values, exact=self.manifest.lookup(option) is not None)
 
     def _keep(self, read: _Option) -> None:
         spec, values = read.spec, read.values
@@ -433,7 +436,13 @@ def read_command(
     launch = _find_launch(split_words(text), findings)
     tag = launch.image.tag if launch.image is not None else None
     engine, notes = resolve_engine(launch.runtime, engine_version=engine_version, image_tag=tag)
-    findings.extend(Finding(n.severity, n.field, n.code, n.message) for n in notes)
+    # With no image named, the task gets the image of the release it is read for (below), so
+    # the warning that the autotuner's default image runs another release does not apply.
+    findings.extend(
+        Finding(n.severity, n.field, n.code, n.message)
+        for n in notes
+        if not (tag is None and n.code == "default-image")
+    )
     parsed = _parse_arguments(engine, launch.runtime, launch.arguments)
     findings.extend(parsed.findings)
     if parsed.model is None:

@@ -328,3 +328,44 @@ def test_cli_unknown_release_exits_2(capsys: pytest.CaptureFixture[str]) -> None
     code, _, err = run(capsys, "from-command", "vllm serve m", "--engine-version", "9.9")
     assert code == 2
     assert "no flag manifest for vLLM 9.9" in err
+
+
+def test_abbreviated_option_is_written_under_its_full_name() -> None:
+    # The DeepSeek launch of SGLang's docs: dp attention keeps the flags raw, and the autotuner
+    # counts GPUs from full names only, so --tp and --dp must not survive as written.
+    read = read_command(
+        "python3 -m sglang.launch_server --model deepseek-ai/DeepSeek-V3 --tp 8 --dp 8 "
+        "--enable-dp-attention --trust-remote-code",
+        engine_version="0.5.23",
+    )
+    assert read.task.parameters["tp-size"] == [8]
+    assert read.task.parameters["dp-size"] == [8]
+    assert "tp" not in read.task.parameters and "dp" not in read.task.parameters
+    assert "abbreviated-flag" not in codes(read)
+
+
+def test_command_without_an_image_gets_its_release_image_and_no_default_image_warning() -> None:
+    read = read_command("python -m sglang.launch_server --model-path org/m --tp-size 2")
+    assert read.task.runtime_image_tag is not None
+    assert read.task.engine_version is not None
+    assert read.task.engine_version in read.task.runtime_image_tag
+    assert "default-image" not in codes(read)
+
+
+@pytest.mark.parametrize("runtime", ["sglang", "vllm"])
+def test_corpus_commands_come_out_under_exact_flag_names(runtime: str) -> None:
+    for entry in corpus(runtime):
+        for version in supported_versions(runtime):
+            read = read_command(entry["command"], engine_version=version)
+            manifest = read.engine.manifest
+            for key in read.task.parameters:
+                # Exact, or not one flag's abbreviation (unknown and ambiguous names are the
+                # validator's errors, reported on the task).
+                option = f"--{key}"
+                named = {manifest.lookup(m).spec.dest for m in manifest.prefix_matches(option)}  # type: ignore[union-attr]
+                assert manifest.lookup(option) is not None or len(named) != 1, (
+                    entry["id"],
+                    version,
+                    key,
+                )
+            assert not {"abbreviated-flag", "default-image"} & codes(read), entry["id"]
