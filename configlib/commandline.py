@@ -33,6 +33,7 @@ from configlib.engines.manifest import FlagSpec, Manifest, _base_type
 from configlib.engines.releases import release_tag
 from configlib.findings import Finding, unique
 from configlib.model import TaskConfig
+from configlib.served import named_for_benchmark
 from configlib.vocab import Runtime
 
 __all__ = ["CommandRead", "UnreadableCommand", "read_command", "split_words"]
@@ -474,7 +475,7 @@ def read_command(
     task = TaskConfig.model_validate(data)
     lifted = lift(task, engine)
     return CommandRead(
-        task=lifted.task,
+        task=named_for_benchmark(lifted.task),
         engine=engine,
         findings=unique([*findings, *lifted.findings]),
         arguments=list(launch.arguments),

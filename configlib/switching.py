@@ -23,6 +23,7 @@ from configlib.findings import Finding, unique
 from configlib.grid import grid_of
 from configlib.model import TaskConfig
 from configlib.presets import section_model
+from configlib.served import served_name
 from configlib.vocab import Runtime
 
 __all__ = ["Loss", "SwitchPlan", "Translation", "plan_switch", "switch_engine"]
@@ -216,7 +217,7 @@ def _named_model(task: TaskConfig) -> TaskConfig:
     the benchmark when nobody did (as an aiconfigurator import does)."""
     if task.base_runtime != Runtime.VLLM or task.benchmark.model_name:
         return task
-    return _put(task, "benchmark.model_name", task.model.id_or_path)
+    return _put(task, "benchmark.model_name", served_name(task))
 
 
 def switch_engine(

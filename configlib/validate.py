@@ -29,6 +29,7 @@ from configlib.findings import Finding, from_validation_error, unique
 from configlib.grid import grid_of
 from configlib.model import RangeSpec, TaskConfig
 from configlib.scenarios import TASKS, parse_scenario
+from configlib.served import served_name, served_values
 from configlib.vocab import DeploymentMode, Runtime, Strategy
 
 #: Beyond this many combinations of the GPU-relevant flags, the GPU check samples none.
@@ -607,6 +608,22 @@ def check_benchmark(task: TaskConfig) -> list[Finding]:
                 "sends 'unknown' and the warm-up fails",
             )
         )
+    elif (
+        task.base_runtime == Runtime.VLLM
+        and task.deployment_mode == DeploymentMode.DOCKER  # OME names the model itself
+        and len(served_values(task)) <= 1
+    ):
+        served = served_name(task)
+        if bench.model_name != served:
+            found.append(
+                Finding(
+                    "warning",
+                    "benchmark.model_name",
+                    "model-name-mismatch",
+                    f"vLLM answers to {served!r} and refuses requests naming "
+                    f"{bench.model_name!r}, so the warm-up fails; set model_name to {served!r}",
+                )
+            )
     if not bench.model_tokenizer:
         found.append(
             Finding(

@@ -21,7 +21,7 @@ def make_task(runtime: str = "sglang", **sections: Any) -> TaskConfig:
         "task_name": "t",
         "model": {"id_or_path": "Qwen/Qwen3-32B"},
         "base_runtime": runtime,
-        "benchmark": {"model_name": "Qwen3-32B", "model_tokenizer": "Qwen/Qwen3-32B"},
+        "benchmark": {"model_name": "Qwen/Qwen3-32B", "model_tokenizer": "Qwen/Qwen3-32B"},
     }
     data.update(sections)
     return TaskConfig.model_validate(data)

@@ -28,6 +28,7 @@ from configlib.findings import Finding, from_validation_error, unique
 from configlib.io import InputError
 from configlib.model import TaskConfig
 from configlib.scenarios import fixed
+from configlib.served import benchmark_names
 from configlib.systems import resolve_system
 from configlib.vocab import Runtime
 
@@ -242,11 +243,7 @@ def _benchmark(spec: Spec, findings: list[Finding]) -> dict[str, Any]:
                 "sends unrelated prompts, so prefix caching will not help the measurement",
             )
         )
-    # The autotuner serves the model under its id, and vLLM refuses requests that name another
-    # model, so the benchmark names it the same way (left empty, warm-up requests fail).
-    bench["model_name"] = spec.model
-    if "/" in spec.model or spec.model.startswith("."):
-        bench["model_tokenizer"] = spec.model
+    bench.update(benchmark_names(spec.model))
     if spec.concurrency:
         bench["num_concurrency"] = list(spec.concurrency)
         bench["max_requests_per_iteration"] = max(MIN_REQUESTS, WAVES * max(spec.concurrency))

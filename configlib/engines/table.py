@@ -111,6 +111,8 @@ class EngineTable:
     """Flag values the engine refuses together, as (flag, reason), for one combination."""
     launcher_flags: tuple[str, ...]
     """Flags the autotuner writes itself (model from model.id_or_path, host and port it picks)."""
+    served_name_flag: str = "served-model-name"
+    """The flag naming the model in requests (default: the model's id or path)."""
     autotuner_parallel: Mapping[str, str] = field(default_factory=dict)
     """Keys of the autotuner's ``parallel_config`` that are plain flags of this engine."""
     autotuner_parallel_switches: tuple[str, ...] = ()
