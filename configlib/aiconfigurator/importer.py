@@ -130,7 +130,7 @@ class _Importer:
         if not self.result.candidates:
             problems = errors(self.result.findings)
             if problems:
-                raise AicImportError(self.result.source, problems[0].message)
+                raise _first_problem(problems[0])
             raise AicImportError(
                 self.result.source,
                 "no aiconfigurator results, generator configs or candidate YAML found",
@@ -413,6 +413,19 @@ class _Importer:
                 "`cli exp` YAML, a generator_config.yaml or a candidate YAML with "
                 "worker_config",
             )
+
+
+def _first_problem(problem: Finding) -> AicImportError:
+    """The refusal for an input whose first problem is ``problem``, naming its file once: a
+    finding from an unreadable file already starts with the file (and line)."""
+    where, message, line = problem.path, problem.message, None
+    if message.startswith(f"{where}:"):
+        rest = message[len(where) + 1 :]
+        number, colon, after = rest.partition(": ")
+        if colon and number.isascii() and number.isdigit():
+            line, rest = int(number), after
+        message = rest.lstrip()
+    return AicImportError(where, message, line)
 
 
 def _unexpected(label: str, error: Exception) -> InputError:
