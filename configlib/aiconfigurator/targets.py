@@ -124,11 +124,25 @@ def target_problem(candidates: Sequence[Targeted], *, choice_required: bool = Tr
 
 def predicted_release(spec: Spec, target: Runtime, findings: list[Finding]) -> str:
     """The release the task is checked against and runs: the one aiconfigurator predicted for
-    (its performance database's version) when that engine is the target and the release is
-    supported, else the newest supported release of the target."""
-    predicted = spec.run.backend_version
+    (its performance database's version: the row's ``version`` column, else the run's
+    backend_version) when that engine is the target and the release is supported, else the
+    newest supported release of the target (said with a warning when the prediction names no
+    release, e.g. a lone generator_config.yaml)."""
+    predicted = spec.main_worker.perf_db_version or spec.run.backend_version
     newest = default_release(target)
-    if spec.backend != target.value or not predicted:
+    if spec.backend != target.value:
+        return newest
+    if not predicted:
+        findings.append(
+            Finding(
+                "warning",
+                "engine_version",
+                "aic-release-assumed",
+                f"the prediction names no {target.value} release (no version column or "
+                f"backend_version): the task runs and is checked against the newest supported "
+                f"release, {newest}; set engine_version and runtime_image_tag if it was another",
+            )
+        )
         return newest
     if predicted in supported_versions(target):
         return str(predicted)
