@@ -73,6 +73,35 @@ LIMITS: dict[str, Limit] = {
     "number_chars": Limit(
         MAX_NUMBER_CHARS, "characters", "a number written as text, e.g. a flag value '8'"
     ),
+    "gpus": Limit(
+        65_536,
+        "GPUs",
+        "a parallel size or GPU count: in a task, and in an aiconfigurator result (tp, pp, dp, "
+        "workers, num_total_gpus, total_gpus)",
+    ),
+    "tokens": Limit(
+        1_000_000_000,
+        "tokens",
+        "a token count: context lengths and token budgets in a task, and in an aiconfigurator "
+        "result (isl, osl, prefix, num_tokens)",
+    ),
+    "requests": Limit(
+        100_000_000,
+        "requests",
+        "a request count: batch sizes, running requests and concurrency in a task, and in an "
+        "aiconfigurator result (bs, global_bs, concurrency)",
+    ),
+    "memory_gib": Limit(
+        1_000_000,
+        "GiB",
+        "a memory size in a task, and the predicted memory per GPU in an aiconfigurator result",
+    ),
+    "metric": Limit(
+        10**12,
+        "",
+        "any other number in an aiconfigurator result or YAML (latencies in ms, throughputs, "
+        "power); NaN and infinity are refused everywhere",
+    ),
 }
 
 
@@ -332,5 +361,6 @@ def render_table() -> str:
     lines = ["| Limit | Value | Bounds |", "|---|---|---|"]
     for name, item in LIMITS.items():
         value = f"{item.value:.0e}" if item.value >= 10**9 else f"{item.value:,}"
-        lines.append(f"| `{name}` | {value} {item.unit} | {item.bounds} |")
+        unit = f" {item.unit}" if item.unit else ""
+        lines.append(f"| `{name}` | {value}{unit} | {item.bounds} |")
     return "\n".join(lines) + "\n"

@@ -93,12 +93,12 @@ def _reject_bool(value: Any) -> Any:
 _NoBool = BeforeValidator(_reject_bool)
 
 #: Parallel sizes and GPU counts.
-GpuCount = Annotated[int, Field(ge=1, le=65_536), _NoBool]
+GpuCount = Annotated[int, Field(ge=1, le=limit("gpus")), _NoBool]
 #: Token counts (context lengths, token budgets).
-TokenCount = Annotated[int, Field(ge=1, le=1_000_000_000), _NoBool]
+TokenCount = Annotated[int, Field(ge=1, le=limit("tokens")), _NoBool]
 #: Request counts (batch sizes, running requests, concurrency).
-RequestCount = Annotated[int, Field(ge=1, le=100_000_000), _NoBool]
+RequestCount = Annotated[int, Field(ge=1, le=limit("requests")), _NoBool]
 #: A finite fraction in (0, 1].
 Fraction = Annotated[float, Field(gt=0.0, le=1.0, allow_inf_nan=False), _NoBool]
 #: A finite size in GiB.
-GiB = Annotated[float, Field(ge=0.0, le=1_000_000.0, allow_inf_nan=False), _NoBool]
+GiB = Annotated[float, Field(ge=0.0, le=float(limit("memory_gib")), allow_inf_nan=False), _NoBool]

@@ -19,7 +19,7 @@ from configlib.aiconfigurator.export import ExportError, export_design_yaml, exp
 from configlib.aiconfigurator.importer import import_path
 from configlib.aiconfigurator.targets import target_problem
 from configlib.cli.common import OK, PARTIAL, fail, positive_int, print_findings, write_output
-from configlib.findings import errors
+from configlib.findings import Finding, errors
 from configlib.io import InputError, dump_document
 from configlib.model import TaskConfig
 from configlib.taskfile import TaskFormatError, load_task, to_structured_form
@@ -149,9 +149,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     candidates = _top(result.candidates, args.top)
     # Listing needs no engine for TensorRT-LLM rows yet, but a --runtime that contradicts
     # the rows is refused either way (the import page asks the same).
-    problem = target_problem(candidates, choice_required=not args.list)
+    problem = target_problem(candidates, choice_required=not args.list, upload=result.candidates)
     if problem:
         return fail(f"--runtime: {problem}")
+    print_findings(
+        [
+            Finding(f.severity, candidate.name, f.code, f.message)
+            for candidate in candidates
+            for f in candidate.read_findings
+            if f.code == "aic-target-not-applied"
+        ]
+    )
     if args.list:
         _table(candidates, args.flags)
         return PARTIAL if errors(result.findings) else OK

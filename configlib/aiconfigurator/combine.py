@@ -270,14 +270,16 @@ def tasks_from_candidates(
     candidates: Sequence[Candidate],
     *,
     combine: bool = False,
+    upload: Sequence[Candidate] | None = None,
 ) -> list[TaskConfig]:
     """One task per candidate, or (``combine=True``) one task whose grid is exactly them.
 
     ``combine=True`` raises ``CombineError`` when the selection is not an exact product in
     structured space and in the engine's flags; it never widens the grid. ``TargetError``
-    when the engine chosen for the import does not fit them (``target_problem``).
+    when the engine chosen for the import does not fit them (``target_problem``; ``upload``
+    is every candidate of the import they were selected from).
     """
-    problem = target_problem(candidates)
+    problem = target_problem(candidates, upload=upload)
     if problem:
         raise TargetError(problem)
     if combine and len(candidates) > 1:

@@ -130,7 +130,7 @@ class _Importer:
         if not self.result.candidates:
             problems = errors(self.result.findings)
             if problems:
-                raise AicImportError(self.result.source, problems[0].message)
+                raise _first_problem(problems)
             raise AicImportError(
                 self.result.source,
                 "no aiconfigurator results, generator configs or candidate YAML found",
@@ -413,6 +413,31 @@ class _Importer:
                 "`cli exp` YAML, a generator_config.yaml or a candidate YAML with "
                 "worker_config",
             )
+
+
+def _first_problem(problems: list[Finding]) -> AicImportError:
+    """The refusal for an input with nothing importable: where the first problem is (file and
+    line, the file named once: a finding from an unreadable file already starts with it), what
+    it is, and how many rows (and other inputs) were refused."""
+    problem = problems[0]
+    where, message, line = problem.path, problem.message, None
+    if message.startswith(f"{where}:"):
+        rest = message[len(where) + 1 :]
+        number, colon, after = rest.partition(": ")
+        if colon and number.isascii() and number.isdigit():
+            line, rest = int(number), after
+        message = rest.lstrip()
+    nouns = {"aic-row-skipped": ("row", "rows"), "aic-unreadable": ("file", "files")}
+    tally: dict[tuple[str, str], int] = {}
+    for item in problems:
+        noun = nouns.get(item.code, ("entry", "entries"))
+        tally[noun] = tally.get(noun, 0) + 1
+    refused = " and ".join(
+        f"{count:,} {one if count == 1 else many}" for (one, many), count in tally.items()
+    )
+    return AicImportError(
+        where, f"nothing importable ({refused} refused); the first: {message}", line
+    )
 
 
 def _unexpected(label: str, error: Exception) -> InputError:

@@ -11,7 +11,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from configlib.bounds import LIMITS, limit
 from configlib.findings import Finding
+from configlib.numbers import NumberProblem, parse_int
 from configlib.vocab import (
     CommQuantMode,
     FMHAQuantMode,
@@ -304,36 +306,76 @@ def text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+#: Words in a YAML key that say what it counts, and the limit (configlib.bounds) each takes;
+#: a whole number that matches none is a GPU count or parallel size, any other number is
+#: bounded by ``metric``.
+_BOUNDS_BY_WORD = (
+    ("isl", "tokens"),
+    ("osl", "tokens"),
+    ("prefix", "tokens"),
+    ("concurrency", "requests"),
+    ("batch", "requests"),
+    ("memory", "memory_gib"),
+)
+
+
+def bound_of(name: str, *, whole_number: bool) -> str:
+    """The limit in configlib.bounds a YAML value under key ``name`` is held to."""
+    key = name.rsplit(".", 1)[-1].lower()
+    found = next((bound for word, bound in _BOUNDS_BY_WORD if word in key), None)
+    return found or ("gpus" if whole_number else "metric")
+
+
+def within(value: float, name: str, *, whole_number: bool) -> None:
+    """Refuse ``value`` beyond the limit for what key ``name`` counts (``bound_of``)."""
+    bound = bound_of(name, whole_number=whole_number)
+    most = limit(bound)
+    if value > most:
+        shown = (
+            f"{value:,}" if isinstance(value, int) and value.bit_length() < 200 else f"{value:g}"
+        )
+        unit = LIMITS[bound].unit
+        raise ValueError(
+            f"{name} is {shown}; the limit is {most:,}{' ' + unit if unit else ''} (docs/limits.md)"
+        )
+
+
 def whole(value: Any, where: str, name: str, *, minimum: int = 1) -> int:
-    """A YAML value that must be a whole number >= minimum; ValueError names it."""
+    """A YAML value that must be a whole number >= minimum, within the limit for what its key
+    counts (``bound_of``); ValueError names the key."""
     if isinstance(value, bool) or value is None:
         raise ValueError(f"{name} must be a whole number, not {value!r}")
     if isinstance(value, float):
         if not math.isfinite(value) or value != int(value):
             raise ValueError(f"{name} must be a whole number, not {value!r}")
+        within(value, name, whole_number=True)
         value = int(value)
     if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+        parsed = parse_int(value)
+        if isinstance(parsed, NumberProblem):
+            raise ValueError(f"{name} must be a whole number, not {value[:40]!r}")
+        value = parsed
     if not isinstance(value, int):
-        raise ValueError(f"{name} must be a whole number, not {value!r}")
+        raise ValueError(f"{name} must be a whole number, not {type(value).__name__}")
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    within(value, name, whole_number=True)
     return value
 
 
 def number(value: Any, where: str, name: str) -> float:
-    """A finite, non-negative YAML number; ValueError names it."""
+    """A finite, non-negative YAML number within the limit for its key; ValueError names it."""
     if isinstance(value, bool) or value is None:
         raise ValueError(f"{name} must be a number, not {value!r}")
+    if isinstance(value, int) and value.bit_length() > 64:
+        within(value, name, whole_number=False)
     try:
         result = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, not {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be a number, not {str(value)[:40]!r}") from None
     if not math.isfinite(result) or result < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, not {value!r}")
+        raise ValueError(f"{name} must be a finite number >= 0, not {str(value)[:40]!r}")
+    within(result, name, whole_number=False)
     return result
 
 

@@ -36,9 +36,22 @@ def choose_target(
     backend: str | None,
     runtime: Runtime | str | None,
 ) -> tuple[Runtime, list[Finding]]:
-    """The engine the task runs on: the predicted backend, or the user's pick for TRT-LLM."""
+    """The engine the task runs on: the predicted backend, or the user's pick for TRT-LLM.
+
+    A prediction for SGLang or vLLM runs on that engine whatever was picked: the pick is for
+    the TensorRT-LLM predictions of the upload, and is said not to apply to this one."""
     if backend in ("sglang", "vllm"):
-        return Runtime(backend), []
+        if runtime is None or Runtime(runtime).value == backend:
+            return Runtime(backend), []
+        return Runtime(backend), [
+            Finding(
+                "warning",
+                "base_runtime",
+                "aic-target-not-applied",
+                f"predicted for {backend}, so it runs on {backend}: the target runtime "
+                f"{Runtime(runtime).value} applies to the upload's TensorRT-LLM predictions only",
+            )
+        ]
     findings = []
     if runtime is None:
         target = Runtime.SGLANG
@@ -89,25 +102,36 @@ ENGINE_BACKENDS = frozenset(r.value for r in Runtime)
 """Backends the autotuner runs as they are; any other backend's predictions need a choice."""
 
 
-def target_problem(candidates: Sequence[Targeted], *, choice_required: bool = True) -> str | None:
+def target_problem(
+    candidates: Sequence[Targeted],
+    *,
+    choice_required: bool = True,
+    upload: Sequence[Targeted] | None = None,
+) -> str | None:
     """Why these candidates cannot become tasks with the engine chosen for them, or None.
 
     The choice (``--runtime``, the import page's target runtime) says which engine measures
     predictions made for an engine the autotuner cannot run (TensorRT-LLM); it must be made
-    for those, and it must not contradict a prediction made for SGLang or vLLM, which run
-    on the engine they were predicted for. The command line and the app ask the same.
-    ``choice_required=False`` (listing, nothing created yet) checks only the contradiction.
+    for those. Predictions made for SGLang or vLLM run on the engine they were predicted for:
+    when the upload (``upload``: every candidate of the import, default ``candidates``) also
+    holds TensorRT-LLM predictions, the choice is for those and the others keep their engine
+    (with an ``aic-target-not-applied`` warning); when it holds none, a choice naming another
+    engine contradicts every prediction and is refused. The command line and the app ask the
+    same. ``choice_required=False`` (listing, nothing created yet) checks only the
+    contradiction.
     """
     untargeted = [c for c in candidates if c.spec.backend not in ENGINE_BACKENDS]
     chosen = {c.chosen_runtime for c in candidates}
     runtime = next((r for r in chosen if r is not None), None)
+    whole = candidates if upload is None else upload
+    mixed = any(c.spec.backend not in ENGINE_BACKENDS for c in whole)
     if choice_required and any(c.untargeted for c in untargeted):
         backend = untargeted[0].spec.backend or "an unknown backend"
         return (
             f"{len(untargeted)} candidate(s) were predicted for {backend}, which the autotuner "
             "cannot run; choose the engine to measure them on (sglang or vllm)"
         )
-    if runtime is None:
+    if runtime is None or mixed:
         return None
     other = [
         c for c in candidates if c.spec.backend in ENGINE_BACKENDS and c.spec.backend != runtime
@@ -124,11 +148,25 @@ def target_problem(candidates: Sequence[Targeted], *, choice_required: bool = Tr
 
 def predicted_release(spec: Spec, target: Runtime, findings: list[Finding]) -> str:
     """The release the task is checked against and runs: the one aiconfigurator predicted for
-    (its performance database's version) when that engine is the target and the release is
-    supported, else the newest supported release of the target."""
-    predicted = spec.run.backend_version
+    (its performance database's version: the row's ``version`` column, else the run's
+    backend_version) when that engine is the target and the release is supported, else the
+    newest supported release of the target (said with a warning when the prediction names no
+    release, e.g. a lone generator_config.yaml)."""
+    predicted = spec.main_worker.perf_db_version or spec.run.backend_version
     newest = default_release(target)
-    if spec.backend != target.value or not predicted:
+    if spec.backend != target.value:
+        return newest
+    if not predicted:
+        findings.append(
+            Finding(
+                "warning",
+                "engine_version",
+                "aic-release-assumed",
+                f"the prediction names no {target.value} release (no version column or "
+                f"backend_version): the task runs and is checked against the newest supported "
+                f"release, {newest}; set engine_version and runtime_image_tag if it was another",
+            )
+        )
         return newest
     if predicted in supported_versions(target):
         return str(predicted)

@@ -33,7 +33,7 @@ from configlib.io import InputError, dump_document
 from configlib.model import TaskConfig
 from configlib.switching import switch_engine
 from configlib.taskfile import TaskFormatError, load_task, to_autotuner, to_structured_form
-from configlib.validate import validate
+from configlib.validate import check_runnable, validate
 from configlib.vocab import Runtime, Strategy
 
 #: Modules that add subcommands with ``register(subparsers)``; missing ones are skipped.
@@ -118,9 +118,30 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return INVALID if errors(findings) else OK
 
 
+def _not_one_server(task: TaskConfig, args: argparse.Namespace, notes: list[Finding]) -> bool:
+    """Say on stderr, and return True, when the task holds a prediction the autotuner cannot
+    launch as one server (a disaggregated prefill/decode pair, context parallelism): its flags
+    would start a server that is not what was predicted, so none are printed."""
+    refusal = check_runnable(task)
+    if not refusal:
+        return False
+    print_findings([*notes, *refusal])
+    source = task.metadata.aiconfigurator_source
+    mode = source.get("serving_mode") if isinstance(source, dict) else None
+    what = f"a {mode} deployment" if mode else "a deployment"
+    print(
+        f"configlib: {args.file}: {what}, not one server the autotuner can run; nothing written "
+        "(the task keeps the prediction for comparison only)",
+        file=sys.stderr,
+    )
+    return True
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     task, notes = _load(args.file)
     task, moved = _target(task, args)
+    if _not_one_server(task, args, [*notes, *moved]):
+        return INVALID
     engine, _ = engine_for(task)
     flat = to_flat(task, engine)
     findings = [*notes, *moved, *validate(task, engine=engine)]
@@ -153,6 +174,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     task, moved = _target(task, args)
     findings = [*notes, *moved]
     if args.to == "autotuner":
+        if _not_one_server(task, args, findings):
+            return INVALID
         data, converted = to_autotuner(task)
     else:
         from configlib.convert import to_structured

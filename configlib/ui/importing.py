@@ -138,7 +138,9 @@ class ImportSession:
         candidates = self.candidates
         if indices is None:
             return target_problem(candidates, choice_required=False)
-        return target_problem([candidates[i] for i in indices if 0 <= i < len(candidates)])
+        return target_problem(
+            [candidates[i] for i in indices if 0 <= i < len(candidates)], upload=candidates
+        )
 
     def create(
         self,
@@ -154,7 +156,7 @@ class ImportSession:
 
         chosen = [self.candidates[i] for i in indices if 0 <= i < len(self.candidates)]
         try:
-            tasks = tasks_from_candidates(chosen, combine=combine)
+            tasks = tasks_from_candidates(chosen, combine=combine, upload=self.candidates)
         except (CombineError, TargetError) as error:
             self.created = [Created("", False, str(error))]
             return self.created

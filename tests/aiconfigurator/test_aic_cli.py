@@ -106,10 +106,17 @@ def test_disaggregated_candidates_are_errors_for_running(
     code, out, _ = run(capsys, "validate", str(pair))
     assert code == 1 and "not-one-server" in out and "disaggregated" in out
     assert "invalid for SGLang 0.5.14" in out
-    code, out, err = run(capsys, "params", str(pair), "--format", "args")
-    assert code == 1 and out == "" and "no launch command" in err
-    code, _, err = run(capsys, "params", str(pair))
-    assert code == 1 and "not-one-server" in err
+    for command in (
+        ("params", str(pair), "--format", "args"),
+        ("params", str(pair)),
+        ("convert", str(pair), "--to", "autotuner"),
+        ("convert", str(pair), "--to", "autotuner", "--format", "yaml"),
+    ):
+        code, out, err = run(capsys, *command)
+        assert (code, out) == (1, ""), command
+        assert "not one server the autotuner can run" in err and "not-one-server" in err
+    code, out, _ = run(capsys, "convert", str(pair), "--to", "structured")
+    assert code == 0 and json.loads(out)["task_name"] == pair.stem
     [agg, *_] = sorted(tmp_path.glob("*-tp4-pp1.json"))
     code, out, _ = run(capsys, "params", str(agg), "--format", "args")
     assert code == 0 and "--tp-size 4" in out

@@ -222,7 +222,7 @@ def _edit(text: str, line: int, column: str, value: str) -> str:
         ("inf", "'inf' is not finite"),
         ("2.5", "'2.5' is not a whole number"),
         ("0", "'0' is below the smallest allowed value 1"),
-        ("70000", "'70000' is above the largest allowed value 65536"),
+        ("70000", "'70000' is above the largest allowed value 65,536"),
     ],
 )
 def test_bad_cells_name_line_and_column(

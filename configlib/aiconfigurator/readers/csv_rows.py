@@ -25,6 +25,7 @@ from configlib.aiconfigurator.limits import MAX_CSV_BYTES as MAX_CSV_BYTES
 from configlib.aiconfigurator.limits import check_columns, check_rows, text_lines
 from configlib.aiconfigurator.readers.csv_values import CellRules, data_lines, read_cells
 from configlib.aiconfigurator.spec import PARALLEL_FIELDS
+from configlib.bounds import limit
 from configlib.findings import Finding
 from configlib.io import InputError
 
@@ -63,12 +64,26 @@ for _role in ("(p)", "(d)"):
 for _name in ("workers", "tp", "pp", "bs"):
     _INTEGER_MINIMUM["(e)" + _name] = 0
 
-#: GPU counts and parallel sizes cannot exceed configlib's limit for one task.
-_INTEGER_MAXIMUM = {
-    prefix + name: 65_536
-    for prefix in ("", "(p)", "(d)", "(e)")
-    for name in (*PARALLEL_FIELDS, "workers", "num_total_gpus")
+#: The limit (configlib.bounds, docs/limits.md) of each numeric column by what it counts;
+#: every other numeric column (latencies, throughputs, power) is bounded by ``metric``.
+_BOUND_OF = {
+    **{
+        prefix + name: "gpus"
+        for prefix in ("", "(p)", "(d)", "(e)")
+        for name in (*PARALLEL_FIELDS, "workers", "num_total_gpus")
+    },
+    "replicas_needed": "gpus",
+    "total_gpus_needed": "gpus",
+    **dict.fromkeys(("isl", "osl", "prefix", "num_tokens", "ctx_tokens", "gen_tokens"), "tokens"),
+    **{
+        prefix + name: "requests"
+        for prefix in ("", "(p)", "(d)", "(e)")
+        for name in ("bs", "global_bs", "concurrency", "num_ctx_reqs", "num_gen_reqs")
+    },
+    **{prefix + "memory": "memory_gib" for prefix in ("", "(p)", "(d)", "(e)")},
+    "encoder_memory": "memory_gib",
 }
+_MAXIMUM = {column: limit(name) for column, name in _BOUND_OF.items()}
 
 _METRICS = (
     "concurrency",
@@ -347,7 +362,7 @@ def read_table(text: str, source: str) -> ResultTable:
     mapping, unknown = _column_names(header, integers | numerics | texts, source)
     findings = _column_findings(kind, set(mapping.values()), unknown, source)
     check_rows(text, source, len(header))
-    rules = CellRules(integers, numerics, _INTEGER_MINIMUM, _INTEGER_MAXIMUM, _MAY_BE_EMPTY)
+    rules = CellRules(integers, numerics, _INTEGER_MINIMUM, _MAXIMUM, _MAY_BE_EMPTY)
     columns, rows = read_cells(text, source, header, mapping, rules)
     if rows == 0:
         raise _fail(source, "header only: the table has no rows", 1)

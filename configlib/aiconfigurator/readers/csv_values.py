@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from configlib.bounds import limit
 from configlib.io import InputError
 
 #: Below this many characters a table is read with the csv module.
@@ -46,8 +47,8 @@ NA_STRINGS = frozenset(
         "null",
     }
 )
-#: Largest whole number any count column may hold (token counts, requests).
-LARGEST_WHOLE = 10**12
+#: Largest value of a numeric column without a limit of its own (configlib.bounds).
+LARGEST_METRIC = limit("metric")
 _MISSING = "{value!r} is not a value (empty or NaN); every row needs one"
 
 
@@ -74,7 +75,8 @@ class CellRules:
     minimum: dict[str, int]
     """Smallest value of a whole-number column."""
     maximum: dict[str, int]
-    """Largest value of a whole-number column (GPU counts: configlib's 65,536)."""
+    """Largest value of a numeric column (configlib.bounds: GPU counts 65,536, ...); columns
+    not named here are bounded by the ``metric`` limit."""
     may_be_empty: frozenset[str]
     """Text columns whose cells may be empty."""
 
@@ -139,6 +141,7 @@ def _checked(
         (np.isinf(array), "{value!r} is not finite"),
     ]
     low = rules.minimum.get(name)
+    high = rules.maximum.get(name, LARGEST_METRIC)
     with np.errstate(invalid="ignore"):
         if whole:
             checks.append((np.floor(array) != array, "{value!r} is not a whole number"))
@@ -146,10 +149,14 @@ def _checked(
                 checks.append(
                     (array < low, f"{{value!r}} is below the smallest allowed value {low}")
                 )
-            high = rules.maximum.get(name, LARGEST_WHOLE)
-            checks.append((array > high, f"{{value!r}} is above the largest allowed value {high}"))
         else:
             checks.append((array < 0, "{value!r} is negative"))
+        checks.append(
+            (
+                array > high,
+                f"{{value!r}} is above the largest allowed value {high:,} (docs/limits.md)",
+            )
+        )
     for mask, problem in checks:
         if mask.any():
             raise _bad_cell(text, source, header, index, _first(mask), problem)
@@ -368,10 +375,7 @@ def _numeric_block(
         dtype=float,
     )
     high = np.array(
-        [
-            rules.maximum.get(mapping[i], LARGEST_WHOLE) if mapping[i] in rules.integers else np.inf
-            for i in picked
-        ],
+        [rules.maximum.get(mapping[i], LARGEST_METRIC) for i in picked],
         dtype=float,
     )
     with np.errstate(invalid="ignore"):

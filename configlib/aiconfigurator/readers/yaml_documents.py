@@ -40,6 +40,7 @@ from configlib.aiconfigurator.spec import (
     uses_old_naming,
     whole,
     whole_list,
+    within,
 )
 from configlib.findings import Finding
 from configlib.io import InputError
@@ -331,6 +332,7 @@ def _predictions(raw: Any, where: str, findings: list[Finding]) -> dict[str, Any
             raise ValueError(f"predicted_metrics.{name} must be a number, not {value!r}")
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"predicted_metrics.{name} is {value}; give a finite number")
+        within(abs(value), f"predicted_metrics.{name}", whole_number=False)
         ours = name if name in KNOWN_METRICS else DESIGN_METRICS.get(name)
         if ours is None:
             findings.append(

@@ -47,6 +47,11 @@ def _section(doc: dict[str, Any], name: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _optional(value: Any, source: str, name: str) -> int | None:
+    """A whole number from 0 (within its limit), or None when absent."""
+    return None if value is None else whole(value, source, name, minimum=0)
+
+
 def generator_backend(doc: dict[str, Any]) -> str | None:
     """The backend a generator_config renders for (``backend`` key or the container image)."""
     backend = doc.get("backend")
@@ -91,7 +96,11 @@ def _generator(doc: dict[str, Any], source: str) -> Spec:
         total_gpus=total or None,
         isl=None if isl is None else whole(isl, source, "SlaConfig.isl"),
         osl=None if osl is None else whole(osl, source, "SlaConfig.osl"),
-        prefix=service.get("prefix") or _section(doc, "ModelConfig").get("prefix"),
+        prefix=_optional(
+            service.get("prefix") or _section(doc, "ModelConfig").get("prefix"),
+            source,
+            "ServiceConfig.prefix",
+        ),
         backend=backend,
         model=model,
         system=text(system),
@@ -159,8 +168,10 @@ def _generator_worker(
         quant=quant,
         backend=backend,
         system=system,
-        batch_size=block.get("max_batch_size"),
-        memory_gib=block.get("memory"),
+        batch_size=_optional(block.get("max_batch_size"), source, f"params.{role}.max_batch_size"),
+        memory_gib=None
+        if block.get("memory") is None
+        else number(block["memory"], source, f"params.{role}.memory"),
         workers=whole(count, source, f"WorkerConfig.{role}_workers") if count is not None else None,
     )
 
