@@ -302,9 +302,11 @@ def grid_points(data: dict[str, Any]) -> int:
     return math.prod(_axes(data))
 
 
-def check_task_document(data: Any) -> list[Finding]:
-    """Findings for every limit a parsed task document exceeds (empty when within them)."""
-    found = check_document(
+def check_task_limits(data: Any) -> list[Finding]:
+    """Findings for every limit a task's data exceeds but the grid's size: nesting, list and
+    mapping sizes, text and key lengths, number of values (the store counts the grid of the
+    task itself, where flags generated from fields are not counted twice)."""
+    return check_document(
         data,
         depth_limit="task_depth",
         list_limit="candidates",
@@ -313,6 +315,11 @@ def check_task_document(data: Any) -> list[Finding]:
         key_limit="key_chars",
         values_limit="task_values",
     )
+
+
+def check_task_document(data: Any) -> list[Finding]:
+    """Findings for every limit a parsed task document exceeds (empty when within them)."""
+    found = check_task_limits(data)
     if not found and isinstance(data, dict):
         points = grid_points(data)
         most = limit("grid_points")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MARKDOWN_SPECIALS", "csv_cell", "md", "md_code"]
+__all__ = ["MARKDOWN_SPECIALS", "clipped", "csv_cell", "md", "md_code"]
 
 MARKDOWN_SPECIALS = "\\`*_{}[]()<>#+-.!|~:$="
 """Characters that start Markdown, Streamlit's colour/icon directives, LaTeX or autolinks."""
@@ -24,6 +24,14 @@ _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066
 # An autolink needs no brackets: "www.x.com" or "https://x" become links unless broken up.
 _SCHEME = re.compile(r"(?i)\b(https?|ftp|mailto|javascript|data|file)(:)")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clipped(text: str, most: int = 200) -> str:
+    """``text`` cut to ``most`` characters with its length said, so a message never echoes a
+    huge value back (``'xxx...' (10,000,000 characters)``); short text is returned as it is."""
+    if len(text) <= most:
+        return text
+    return f"{text[: max(most - 3, 0)]}... ({len(text):,} characters)"
 
 
 def md(text: object) -> str:

@@ -1,7 +1,9 @@
 """Switching a task to another engine, said before it happens.
 
 ``plan_switch`` lists what moving a task to another runtime would drop (settings the target
-cannot express, flags it does not have) and which settings can be carried to the target's
+cannot express, flags it does not have), the candidate values the target release refuses
+(a choice it does not offer, a value of the wrong kind) and which settings can be carried to
+the target's
 closest setting (``engines/translations.json``, each with how the meaning differs), with the
 grid size before, after, and after translating. ``switch_engine`` performs the switch the plan
 describes. The command line (``--runtime``, ``--translate``) and the editor use both.
@@ -15,9 +17,10 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from configlib.convert import retarget, to_flat, with_parameters
+from configlib.convert import FlatResult, retarget, to_flat, with_parameters
 from configlib.convert.editing import regenerate
 from configlib.engines import ENGINES
+from configlib.engines.manifest import render_value
 from configlib.engines.releases import default_release, pin
 from configlib.findings import Finding, unique
 from configlib.grid import grid_of
@@ -49,19 +52,38 @@ class Translation:
 
 @dataclass(frozen=True)
 class Loss:
-    """A setting the target engine cannot express."""
+    """A setting the target engine cannot express, or candidates of one it refuses."""
 
     path: str
     values: list[Any]
+    """The setting's values; with ``candidates``, only the values the target refuses."""
     reason: str
     cleared: bool
     """True: the switch clears the field (it would have no effect); False: a flag the target
-    does not have, kept so the user sees it refused and removes or renames it."""
+    does not have, or values it refuses, kept so the user sees them refused and changes them."""
+    candidates: bool = False
+    """True: some candidate values of a setting the target has, which its release refuses."""
 
     def sentence(self) -> str:
-        shown = ", ".join(str(v) for v in self.values)
+        shown = ", ".join(_shown(v) for v in self.values)
+        if self.candidates:
+            many = len(self.values) > 1
+            return (
+                f"{self.path}: {'candidates' if many else 'candidate'} {shown} "
+                f"{'stay' if many else 'stays'}, and the engine will refuse "
+                f"{'them' if many else 'it'}: {self.reason}"
+            )
         what = "is dropped" if self.cleared else "stays, and the engine will refuse it"
-        return f"{self.path} ({shown}) {what}: {self.reason}"
+        held = f" ({shown})" if self.values else ""
+        return f"{self.path}{held} {what}: {self.reason}"
+
+
+def _shown(value: Any) -> str:
+    """A value as the engine receives it; text that would read as another value is quoted."""
+    text = render_value(value)
+    if isinstance(value, str) and (text == "" or text.lower() in ("true", "false", "none")):
+        return repr(value)
+    return text
 
 
 @dataclass
@@ -95,7 +117,7 @@ class SwitchPlan:
             Finding(
                 "warning",
                 loss.path,
-                "switch-drops",
+                "switch-refused" if loss.candidates else "switch-drops",
                 f"switching to {self.label}: {loss.sentence()}",
             )
             for loss in self.losses
@@ -174,6 +196,8 @@ def plan_switch(task: TaskConfig, runtime: Runtime | str, version: str | None = 
         if manifest.lookup_lenient(key) is None:
             reason = f"{ENGINES[target].label} {chosen} has no --{key.lstrip('-')}"
             losses.append(Loss(f"parameters.{key}", _plain(flag_values), reason, False))
+    already = {(path, _shown(v)) for path, _, v, _ in _refusals(to_flat(task))}
+    losses.extend(_refused(flat, already))
     translations = []
     if target != task.base_runtime:
         for entry in _table():
@@ -197,6 +221,47 @@ def plan_switch(task: TaskConfig, runtime: Runtime | str, version: str | None = 
         losses,
         translations,
     )
+
+
+def _refusals(flat: FlatResult) -> list[tuple[str, str, Any, str]]:
+    """(setting, flag, candidate value, why) for each candidate the release of ``flat``
+    refuses; the setting is the field the flag came from, else ``parameters.<flag>``."""
+    from configlib.validate import refused_value
+
+    engine = flat.engine
+    found = []
+    for key, values in flat.parameters.items():
+        resolved = engine.manifest.lookup_key(key)
+        if resolved is None or not isinstance(values, list):
+            continue  # an unknown flag is a loss of its own; a range is not candidates
+        sources = flat.sources.get(key)
+        path = sources[0] if sources else f"parameters.{key}"
+        for value in values:
+            problem = refused_value(engine, key, resolved, value)
+            if problem:
+                # "'lpm' is not one of: ..." -> "not one of: ...": the value is named apart.
+                problem = problem.removeprefix(f"{render_value(value)!r} ").removeprefix("is ")
+                found.append((path, resolved.spec.name, value, problem))
+    return found
+
+
+def _refused(flat: FlatResult, already: set[tuple[str, str]]) -> list[Loss]:
+    """The candidates the target release refuses that the task's own release accepted
+    (``already``: those it refused too), one loss per setting naming each value."""
+    by_path: dict[str, dict[tuple[str, str], list[Any]]] = {}
+    for path, flag, value, problem in _refusals(flat):
+        if (path, _shown(value)) not in already:
+            by_path.setdefault(path, {}).setdefault((flag, problem), []).append(value)
+    losses = []
+    for path, groups in by_path.items():
+        values = [value for group in groups.values() for value in group]
+        reason = "; ".join(
+            f"{flag} in {flat.engine.label} refuses {', '.join(_shown(v) for v in group)}: "
+            f"{problem}"
+            for (flag, problem), group in groups.items()
+        )
+        losses.append(Loss(path, values, reason, False, candidates=True))
+    return losses
 
 
 def _cleared(task: TaskConfig, losses: list[Loss]) -> TaskConfig:

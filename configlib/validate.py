@@ -337,6 +337,24 @@ def _versions_with(engine: Engine, option: str) -> list[str]:
     return found
 
 
+def refused_value(
+    engine: Engine,
+    key: str,
+    resolved: Resolved,
+    value: Any,
+    allowed: frozenset[str] | None = None,
+) -> str | None:
+    """Why ``engine`` refuses ``value`` for the flag ``key`` names, or None when it accepts it
+    (``allowed``: the release's value list for the flag, looked up when not given)."""
+    if resolved.negated:
+        if not isinstance(value, bool):
+            return f"{key} takes no value: use true to pass it"
+        return check_value(resolved.spec, value, None)
+    if allowed is None:
+        allowed = engine.value_lists.get(resolved.spec.name)
+    return check_value(resolved.spec, value, allowed)
+
+
 def _check_values(
     flat: FlatResult, key: str, resolved: Resolved, values: list[Any]
 ) -> list[Finding]:
@@ -348,10 +366,7 @@ def _check_values(
     bare = spec.bare
     for index, value in enumerate(values):
         path = _path(flat, key, index)
-        if resolved.negated and not isinstance(value, bool):
-            problem: str | None = f"{key} takes no value: use true to pass it"
-        else:
-            problem = check_value(spec, value, None if resolved.negated else allowed)
+        problem = refused_value(engine, key, resolved, value, allowed)
         if problem:
             found.append(
                 Finding(

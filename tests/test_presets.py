@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from configlib.engines import get_engine, supported_versions
 from configlib.model import TaskConfig
 from configlib.presets import Preset, apply_presets, merge_presets, system_presets
+from configlib.presets.merge import typed_value, union_values
 from configlib.validate import validate
 
 
@@ -135,6 +138,89 @@ def test_values_are_compared_with_their_types() -> None:
     merged = apply_presets(_task(parameters={}), [ints, mixed], "union").task.parameters
     assert merged["max-running-requests"] == [1, 1.0, 2, True]
     assert [type(v) for v in merged["max-running-requests"]] == [int, float, int, bool]
+
+
+def test_values_written_as_text_meet_their_typed_values() -> None:
+    # A preset file or a task written by hand often quotes numbers and switches.
+    task = _task(parameters={"tp-size": [2, 4, 8], "mem-fraction-static": ["0.9"]})
+    quoted = Preset(
+        name="quoted",
+        parameters={
+            "tp-size": ["2", "1"],
+            "mem-fraction-static": [0.9, "0.8"],
+            "enable-torch-compile": ["true"],
+        },
+    )
+    result = apply_presets(task, [quoted], "union")
+    assert result.task.parameters["tp-size"] == [1, 2, 4, 8]
+    assert result.task.parameters["mem-fraction-static"] == [0.8, 0.9]
+    assert result.task.parameters["enable-torch-compile"] == [True]
+    tp = next(c for c in result.conflicts if c.parameter == "parameters.tp-size")
+    assert (tp.incoming, tp.after) == ([2, 1], [1, 2, 4, 8])
+
+
+def test_quoted_values_of_presets_meet_each_other() -> None:
+    ints = Preset(name="ints", parameters={"max-running-requests": [64, 128]})
+    quoted = Preset(name="quoted", parameters={"max-running-requests": ["128", "256"]})
+    merged = merge_presets([ints, quoted], "intersection", _task(parameters={}))
+    assert merged.settings["flag:--max-running-requests"].values == [128]
+    union = apply_presets(_task(parameters={}), [ints, quoted], "union").task.parameters
+    assert union["max-running-requests"] == [64, 128, 256]
+
+
+def test_text_is_read_by_the_flags_type() -> None:
+    manifest = get_engine("sglang", "0.5.2").manifest
+
+    def read(flag: str, text: str) -> Any:
+        resolved = manifest.lookup_lenient(flag)
+        assert resolved is not None
+        return typed_value(text, resolved.spec)
+
+    assert read("tp-size", "8") == 8
+    assert read("tp-size", "2.5") == "2.5"  # not a whole number: left for validation
+    assert read("mem-fraction-static", "0.9") == 0.9
+    assert read("enable-torch-compile", "False") is False
+    assert read("kv-cache-dtype", "fp8_e4m3") == "fp8_e4m3"
+    assert read("revision", "1") == "1"  # a text flag keeps its text
+    unknown = [typed_value(v, None) for v in ("true", "3", "0.5", "x", "nan")]
+    assert unknown == [True, 3, 0.5, "x", "nan"]
+
+
+_SIZES = st.lists(st.integers(min_value=1, max_value=64), max_size=6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(own=_SIZES, theirs=_SIZES.filter(bool), quote_own=st.booleans(), quote=st.booleans())
+def test_union_holds_both_sides_once_sorted(
+    own: list[int], theirs: list[int], quote_own: bool, quote: bool
+) -> None:
+    written = [str(v) for v in own] if quote_own else own
+    parameters = {"max-running-requests": written} if own else {}
+    preset = Preset(
+        name="p", parameters={"max-running-requests": [str(v) if quote else v for v in theirs]}
+    )
+    merged = apply_presets(_task(parameters=parameters), [preset], "union").task.parameters
+    values = merged["max-running-requests"]
+    assert values == sorted(set(own) | set(theirs))
+    assert all(type(v) is int for v in values)
+
+
+@given(
+    lists=st.lists(
+        st.lists(st.one_of(st.integers(-5, 5), st.booleans(), st.sampled_from(["a", "b"]))),
+        max_size=4,
+    )
+)
+def test_union_values_keeps_every_value_once_in_order(lists: list[list[Any]]) -> None:
+    merged = union_values(*lists)
+    for values in lists:
+        for value in values:
+            assert any(type(v) is type(value) and v == value for v in merged)
+    assert len({(type(v), v) for v in merged}) == len(merged)
+    numbers = [v for v in merged if type(v) is int]
+    assert numbers == sorted(numbers)
+    kinds = [0 if type(v) is int else 1 if type(v) is bool else 2 for v in merged]
+    assert kinds == sorted(kinds)
 
 
 def test_spellings_of_one_flag_are_one_parameter() -> None:

@@ -22,6 +22,9 @@ Applying presets to a task (``apply_presets``) happens in two steps, both report
 Unlike the autotuner, the user's order is kept (the autotuner merges in database id order),
 values are compared with their types (``1``, ``1.0`` and ``true`` are three values, since the
 engine receives three different strings), and intersection keeps order instead of sorting.
+A flag value written as text is first read as what it stands for, in a preset and in the task
+alike (``"2"`` is 2 for ``--tp-size``, ``"true"`` is true for a switch), so
+``tp 2, 4, 8`` + ``"2", "1"`` is ``1, 2, 4, 8``.
 """
 
 from configlib.presets.apply import (

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from configlib.engines import Engine
+from configlib.engines.manifest import FlagSpec, _base_type
+from configlib.numbers import parse_float, parse_int
 from configlib.vocab import STRUCTURED_SECTIONS
 
 
@@ -157,8 +159,38 @@ def section_settings(holder: Any) -> Settings:
     return settings
 
 
+#: Base types of flags whose values are whole numbers (``..._or_auto`` also takes auto).
+_WHOLE = frozenset({"int", "human_readable_int", "human_readable_int_or_auto"})
+
+
+def typed_value(value: Any, spec: FlagSpec | None) -> Any:
+    """A flag value written as text read as the value it stands for, so that ``"2"`` and ``2``
+    meet: ``true``/``false`` for a switch, a number for a numeric flag (``"2"`` is 2 and
+    ``"0.9"`` is 0.9, as JSON reads them), and either for a flag the engine does not have.
+    Text of a text flag (``"1"`` for ``--revision``), and text that is no such value, stay."""
+    if not isinstance(value, str):
+        return value
+    base = _base_type(spec.type)[0] if spec is not None else None
+    if spec is None or not spec.takes_value:
+        lowered = value.strip().lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        if spec is not None:
+            return value
+    elif base not in _WHOLE and base != "float":
+        return value
+    whole = parse_int(value)
+    if isinstance(whole, int):
+        return whole
+    if base in _WHOLE:
+        return value
+    number = parse_float(value)
+    return number if isinstance(number, float) else value
+
+
 def flag_settings(parameters: dict[str, Any], engine: Engine) -> Settings:
-    """Flat flags keyed by their canonical name in ``engine`` (unknown flags by spelling)."""
+    """Flat flags keyed by their canonical name in ``engine`` (unknown flags by spelling), with
+    values written as text read as what they stand for (``typed_value``)."""
     settings: Settings = {}
     for key, values in parameters.items():
         resolved = engine.manifest.lookup_lenient(key)
@@ -166,7 +198,9 @@ def flag_settings(parameters: dict[str, Any], engine: Engine) -> Settings:
         if slot in settings:
             continue  # a second spelling of one flag: validation reports it on the task
         if isinstance(values, list):
-            settings[slot] = Setting(f"parameters.{key}", list(values))
+            spec = resolved.spec if resolved is not None else None
+            typed = _dedupe([typed_value(v, spec) for v in values])
+            settings[slot] = Setting(f"parameters.{key}", typed)
         else:
             dumped = values.model_dump(mode="json", exclude_none=True)
             settings[slot] = Setting(f"parameters.{key}", [dumped], opaque=True)

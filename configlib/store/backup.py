@@ -23,7 +23,8 @@ configlib does not ship is refused.
 before it was exported have none and still load: such a task's history starts at the version
 imported. A version is kept as it was stored, not validated again (a version saved by an
 older configlib may no longer validate, and restoring it passes the gate like any save); it
-must be storable in both databases and numbered at most the task's version.
+must be storable in both databases, within a task file's size limits, and numbered at most
+the task's version.
 
 Versions, timestamps and authors are kept, so export -> import -> export gives the same
 document; only an item whose name this store used before (deleted, renamed away, or
@@ -40,11 +41,21 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
+from configlib.bounds import check_task_limits
 from configlib.findings import Finding
 from configlib.presets import system_presets
 from configlib.store.engine import Database
 from configlib.store.errors import InvalidData, NameTaken
-from configlib.store.gate import INT32, check_preset, check_task, result_findings, storable
+from configlib.store.gate import (
+    INT32,
+    check_preset,
+    check_task,
+    check_task_data,
+    listed,
+    named,
+    result_findings,
+    storable,
+)
 from configlib.store.migrate import REVISIONS, head_revision
 from configlib.store.models import PresetRow, ResultRow, TaskRow, TaskVersionRow
 from configlib.store.results import RESULT_FIELDS, result_columns, result_from_data
@@ -211,6 +222,11 @@ class _Checker:
                 self.add(f"{where}.task", "expected a task object")
                 continue
             self.problems.extend(storable(data, f"{where}.task"))
+            # A kept version is not validated again, but it is a task: a task file's limits.
+            self.problems.extend(
+                Finding(f.severity, f"{where}.task.{f.path}".rstrip("."), f.code, f.message)
+                for f in check_task_limits(data)
+            )
             kept.append(
                 {
                     "version": version,
@@ -258,7 +274,7 @@ def _named_items(
             check.add(f"{path}.{body_key}", f"expected a {body_key} object")
             continue
         try:
-            value = parse(body, f"{path} ({body.get(name_key)!r})")
+            value = parse(body, f"{path} ({named(body_key, body.get(name_key))})")
         except InvalidData as error:
             check.add(path, str(error))
             continue
@@ -271,6 +287,7 @@ def _named_items(
 
 
 def _gated_task(body: dict[str, Any], where: str) -> Any:
+    check_task_data(body, where)  # a task file's size limits, before the task is read
     task = task_from_data(body, where)
     check_task(task, where)
     return task
@@ -337,11 +354,8 @@ def _parse(data: Any) -> tuple[list[Any], list[Any], list[Any]]:
             continue
         results.append((owner, record, check.timestamp(item, "imported_at", path)))
     if check.problems:
-        shown = "; ".join(str(p) for p in check.problems[:3])
-        more = len(check.problems) - 3
         raise InvalidData(
-            f"the backup has {len(check.problems)} problem(s): {shown}"
-            + (f" (and {more} more)" if more > 0 else ""),
+            f"the backup has {len(check.problems)} problem(s): {listed(check.problems)}",
             check.problems[:_MAX_LISTED],
         )
     return tasks, presets, results

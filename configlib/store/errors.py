@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from configlib.findings import Finding
+from configlib.safe_text import clipped
 
 
 class StoreError(Exception):
@@ -32,12 +33,29 @@ class ReadOnlyError(StoreError):
     """Editing or deleting a system preset (duplicate it to edit)."""
 
 
+#: Most characters of an InvalidData message, and of each finding's path and message: data
+#: refused for its size is named, never echoed back whole.
+MESSAGE_CHARS = 2_000
+PATH_CHARS = 200
+FINDING_CHARS = 500
+
+
 class InvalidData(StoreError):
-    """Data given to the store (or stored earlier) does not validate; ``findings`` say where."""
+    """Data given to the store (or stored earlier) does not validate; ``findings`` say where.
+
+    The message and the findings are cut to a few hundred characters each, with the length
+    said, so a refused 10 MB value is not repeated in the message or on the page."""
 
     def __init__(self, message: str, findings: list[Finding] | None = None) -> None:
-        self.findings = findings or []
-        super().__init__(message)
+        self.findings = [_short(f) for f in findings or []]
+        super().__init__(clipped(message, MESSAGE_CHARS))
+
+
+def _short(finding: Finding) -> Finding:
+    path, message = clipped(finding.path, PATH_CHARS), clipped(finding.message, FINDING_CHARS)
+    if (path, message) == (finding.path, finding.message):
+        return finding
+    return Finding(finding.severity, path, finding.code, message)
 
 
 # eq=False: an exception compares by identity, like any other.

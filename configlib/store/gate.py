@@ -8,6 +8,12 @@ value has the wrong type or is out of range. Error findings that only stop it fr
 engine cannot run as one server, e.g. a disaggregated prefill/decode pair kept for
 comparison) do not stop it from being stored; ``refuses`` is the one rule that decides.
 
+Every task also keeps within the size limits of a task file (``configlib.bounds``, the ones an
+upload is read with): nesting, list and mapping sizes, text and key lengths, number of values
+and grid size. ``check_task_data`` applies them to raw data before it is read into a task (a
+backup's tasks and their kept versions), ``check_task`` to every task stored. A refusal names
+what is too large and how large, never echoes it back.
+
 Every value must also be one both databases accept, so a backup always moves between
 SQLite and PostgreSQL: no NUL character in any text, integers within 64 bits (and within 32
 bits in the 32-bit columns), no NaN or infinity. Measurements must be measurements: metrics
@@ -16,15 +22,18 @@ finite and not negative, durations above zero, fractions within 0..1.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from typing import Any
 
+from configlib.bounds import check_task_limits, limit
 from configlib.findings import Finding
 from configlib.model import TaskConfig
 from configlib.presets import Preset
 from configlib.results import METRICS, MeasuredResult
-from configlib.store.errors import InvalidData
+from configlib.safe_text import clipped
+from configlib.store.errors import FINDING_CHARS, InvalidData
 
 #: Error codes that stop a task from running but not from being stored.
 RUN_ONLY_CODES = frozenset(
@@ -88,24 +97,85 @@ def int_column(value: Any, path: str) -> list[Finding]:
     return [_bad(path, f"{value!r} does not fit a 32-bit integer column")]
 
 
+def named(kind: str, name: Any) -> str:
+    """How a refusal names an item: ``task 'a'``; a long name is cut, with its length."""
+    return f"{kind} {clipped(repr(name), 80)}"
+
+
+def check_task_data(data: Any, where: str) -> None:
+    """Raise ``InvalidData`` when raw task data is beyond a task file's size limits, before
+    anything reads it (the grid's size is counted on the task, by ``check_task``)."""
+    if not isinstance(data, dict):
+        raise InvalidData(f"{where} is not a task (expected an object)")
+    _raise(check_task_limits(data), where)
+    _raise(_file_size(data), where)
+
+
+def _file_size(data: Any) -> list[Finding]:
+    """The task's size written as compact JSON against a task file's size limit (called once
+    the nesting is known to be within its limit)."""
+    most = limit("task_file_bytes")
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return []  # not JSON data: the task's own checks refuse it
+    if len(text) <= most // 4:
+        return []
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size <= most:
+        return []
+    message = f"{size:,} bytes as JSON; the limit for a task file is {most:,}"
+    return [Finding("error", "", "limit-task-file-bytes", message)]
+
+
 def check_task(task: TaskConfig, where: str = "") -> list[Finding]:
-    """Raise ``InvalidData`` when the task may not be stored; returns every finding."""
+    """Raise ``InvalidData`` when the task may not be stored; returns every finding.
+
+    Values no database holds and a task file's size limits are checked first: a task beyond
+    them is refused without being converted or validated."""
+    from configlib.convert import to_flat
+    from configlib.grid import grid_of
     from configlib.validate import validate
 
-    data = task.model_dump(mode="json", exclude_none=True)
-    findings = storable(data)
+    where = where or named("task", task.task_name)
     try:
-        findings += validate(task)
+        data = task.model_dump(mode="json", exclude_none=True)
+    except ValueError as error:  # pydantic refuses to write data nested beyond its stack
+        # The free-form mappings (metadata, autotuner_fields) are where such nesting can be.
+        _raise(
+            check_task_limits({k: v for k, v in vars(task).items() if isinstance(v, dict)}), where
+        )
+        raise InvalidData(f"{where} cannot be stored: it cannot be written ({error})") from None
+    findings = storable(data) + check_task_limits(data)
+    _raise(findings, where)
+    _raise(_file_size(data), where)
+    try:
+        flat = to_flat(task)
+        findings += validate(task, flat=flat)
+        findings += _grid(grid_of(flat.parameters).size)
     except (ValueError, TypeError, OverflowError) as error:
         findings.append(Finding("error", "", "invalid-value", str(error)))
-    _raise(findings, where or f"task {task.task_name!r}")
+    _raise(findings, where)
     return findings
+
+
+def _grid(size: int) -> list[Finding]:
+    most = limit("grid_points")
+    if size <= most:
+        return []
+    message = f"the candidate lists make {size:.3g} combinations; the limit is {most:.0e}"
+    return [Finding("error", "parameters", "limit-grid-points", message)]
 
 
 def check_preset(preset: Preset, where: str = "") -> list[Finding]:
     """Raise ``InvalidData`` when the preset may not be stored."""
-    findings = storable(preset.model_dump(mode="json", exclude_none=True))
-    _raise(findings, where or f"preset {preset.name!r}")
+    where = where or named("preset", preset.name)
+    try:
+        data = preset.model_dump(mode="json", exclude_none=True)
+    except ValueError as error:  # pydantic refuses to write data nested beyond its stack
+        raise InvalidData(f"{where} cannot be stored: it cannot be written ({error})") from None
+    findings = storable(data)
+    _raise(findings, where)
     return findings
 
 
@@ -146,10 +216,14 @@ def _bad(path: str, message: str) -> Finding:
     return Finding("error", path, "not-storable", message)
 
 
+def listed(findings: list[Finding], most: int = _LISTED) -> str:
+    """The first ``most`` findings for a message, each cut short (with its length said)."""
+    shown = "; ".join(clipped(str(f), FINDING_CHARS) for f in findings[:most])
+    return shown + (f" (and {len(findings) - most} more)" if len(findings) > most else "")
+
+
 def _raise(findings: list[Finding], where: str) -> None:
     refused = [f for f in findings if refuses(f)]
     if not refused:
         return
-    listed = "; ".join(str(f) for f in refused[:_LISTED])
-    more = f" (and {len(refused) - _LISTED} more)" if len(refused) > _LISTED else ""
-    raise InvalidData(f"{where} cannot be stored: {listed}{more}", refused)
+    raise InvalidData(f"{where} cannot be stored: {listed(refused)}", refused)
