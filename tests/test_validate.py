@@ -298,3 +298,14 @@ def test_flags_the_autotuner_writes_itself_are_refused() -> None:
     assert ("parameters.model", "launcher-flag") in codes(
         "vllm", "0.10.2", parameters={"model": ["Qwen/Qwen3-32B"]}
     )
+
+
+def test_vllm_says_attention_dp_false_is_the_same_launch() -> None:
+    # vLLM runs attention on every data-parallel rank; a false candidate would silently
+    # collapse into the true one and halve the grid.
+    found = codes(
+        "vllm", "0.33.0", parallel_config={"tp": 2, "dp": 2, "attention_dp": [True, False]}
+    )
+    assert ("parallel_config.attention_dp", "derived-by-engine") in found
+    assert codes("vllm", "0.33.0", parallel_config={"tp": 2, "dp": 2, "attention_dp": True}) == []
+    assert codes("vllm", "0.33.0", parallel_config={"tp": 2, "attention_dp": False}) == []

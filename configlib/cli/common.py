@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from configlib.findings import Finding
+from configlib.findings import Finding, unique
 
 OK, INVALID, UNUSABLE = 0, 1, 2
 #: import-aic and export-aic: errors in the input, or some candidates not written.
@@ -30,8 +30,9 @@ def fail(message: str) -> int:
 
 
 def print_findings(findings: Sequence[Finding], stream: TextIO | None = None) -> None:
-    """One finding per line (stderr unless ``stream`` is given), so results can be piped."""
-    for finding in findings:
+    """One finding per line (stderr unless ``stream`` is given), so results can be piped;
+    a finding several steps reported is printed once."""
+    for finding in unique(findings):
         print(str(finding), file=stream or sys.stderr)
 
 

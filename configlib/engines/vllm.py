@@ -79,6 +79,24 @@ def _moe_tp_check(
     return {}
 
 
+def _attention_dp_check(
+    key: Callable[[str], str], values: tuple[Any, ...], notes: list[Note]
+) -> dict[str, Any]:
+    attention, dp = values
+    if attention is False and (dp or 1) > 1:
+        notes.append(
+            Note(
+                "warning",
+                "parallel_config.attention_dp",
+                "derived-by-engine",
+                "vLLM has no attention-DP switch: each --data-parallel-size rank runs its own "
+                "attention, so attention_dp false launches the same server as true (kept for "
+                "predictions only)",
+            )
+        )
+    return {}
+
+
 _RULES: tuple[Rule, ...] = (
     Flag("parallel_config.tp", "tensor-parallel-size"),
     Flag("parallel_config.pp", "pipeline-parallel-size"),
@@ -101,6 +119,12 @@ _RULES: tuple[Rule, ...] = (
         (),
         _moe_tp_check,
         triggered_by=("parallel_config.moe_tp",),
+    ),
+    Custom(
+        ("parallel_config.attention_dp", "parallel_config.dp"),
+        (),
+        _attention_dp_check,
+        triggered_by=("parallel_config.attention_dp",),
     ),
     Flag(
         "quantization_config.kvcache_quant_mode",
