@@ -66,10 +66,30 @@ def from_validation_error(
 
     With ``model`` (the class that was validated), an unknown key gets "did you mean".
     """
-    found = []
+    items = []
     for item in error.errors(include_url=False):
         loc = [p for p in item["loc"] if not _is_union_tag(p)]
-        path = field_path([*([prefix] if prefix else []), *loc])
+        items.append((field_path([*([prefix] if prefix else []), *loc]), loc, item))
+    found = []
+    merged: set[str] = set()
+    for path, loc, item in items:
+        if item["type"] in _KINDS:
+            # A union reports each branch it tried; say once what the field takes, and leave
+            # it out when another branch got further (its error, deeper down, is the one).
+            deeper = any(other.startswith((path + "[", path + ".")) for other, _, _ in items)
+            if deeper or path in merged:
+                continue
+            kinds = [_KINDS[i["type"]] for p, _, i in items if p == path and i["type"] in _KINDS]
+            if len(kinds) > 1:
+                merged.add(path)
+                *rest, last = dict.fromkeys(kinds)
+                wanted = f"{', '.join(rest)} or {last}" if rest else last
+                found.append(
+                    Finding(
+                        "error", path, "invalid-value", f"expected {wanted}, not {_kind_of(item)}"
+                    )
+                )
+                continue
         message = item["msg"]
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
@@ -79,6 +99,36 @@ def from_validation_error(
             message = "required"
         found.append(Finding("error", path, "invalid-value", message))
     return unique(found)
+
+
+#: pydantic's "wrong type" errors and what the field would take instead.
+_KINDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true/false",
+    "bool_parsing": "true/false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "is_instance_of": "a mapping",
+}
+
+
+def _kind_of(item: Any) -> str:
+    value = item.get("input")
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    shown = repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
 
 
 def _is_union_tag(part: int | str) -> bool:
