@@ -400,3 +400,75 @@ def test_the_side_panel_is_kept_in_view(app: AppTest) -> None:
     styles = [h.proto.body for h in at.get("html")]
     assert any(f".st-key-{layout.SIDE_PANEL}" in s and "position: sticky" in s for s in styles)
     assert any(b.label == "Save as new task" for b in at.button)
+
+
+# ---- Undo, unchanged saves -----------------------------------------------------------------
+
+
+def _status(at: AppTest) -> str:
+    return next(c.value for c in at.caption if c.value.startswith(("stored version", "new")))
+
+
+def _apply_presets(at: AppTest, *names: str) -> AppTest:
+    open_popover(at, "apply")
+    run_ok(at.multiselect(key="editor.apply_names").set_value(list(names)))
+    return run_ok(button(at, "Apply to this task").click())
+
+
+def test_undo_presets_brings_back_a_clean_draft_and_save_then_stores_nothing(
+    app: AppTest, db: Store
+) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    assert _status(at) == "stored version 1"
+    _apply_presets(at, "Low Latency")
+    assert _status(at) == "stored version 1 · unsaved changes"
+    run_ok(button(at, "Undo presets").click())
+    draft = at.session_state[keys.DRAFTS][keys.draft_id(name)]
+    assert not draft.dirty and draft.task == db.get_task(name).task
+    assert _status(at) == "stored version 1"
+    run_ok(_save_button(at).click())
+    assert [visible(i.value) for i in at.info] == ["No unsaved changes."]
+    assert db.get_task(name).version == 1
+    assert len(db.task_versions(name)) == 1
+
+
+def test_undo_presets_keeps_the_edits_made_before_and_what_was_still_typed(
+    app: AppTest, db: Store
+) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    _fill(at, description="tried by hand", parallel_config__tp="2, zero")
+    _apply_presets(at, "Low Latency")
+    assert field_value(at, "parallel_config.tp") == "1, 2, 4"
+    run_ok(button(at, "Undo presets").click())
+    assert field_value(at, "description") == "tried by hand"
+    assert field_value(at, "parallel_config.tp") == "2, zero"  # pending, as typed
+    assert any("'zero' is not a whole number" in c.value for c in at.caption)
+    assert _status(at) == "stored version 1 · unsaved changes"
+    _fill(at, parallel_config__tp="2, 4")
+    run_ok(_save_button(at).click())
+    stored = db.get_task(name)
+    assert stored.version == 2 and stored.task.description == "tried by hand"
+
+
+def test_undo_presets_on_a_new_task_leaves_it_untouched(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    _apply_presets(at, "Memory Efficient")
+    assert _draft(at).dirty
+    run_ok(button(at, "Undo presets").click())
+    assert not _draft(at).dirty and _status(at) == "new, not saved"
+    assert field_value(at, "task_name") == ""
+    assert any(c.value == ":red[required]" for c in at.caption)
+
+
+def test_a_task_edited_back_to_as_stored_has_nothing_to_save(app: AppTest, db: Store) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    _fill(at, parallel_config__tp="8")
+    assert _status(at) == "stored version 1 · unsaved changes"
+    _fill(at, parallel_config__tp="2, 4")
+    assert _status(at) == "stored version 1"
+    run_ok(_save_button(at).click())
+    assert [visible(i.value) for i in at.info] == ["No unsaved changes."]
+    assert db.get_task(name).version == 1

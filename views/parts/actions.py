@@ -23,6 +23,9 @@ def _save(state: EditorState, draft: str, name: str | None = None) -> None:
     # message here (the page's own handler never sees it).
     from configlib.store import ConflictError, InvalidData, NameTaken, StoreError
 
+    if name is None and state.unchanged:
+        set_flash("info", "No unsaved changes.")
+        return
     task = state.task if name is None else state.task.model_copy(update={"task_name": name})
     same_task = state.stored is not None and state.stored.name == task.task_name
     expected = state.stored.version if same_task and state.stored else None

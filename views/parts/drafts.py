@@ -86,10 +86,7 @@ def current() -> tuple[str, EditorState] | None:
 
 def saved_as(old_draft: str, state: EditorState, name: str, version: int) -> str:
     """Re-file a draft under its stored name after a save."""
-    from configlib.ui.editor import StoredRef
-
-    state.stored = StoredRef(name, version)
-    state.dirty = False
+    state.mark_saved(name, version)
     new_draft = keys.draft_id(name)
     drafts().pop(old_draft, None)
     drafts()[new_draft] = state
