@@ -30,11 +30,21 @@ widgets.push_engine(state, SCOPE)
 findings = state.findings()
 
 status = "new, not saved" if state.stored is None else f"stored version {state.stored.version}"
+if state.gone:
+    status = "no longer stored"
 if state.dirty:
     status += " · unsaved changes"
 st.title(md(state.task.task_name) if state.stored or state.raw.get("task_name") else "New task")
 st.caption(status)
 common.flash()
+if state.gone:
+    st.warning(
+        md(
+            f"The stored task {state.gone} was deleted or renamed since you opened it. "
+            "Your edits are kept here: Save as new task stores them."
+        ),
+        icon=":material/cloud_off:",
+    )
 
 layout.sticky_side_panel()
 main, side = st.columns([3, 2], gap="large")

@@ -91,6 +91,9 @@ class EditorState:
     """The task as it was loaded or last saved; None for a task never saved, which is dirty
     once anything changed. A stored draft is dirty while its task differs from this one or
     typed values are pending."""
+    gone: str | None = None
+    """The name of the stored task this draft was loaded from when that task is no longer
+    stored (deleted or renamed elsewhere): the edits are kept, to be saved as a new task."""
     undo: tuple[Snapshot, int, str] | None = None
     """Before presets were applied: the draft, the revision applying them made, and which
     presets; undoing is offered while the draft is still at that revision."""
@@ -139,6 +142,15 @@ class EditorState:
         self.stored = StoredRef(name, version)
         self.baseline = self.task
         self.dirty = False
+        self.gone = None
+
+    def lose_stored(self) -> None:
+        """The stored task is gone: keep the draft, with its edits, as an unsaved new task."""
+        if self.stored is not None:
+            self.gone = self.stored.name
+        self.stored = None
+        self.baseline = None
+        self.dirty = True
 
     @property
     def unchanged(self) -> bool:
