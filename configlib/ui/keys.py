@@ -15,6 +15,8 @@ CURRENT = "editor.current"
 CONFLICT = "editor.conflict"
 #: One-shot message shown after a save, reload or preset application.
 FLASH = "app.flash"
+#: int: how many runs this session has had (the first one shows the address the browser opened).
+RUNS = "app.runs"
 
 RUNTIME = "editor.runtime"
 VERSION = "editor.version"

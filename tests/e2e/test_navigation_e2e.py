@@ -1,7 +1,10 @@
 """In a real browser: leaving the editor through the top bar after presets were applied and the
-task saved goes where it was asked, and the draft comes back as it was saved."""
+task saved goes where it was asked, and the draft comes back as it was saved; Back from a task
+link stays on the Tasks page."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,7 +17,9 @@ from tests.e2e.conftest import (
     nav,
     open_app,
     pick_presets,
+    save_example,
     screenshot,
+    settle,
 )
 
 pytestmark = pytest.mark.e2e
@@ -43,3 +48,21 @@ def test_navigation_after_presets_and_save(app_server: AppServer, page: Page) ->
     expect(page.get_by_label("Model id or path", exact=True)).to_have_value("Qwen/Qwen3-8B")
     # The presets' values are still in the draft's flags.
     expect(cell(page.get_by_test_id("stDataFrame").first, "0.7, 0.75")).to_be_attached()
+
+
+def test_back_from_a_task_link_stays_on_the_tasks_page(app_server: AppServer, page: Page) -> None:
+    name = save_example(app_server, "qwen3-32b-h200-sglang.json")
+    open_app(page, app_server, f"?task={name}")
+    expect(page.get_by_role("heading", name=name)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/editor\?task="))
+    page.go_back()
+    settle(page)
+    expect(page.get_by_role("heading", name="Tasks", exact=True)).to_be_visible()
+    # Later runs of the page (a search typed here) stay on it too.
+    search = page.get_by_role("textbox", name="Search")
+    search.fill("qwen")
+    search.press("Enter")
+    page.wait_for_timeout(500)
+    settle(page)
+    expect(page.get_by_role("heading", name="Tasks", exact=True)).to_be_visible()
+    assert "/editor" not in page.url and "task=" not in page.url, page.url
