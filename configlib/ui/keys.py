@@ -18,6 +18,9 @@ FLASH = "app.flash"
 #: int: how many runs this session has had (the first one shows the address the browser opened).
 RUNS = "app.runs"
 
+#: The editor tab last open ("Advanced config" or "Expert mode"): it opens again there.
+EDITOR_TAB = "editor.last_tab"
+
 RUNTIME = "editor.runtime"
 VERSION = "editor.version"
 SAVE_AS_NAME = "editor.save_as_name"

@@ -548,3 +548,26 @@ def test_deleting_an_edited_task_from_the_tasks_page_keeps_the_draft(
     assert visible(at.title[0].value) == name
     assert field_value(at, "description") == "kept after deletion"
     assert _save_button(at).label == "Save as new task"
+
+
+# ---- Coming back to the editor ---------------------------------------------------------------
+
+
+def test_the_editor_opens_again_on_the_tab_last_used(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    assert not at.data_editor  # the form is open first
+    open_tab(at, "Expert mode")
+    assert at.data_editor
+    for _ in range(2):  # the way back, twice: once more after a rerun elsewhere
+        at.switch_page("views/tasks.py")
+        run_ok(at)
+        run_ok(at)
+        at.switch_page("views/editor.py")
+        run_ok(at)
+        assert at.data_editor and at.session_state["editor.tab"] == "Expert mode"
+    open_tab(at, "Advanced config")
+    at.switch_page("views/presets.py")
+    run_ok(at)
+    at.switch_page("views/editor.py")
+    run_ok(at)
+    assert not at.data_editor and at.session_state["editor.tab"] == "Advanced config"

@@ -1,6 +1,6 @@
 """In a real browser: leaving the editor through the top bar after presets were applied and the
 task saved goes where it was asked, and the draft comes back as it was saved; Back from a task
-link stays on the Tasks page."""
+link stays on the Tasks page; the editor opens again on the tab last used."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from tests.e2e.conftest import (
     fill,
     nav,
     open_app,
+    open_tab,
     pick_presets,
     save_example,
     screenshot,
@@ -66,3 +67,25 @@ def test_back_from_a_task_link_stays_on_the_tasks_page(app_server: AppServer, pa
     settle(page)
     expect(page.get_by_role("heading", name="Tasks", exact=True)).to_be_visible()
     assert "/editor" not in page.url and "task=" not in page.url, page.url
+
+
+def test_the_editor_opens_again_on_the_tab_last_used(app_server: AppServer, page: Page) -> None:
+    name = save_example(app_server, "qwen3-32b-h200-sglang.json")
+    open_app(page, app_server, f"editor?task={name}")
+    expert = page.get_by_role("tab", name="Expert mode")
+    expect(expert).to_have_attribute("aria-selected", "false")
+    open_tab(page, "Expert mode")
+    for title in ("Tasks", "Presets"):
+        nav(page, title)
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+        nav(page, "Task editor")
+        expect(page.get_by_role("heading", name=name)).to_be_visible()
+        expect(expert).to_have_attribute("aria-selected", "true")
+        expect(page.get_by_text("Add a flag", exact=False).first).to_be_visible()
+    open_tab(page, "Advanced config")
+    nav(page, "Tasks")
+    nav(page, "Task editor")
+    expect(page.get_by_role("tab", name="Advanced config")).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(page.get_by_label("Task name", exact=True)).to_have_value(name)
