@@ -14,6 +14,7 @@ import streamlit as st
 
 from configlib.safe_text import md
 from configlib.store import StoreError
+from views.parts.common import count_run
 from views.parts.resources import store
 
 # A file, not a ":material/..." icon: Streamlit fetches those favicons from fonts.gstatic.com,
@@ -34,6 +35,7 @@ PAGES = [
     st.Page("views/compare.py", title="Compare", icon=":material/monitoring:", url_path="compare"),
 ]
 
+count_run()
 page = st.navigation(PAGES, position="top")
 # The default top padding leaves a blank band under the top navigation; the editor needs it.
 st.html("<style>[data-testid='stMainBlockContainer']{padding-top:2.5rem}</style>")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from configlib.safe_text import md
+from configlib.ui import keys
 from views.parts import common, drafts, engine_files, layout, memoryfit, widgets
 from views.parts.actions import downloads, save_panel
 from views.parts.presetpage import apply_panel, save_as_preset
@@ -14,6 +15,7 @@ from views.parts.resources import store
 
 SCOPE = "editor"
 TABS = ["Advanced config", "Expert mode"]
+TAB = f"{SCOPE}.tab"
 
 picked = drafts.current()
 if picked is None:
@@ -30,11 +32,21 @@ widgets.push_engine(state, SCOPE)
 findings = state.findings()
 
 status = "new, not saved" if state.stored is None else f"stored version {state.stored.version}"
+if state.gone:
+    status = "no longer stored"
 if state.dirty:
     status += " · unsaved changes"
 st.title(md(state.task.task_name) if state.stored or state.raw.get("task_name") else "New task")
 st.caption(status)
 common.flash()
+if state.gone:
+    st.warning(
+        md(
+            f"The stored task {state.gone} was deleted or renamed since you opened it. "
+            "Your edits are kept here: Save as new task stores them."
+        ),
+        icon=":material/cloud_off:",
+    )
 
 layout.sticky_side_panel()
 main, side = st.columns([3, 2], gap="large")
@@ -42,7 +54,11 @@ with main:
     widgets.engine_pickers(state, SCOPE)
     # Only the open tab is drawn (each widget costs a rerun time); what the other tab shows
     # lives in the draft and is drawn again from it.
-    advanced, expert = st.tabs(TABS, key=f"{SCOPE}.tab", on_change="rerun")
+    # Streamlit forgets the open tab when the page is left: the session remembers it.
+    if TAB not in st.session_state and st.session_state.get(keys.EDITOR_TAB) in TABS:
+        st.session_state[TAB] = st.session_state[keys.EDITOR_TAB]
+    advanced, expert = st.tabs(TABS, key=TAB, on_change="rerun")
+    st.session_state[keys.EDITOR_TAB] = TABS[1] if expert.open else TABS[0]
     if advanced.open:
         with advanced:
             widgets.advanced_tab(state, SCOPE, findings)

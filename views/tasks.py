@@ -7,13 +7,18 @@ from __future__ import annotations
 import streamlit as st
 
 from views.parts import taskpage
-from views.parts.common import flash
+from views.parts.common import address_link, flash
 from views.parts.resources import store
 
 EDITOR = "views/editor.py"
 
-if st.query_params.get("task"):
-    st.switch_page(EDITOR, query_params={"task": st.query_params["task"]})
+# A shared /?task=NAME link opens the editor when the browser opens it; Back from the editor to
+# that address, or any later run, stays here.
+linked = address_link("task")
+if linked:
+    st.switch_page(EDITOR, query_params={"task": linked})
+if "task" in st.query_params:
+    del st.query_params["task"]
 
 db = store()
 st.title("Tasks")

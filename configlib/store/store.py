@@ -113,6 +113,11 @@ class Store:
     def get_task(self, name: str) -> StoredTask:
         return tasks.get_task(self.db, name)
 
+    def task_version(self, name: str) -> int | None:
+        """The stored version of the task ``name`` (None when there is none), without reading
+        the task itself."""
+        return tasks.task_version(self.db, name)
+
     def save_task(
         self, task: TaskConfig, *, expected_version: int | None, user: str | None = None
     ) -> StoredTask:

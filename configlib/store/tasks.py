@@ -241,6 +241,15 @@ def task_names(db: Database) -> list[str]:
         return list(session.execute(select(TaskRow.name).order_by(TaskRow.name)).scalars())
 
 
+def task_version(db: Database, name: str) -> int | None:
+    """The stored version of the task ``name``; None when there is no such task."""
+    with db.read() as session:
+        found: int | None = session.execute(
+            select(TaskRow.version).where(TaskRow.name == name)
+        ).scalar_one_or_none()
+        return found
+
+
 def _stored(row: TaskRow, findings: list[Finding] | None = None) -> StoredTask:
     task = task_from_data(task_data(row), f"stored task {row.name!r}")
     return StoredTask(

@@ -51,6 +51,20 @@ class StoredRef:
     """The version loaded: saving expects it."""
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A draft as it was, to bring back exactly (undoing presets)."""
+
+    task: TaskConfig
+    raw: dict[str, fields.Raw]
+    errors: dict[str, str]
+    bad_rows: list[dict[str, str]]
+    notes: list[Finding]
+    unread: set[str]
+    dirty: bool
+    baseline: TaskConfig | None
+
+
 @dataclass
 class EditorState:
     """One draft in the task editor."""
@@ -72,8 +86,15 @@ class EditorState:
     form_revision: int = 0
     """Bumps when the form values were replaced from outside the form (push them to widgets)."""
     dirty: bool = False
-    """True once anything changed since it was loaded or saved."""
-    undo: tuple[TaskConfig, int, str] | None = None
+    """True while the task differs from the one loaded or last saved."""
+    baseline: TaskConfig | None = None
+    """The task as it was loaded or last saved; None for a task never saved, which is dirty
+    once anything changed. A stored draft is dirty while its task differs from this one or
+    typed values are pending."""
+    gone: str | None = None
+    """The name of the stored task this draft was loaded from when that task is no longer
+    stored (deleted or renamed elsewhere): the edits are kept, to be saved as a new task."""
+    undo: tuple[Snapshot, int, str] | None = None
     """Before presets were applied: the draft, the revision applying them made, and which
     presets; undoing is offered while the draft is still at that revision."""
     _engine: tuple[tuple[int, int], Engine] | None = field(default=None, repr=False, compare=False)
@@ -111,7 +132,31 @@ class EditorState:
             raw=form.raw_from_task(regenerated),
             stored=stored,
             notes=[n for n in notes if n.severity == "error"],
+            baseline=regenerated if stored is not None else None,
         )
+
+    # ---- the stored task ---------------------------------------------------------------------
+
+    def mark_saved(self, name: str, version: int) -> None:
+        """The draft was stored as ``name`` at ``version``: it is clean from here."""
+        self.stored = StoredRef(name, version)
+        self.baseline = self.task
+        self.dirty = False
+        self.gone = None
+
+    def lose_stored(self) -> None:
+        """The stored task is gone: keep the draft, with its edits, as an unsaved new task."""
+        if self.stored is not None:
+            self.gone = self.stored.name
+        self.stored = None
+        self.baseline = None
+        self.dirty = True
+
+    @property
+    def unchanged(self) -> bool:
+        """True when saving would store nothing new: a stored task, edited back to as it was
+        loaded or saved, or not at all."""
+        return self.stored is not None and not self.dirty
 
     # ---- edits -------------------------------------------------------------------------------
 
@@ -119,7 +164,15 @@ class EditorState:
         self.task = task
         self.notes = notes
         self.revision += 1
-        self.dirty = True
+        self._update_dirty()
+
+    def _update_dirty(self) -> None:
+        self.dirty = (
+            self.baseline is None
+            or self.task != self.baseline
+            or bool(self.errors)
+            or bool(self.bad_rows)
+        )
 
     def set_field(self, path: str, value: fields.Raw) -> None:
         """One form widget changed: re-read its group (section) alone and regenerate the flags."""
@@ -202,7 +255,7 @@ class EditorState:
     def apply_presets(self, task: TaskConfig, notes: list[Finding], applied: str) -> None:
         """Presets were applied: the result becomes the draft, and the draft before can be
         brought back with ``undo_presets`` until anything else changes."""
-        before = self.task
+        before = self._snapshot()
         self.replace(task, notes)
         self.undo = (before, self.revision, applied)
 
@@ -220,8 +273,37 @@ class EditorState:
             return False
         before = self.undo[0]
         self.undo = None
-        self.replace(before)
+        self._restore(before)
         return True
+
+    def _snapshot(self) -> Snapshot:
+        return Snapshot(
+            task=self.task,
+            raw=dict(self.raw),
+            errors=dict(self.errors),
+            bad_rows=[dict(row) for row in self.bad_rows],
+            notes=list(self.notes),
+            unread=set(self._unread),
+            dirty=self.dirty,
+            baseline=self.baseline,
+        )
+
+    def _restore(self, snapshot: Snapshot) -> None:
+        """The draft exactly as in ``snapshot``: its task, what the form held as typed (values
+        still pending included) and the expert rows not applied; clean again when it is the
+        stored (or starting) task."""
+        self.task = snapshot.task
+        self.raw = dict(snapshot.raw)
+        self.errors = dict(snapshot.errors)
+        self.bad_rows = [dict(row) for row in snapshot.bad_rows]
+        self.notes = list(snapshot.notes)
+        self._unread = set(snapshot.unread)
+        self.revision += 1
+        self.form_revision += 1
+        if self.baseline is snapshot.baseline:
+            self.dirty = snapshot.dirty
+        else:  # saved since: clean if it is what was saved
+            self._update_dirty()
 
     def paste_command(self, text: str) -> list[Finding]:
         """A pasted launch command sets the model, runtime, release and every engine flag

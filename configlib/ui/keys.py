@@ -15,6 +15,11 @@ CURRENT = "editor.current"
 CONFLICT = "editor.conflict"
 #: One-shot message shown after a save, reload or preset application.
 FLASH = "app.flash"
+#: int: how many runs this session has had (the first one shows the address the browser opened).
+RUNS = "app.runs"
+
+#: The editor tab last open ("Advanced config" or "Expert mode"): it opens again there.
+EDITOR_TAB = "editor.last_tab"
 
 RUNTIME = "editor.runtime"
 VERSION = "editor.version"

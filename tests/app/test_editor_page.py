@@ -23,6 +23,7 @@ from tests.app.conftest import (
     open_tab,
     run_ok,
     save_examples,
+    select_rows,
     set_field,
 )
 from tests.app.shown import shown as visible
@@ -400,3 +401,173 @@ def test_the_side_panel_is_kept_in_view(app: AppTest) -> None:
     styles = [h.proto.body for h in at.get("html")]
     assert any(f".st-key-{layout.SIDE_PANEL}" in s and "position: sticky" in s for s in styles)
     assert any(b.label == "Save as new task" for b in at.button)
+
+
+# ---- Undo, unchanged saves -----------------------------------------------------------------
+
+
+def _status(at: AppTest) -> str:
+    return next(
+        c.value
+        for c in at.caption
+        if c.value.startswith(("stored version", "new", "no longer stored"))
+    )
+
+
+def _apply_presets(at: AppTest, *names: str) -> AppTest:
+    open_popover(at, "apply")
+    run_ok(at.multiselect(key="editor.apply_names").set_value(list(names)))
+    return run_ok(button(at, "Apply to this task").click())
+
+
+def test_undo_presets_brings_back_a_clean_draft_and_save_then_stores_nothing(
+    app: AppTest, db: Store
+) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    assert _status(at) == "stored version 1"
+    _apply_presets(at, "Low Latency")
+    assert _status(at) == "stored version 1 · unsaved changes"
+    run_ok(button(at, "Undo presets").click())
+    draft = at.session_state[keys.DRAFTS][keys.draft_id(name)]
+    assert not draft.dirty and draft.task == db.get_task(name).task
+    assert _status(at) == "stored version 1"
+    run_ok(_save_button(at).click())
+    assert [visible(i.value) for i in at.info] == ["No unsaved changes."]
+    assert db.get_task(name).version == 1
+    assert len(db.task_versions(name)) == 1
+
+
+def test_undo_presets_keeps_the_edits_made_before_and_what_was_still_typed(
+    app: AppTest, db: Store
+) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    _fill(at, description="tried by hand", parallel_config__tp="2, zero")
+    _apply_presets(at, "Low Latency")
+    assert field_value(at, "parallel_config.tp") == "1, 2, 4"
+    run_ok(button(at, "Undo presets").click())
+    assert field_value(at, "description") == "tried by hand"
+    assert field_value(at, "parallel_config.tp") == "2, zero"  # pending, as typed
+    assert any("'zero' is not a whole number" in c.value for c in at.caption)
+    assert _status(at) == "stored version 1 · unsaved changes"
+    _fill(at, parallel_config__tp="2, 4")
+    run_ok(_save_button(at).click())
+    stored = db.get_task(name)
+    assert stored.version == 2 and stored.task.description == "tried by hand"
+
+
+def test_undo_presets_on_a_new_task_leaves_it_untouched(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    _apply_presets(at, "Memory Efficient")
+    assert _draft(at).dirty
+    run_ok(button(at, "Undo presets").click())
+    assert not _draft(at).dirty and _status(at) == "new, not saved"
+    assert field_value(at, "task_name") == ""
+    assert any(c.value == ":red[required]" for c in at.caption)
+
+
+def test_a_task_edited_back_to_as_stored_has_nothing_to_save(app: AppTest, db: Store) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    _fill(at, parallel_config__tp="8")
+    assert _status(at) == "stored version 1 · unsaved changes"
+    _fill(at, parallel_config__tp="2, 4")
+    assert _status(at) == "stored version 1"
+    run_ok(_save_button(at).click())
+    assert [visible(i.value) for i in at.info] == ["No unsaved changes."]
+    assert db.get_task(name).version == 1
+
+
+# ---- The stored task deleted while it is being edited ----------------------------------------
+
+
+def _delete_meanwhile(db: Store, name: str) -> None:
+    db.delete_task(name, expected_version=db.get_task(name).version)
+
+
+def test_a_task_deleted_elsewhere_keeps_the_edits_to_save_as_a_new_task(
+    app: AppTest, db: Store
+) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    _fill(at, parallel_config__tp="8")
+    _delete_meanwhile(db, name)
+    run_ok(at)
+    assert any("was deleted or renamed since you opened it" in w.value for w in at.warning)
+    assert _status(at) == "no longer stored · unsaved changes"
+    assert field_value(at, "parallel_config.tp") == "8"
+    assert not [b for b in at.button if b.label == "Save"]
+    run_ok(_save_button(at).click())
+    assert _save_button(at).label == "Save"
+    stored = db.get_task(name)
+    assert stored.task.parallel_config.tp == [8]  # type: ignore[union-attr]
+    assert not at.warning and _status(at) == f"stored version {stored.version}"
+
+
+def test_saving_a_task_deleted_a_moment_before_keeps_the_edits(app: AppTest, db: Store) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    _fill(at, parallel_config__tp="8")
+    _delete_meanwhile(db, name)
+    run_ok(_save_button(at).click())  # the page has not been drawn since the deletion
+    assert any("Not saved" in w.value and "no longer exists" in w.value for w in at.warning)
+    assert _save_button(at).label == "Save as new task"
+    assert field_value(at, "parallel_config.tp") == "8"
+    assert name not in db.task_names()
+    run_ok(_save_button(at).click())
+    assert db.get_task(name).task.parallel_config.tp == [8]  # type: ignore[union-attr]
+
+
+def test_an_unedited_draft_of_a_deleted_task_is_not_kept(app: AppTest, db: Store) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    _delete_meanwhile(db, name)
+    run_ok(at)
+    assert any(f"There is no task named '{name}'" in visible(e.value) for e in at.error)
+    assert keys.draft_id(name) not in at.session_state[keys.DRAFTS]
+
+
+def test_deleting_an_edited_task_from_the_tasks_page_keeps_the_draft(
+    app: AppTest, db: Store
+) -> None:
+    name = save_examples(db, "qwen3-32b-h200-sglang.json")[0]
+    at = open_page(app, "editor", task=name)
+    _fill(at, description="kept after deletion")
+    at.query_params.clear()
+    at.switch_page("views/tasks.py")
+    run_ok(at)
+    select_rows(at, at.dataframe[0].key, [0])
+    at.session_state["tasks.popover:delete"] = True
+    run_ok(at)
+    run_ok(next(c for c in at.checkbox if visible(c.label).startswith(f"Delete {name}")).check())
+    run_ok(button(at, "Delete for good").click())
+    assert name not in db.task_names()
+    at.switch_page("views/editor.py")
+    run_ok(at)
+    assert visible(at.title[0].value) == name
+    assert field_value(at, "description") == "kept after deletion"
+    assert _save_button(at).label == "Save as new task"
+
+
+# ---- Coming back to the editor ---------------------------------------------------------------
+
+
+def test_the_editor_opens_again_on_the_tab_last_used(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    assert not at.data_editor  # the form is open first
+    open_tab(at, "Expert mode")
+    assert at.data_editor
+    for _ in range(2):  # the way back, twice: once more after a rerun elsewhere
+        at.switch_page("views/tasks.py")
+        run_ok(at)
+        run_ok(at)
+        at.switch_page("views/editor.py")
+        run_ok(at)
+        assert at.data_editor and at.session_state["editor.tab"] == "Expert mode"
+    open_tab(at, "Advanced config")
+    at.switch_page("views/presets.py")
+    run_ok(at)
+    at.switch_page("views/editor.py")
+    run_ok(at)
+    assert not at.data_editor and at.session_state["editor.tab"] == "Advanced config"

@@ -106,6 +106,26 @@ def test_a_task_link_on_the_tasks_page_opens_the_editor(app: AppTest, db: Store)
     assert shown(at.title[0].value) == name
 
 
+def test_a_task_link_opens_the_editor_only_when_the_browser_opens_it(
+    app: AppTest, db: Store
+) -> None:
+    name = save_examples(db, "llama-3.1-8b-l40s-slo.yaml")[0]
+    app.query_params["task"] = name
+    at = run_ok(app)
+    assert shown(at.title[0].value) == name
+    # Back from the editor: the browser shows /?task=NAME again, in the same session.
+    at.query_params["task"] = name
+    at.switch_page("views/tasks.py")
+    run_ok(at)
+    assert [t.value for t in at.title] == ["Tasks"]
+    assert "task" not in at.query_params  # the address no longer names the task
+    run_ok(at)
+    assert [t.value for t in at.title] == ["Tasks"]
+    at.query_params["task"] = name  # nor does a later run with the link open it
+    run_ok(at)
+    assert [t.value for t in at.title] == ["Tasks"]
+
+
 def test_a_database_failure_mid_page_is_a_message(
     app: AppTest, db: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -219,6 +219,15 @@ def test_saving_a_deleted_task_says_it_is_gone(store: Store, make_task) -> None:
         store.get_task("t")
 
 
+def test_task_version_says_whether_a_task_is_stored(store: Store, make_task) -> None:
+    assert store.task_version("t") is None
+    store.save_task(make_task("t"), expected_version=None)
+    store.save_task(make_task("t", description="again"), expected_version=1)
+    assert store.task_version("t") == 2
+    store.delete_task("t", expected_version=2)
+    assert store.task_version("t") is None
+
+
 def _record(source: str, value: float) -> MeasuredResult:
     return MeasuredResult(
         parameters={"tp-size": 1},

@@ -21,8 +21,11 @@ from views.parts.resources import store
 def _save(state: EditorState, draft: str, name: str | None = None) -> None:
     # A button callback: it runs before the page, so every store error is turned into a
     # message here (the page's own handler never sees it).
-    from configlib.store import ConflictError, InvalidData, NameTaken, StoreError
+    from configlib.store import ConflictError, InvalidData, NameTaken, NotFound, StoreError
 
+    if name is None and state.unchanged:
+        set_flash("info", "No unsaved changes.")
+        return
     task = state.task if name is None else state.task.model_copy(update={"task_name": name})
     same_task = state.stored is not None and state.stored.name == task.task_name
     expected = state.stored.version if same_task and state.stored else None
@@ -37,6 +40,11 @@ def _save(state: EditorState, draft: str, name: str | None = None) -> None:
             f"A task named {task.task_name!r} already exists. Open it from the Tasks page, or "
             "save this one under another name.",
         )
+        return
+    except NotFound as error:
+        # Deleted or renamed elsewhere since it was loaded: the edits stay, as a new task.
+        state.lose_stored()
+        set_flash("warning", f"Not saved: {error}.")
         return
     except InvalidData as error:
         details = "; ".join(str(f) for f in error.findings[:5])
@@ -62,7 +70,8 @@ def _reload(state: EditorState, draft: str) -> None:
         return
     st.session_state.pop(keys.CONFLICT, None)
     if fresh is None:
-        set_flash("error", "The stored task is gone; save this draft under a new name.")
+        state.lose_stored()
+        set_flash("error", "The stored task is gone; your edits are kept.")
         return
     drafts.drafts()[draft] = fresh
     fresh.form_revision = state.form_revision + 1

@@ -35,6 +35,20 @@ def lazy_popover(parent: Any, label: str, key: str, icon: str, **options: Any) -
     return box if box.open else None
 
 
+def count_run() -> None:
+    """Count this run of the session (app.py calls it once per run)."""
+    st.session_state[keys.RUNS] = st.session_state.get(keys.RUNS, 0) + 1
+
+
+def address_link(name: str) -> str | None:
+    """The query parameter ``name`` of the address the browser opened, on the session's first
+    run only; later runs (Back to that address, a rerun) get None."""
+    value = st.query_params.get(name)
+    if not value or st.session_state.get(keys.RUNS, 0) > 1:
+        return None
+    return value
+
+
 def flash() -> None:
     """Show (once) the message left by the last action."""
     message = st.session_state.pop(keys.FLASH, None)

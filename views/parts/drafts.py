@@ -68,15 +68,21 @@ def _unsaved(state: EditorState) -> EditorState:
 
 
 def current() -> tuple[str, EditorState] | None:
-    """The draft the editor shows, following ``?task=NAME``; None when that task is gone."""
+    """The draft the editor shows, following ``?task=NAME``; None when that task is gone.
+
+    A draft whose stored task was deleted (or renamed) elsewhere since it was loaded is kept
+    when it holds edits, as a new task to save; an unedited one is dropped.
+    """
     wanted = st.query_params.get("task")
     if wanted:
         draft = open_task(wanted)
+        if draft is not None and not _still_stored(draft):
+            draft = open_task(wanted)  # an unedited draft was dropped: is the task there?
         if draft is None:
             return None
         return draft, drafts()[draft]
     draft = st.session_state.get(keys.CURRENT)
-    if draft not in drafts():
+    if draft not in drafts() or not _still_stored(draft):
         draft = open_new(replace=False)
     state = drafts()[draft]
     if state.stored is not None:
@@ -84,12 +90,24 @@ def current() -> tuple[str, EditorState] | None:
     return draft, state
 
 
+def _still_stored(draft: str) -> bool:
+    """False when the draft's stored task is gone and the draft was dropped for it (it had no
+    edits); a draft with edits is kept, as a new task."""
+    state = drafts()[draft]
+    if state.stored is None or store().task_version(state.stored.name) is not None:
+        return True
+    if state.dirty:
+        state.lose_stored()
+        return True
+    drafts().pop(draft, None)
+    if st.session_state.get(keys.CURRENT) == draft:
+        st.session_state.pop(keys.CURRENT, None)
+    return False
+
+
 def saved_as(old_draft: str, state: EditorState, name: str, version: int) -> str:
     """Re-file a draft under its stored name after a save."""
-    from configlib.ui.editor import StoredRef
-
-    state.stored = StoredRef(name, version)
-    state.dirty = False
+    state.mark_saved(name, version)
     new_draft = keys.draft_id(name)
     drafts().pop(old_draft, None)
     drafts()[new_draft] = state
@@ -99,7 +117,12 @@ def saved_as(old_draft: str, state: EditorState, name: str, version: int) -> str
 
 
 def forget(name: str) -> None:
-    """Drop the draft of a deleted task."""
+    """Drop the draft of a deleted task, unless it holds edits: that one stays, as a new task
+    to save."""
+    state = drafts().get(keys.draft_id(name))
+    if state is not None and state.dirty:
+        state.lose_stored()
+        return
     drafts().pop(keys.draft_id(name), None)
     if st.session_state.get(keys.CURRENT) == keys.draft_id(name):
         st.session_state.pop(keys.CURRENT, None)
