@@ -9,8 +9,9 @@ PYTHON ?= python3
 install:
 	$(PYTHON) -m pip install -q -e '.[app]'
 
+# The tests, and aiconfigurator itself, which checks the exported experiments (CPU only).
 install-test:
-	$(PYTHON) -m pip install -q -e '.[test]'
+	$(PYTHON) -m pip install -q -e '.[test,aiconfigurator]'
 
 # Browser tests drive Debian's chromium; never a downloaded browser.
 chromium:

@@ -1,9 +1,10 @@
-"""Exports checked by aiconfigurator 0.12 itself (opt-in: pytest -m aiconfigurator).
+"""Exports checked by aiconfigurator 0.12 itself (part of ``make test``, which installs it).
 
-Needs ``pip install aiconfigurator==0.12.0`` (CPU only). The experiment loader of `cli exp`
-(``aiconfigurator.cli.main.build_experiment_tasks``) must accept every exported experiment with
-exactly our values; then a real `cli exp` run of an exported task must predict the very layout
-the task holds, with the numbers of the run it was imported from.
+Needs ``pip install aiconfigurator==0.12.0`` (CPU only); without it these tests skip. The
+experiment loader of `cli exp` (``aiconfigurator.cli.main.build_experiment_tasks``) must accept
+every exported experiment with exactly our values; then a real `cli exp` run of an exported
+task must predict the very layout the task holds, with the numbers of the run it was imported
+from.
 """
 
 from __future__ import annotations
