@@ -21,7 +21,7 @@ PREDICTED_COLUMNS = (
     ("tokens_per_s_per_user", "tokens/s/user"),
     ("ttft_ms", "TTFT (ms)"),
     ("tpot_ms", "TPOT (ms)"),
-    ("concurrency", "concurrency"),
+    ("concurrency", "concurrency (requests)"),
     ("tokens_per_s_per_gpu_cluster", "tokens/s/GPU (cluster)"),
     ("replicas", "replicas"),
     ("memory_gib", "memory (GiB/GPU)"),

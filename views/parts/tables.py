@@ -1,0 +1,34 @@
+"""Number columns of the app's tables, formatted the one way ``configlib.ui.number_format``
+says (a few significant digits, thousands grouped)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from configlib.ui import number_format
+
+
+def number(label: str | None = None, **options: Any) -> Any:
+    """A number column: thousands grouped in the viewer's locale, trailing zeros dropped."""
+    return st.column_config.NumberColumn(label, format=number_format.FORMAT, **options)
+
+
+def signed(label: str | None = None, **options: Any) -> Any:
+    """A signed difference (error %, gain in points): ``+12.3``."""
+    return st.column_config.NumberColumn(label, format=number_format.SIGNED, **options)
+
+
+def numbers(frame: pd.DataFrame, **config: Any) -> dict[str, Any]:
+    """Column settings for ``frame``: ``config`` as given, every other number column with
+    ``number()``."""
+    settings = {column: number() for column in number_format.numeric_columns(frame)}
+    settings.update(config)
+    return settings
+
+
+def shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` as a table shows it: figures rounded to a few significant digits."""
+    return number_format.rounded(frame)
