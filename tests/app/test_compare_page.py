@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +170,29 @@ def test_number_text_rounds_to_significant_digits_with_separators() -> None:
     assert text(0.012345) == "0.0123" and text(0.5) == "0.5" and text(-48.76) == "-48.8"
     assert text(64) == "64" and text(None) == "" and text(float("nan")) == ""
     assert significant(float("inf")) == float("inf") and significant(7) == 7
+
+
+def test_long_sources_get_a_column_they_fit_in(app: AppTest, predicted: list[str]) -> None:
+    # The grid sizes a column to its content only up to 500 px: a source (a path and a row)
+    # gets a width of its own, and one longer than the widest column keeps its end.
+    from configlib.ui import widths
+
+    at = open_page(app, "compare")
+    run_ok(at.multiselect(key=keys.COMPARE_TASKS).set_value(predicted[:2]))
+    table = at.dataframe[0]
+    sources = table.value["source"]
+    width = _columns(table)["source"]["width"]
+    assert isinstance(width, int) and 500 < width <= widths.MOST_PX
+    assert all(len(s) <= widths.MOST_CHARS for s in sources)
+    assert all(s.startswith("…") and re.search(r"\.csv row \d+$", s) for s in sources)
+    assert width >= widths.text_width(sources)
+
+
+def test_shortened_keeps_the_start_or_the_end() -> None:
+    from configlib.ui.widths import MOST_CHARS, shortened, text_width
+
+    assert shortened("short") == "short"
+    long = "a" * 50 + "/best_config_topn.csv row 3"
+    assert shortened(long, 30, keep_end=True) == "…" + long[-29:]
+    assert shortened(long, 30) == long[:29] + "…" and len(shortened(long, 30)) == 30
+    assert text_width(["x" * 1000]) == text_width(["x" * MOST_CHARS * 2])  # capped

@@ -67,10 +67,11 @@ def predictions_table(predictions: pd.DataFrame) -> None:
         "token, ms). Source: the file and row each came from."
     )
     st.dataframe(
-        tables.shown(predictions), hide_index=True, width="stretch",
+        tables.shown(predictions, ends=("source",)), hide_index=True, width="stretch",
         column_config=tables.numbers(
             predictions,
             name=st.column_config.TextColumn(pinned=True),
+            source=tables.text(predictions, "source"),
             **{column: tables.number(title) for column, title in PREDICTION_EXTRAS.items()},
         ),
     )  # fmt: skip
@@ -126,11 +127,17 @@ def predicted_vs_measured(subjects: Sequence[Subject]) -> pd.DataFrame:
     else:
         table = comparison_shown(comparison)
         st.dataframe(
-            tables.shown(table), hide_index=True, width="stretch",
+            tables.shown(
+                table, ends=("prediction_source", "measurement_source"), starts=("notes",)
+            ),
+            hide_index=True, width="stretch",
             column_config=tables.numbers(
                 table,
                 task=st.column_config.TextColumn(pinned=True),
                 metric=st.column_config.TextColumn("metric (unit)"),
+                prediction_source=tables.text(table, "prediction_source"),
+                measurement_source=tables.text(table, "measurement_source"),
+                notes=tables.text(table, "notes"),
                 predicted=tables.number(help="In the unit the metric column names"),
                 measured=tables.number(help="In the unit the metric column names"),
                 error_pct=tables.signed("error %", help="(predicted - measured) / measured"),

@@ -88,7 +88,7 @@ def candidate_table(session: ImportSession, candidates: Sequence[Candidate]) -> 
                 help="False: the autotuner cannot launch this layout (disaggregated, cp > 1); the "
                 "task is still kept for comparison"
             ),
-            "notes": st.column_config.TextColumn(width="large"),
+            "notes": tables.text(frame, "notes"),
             "problems": st.column_config.NumberColumn(
                 help="Warnings and errors for this candidate"
             ),
