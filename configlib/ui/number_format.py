@@ -64,7 +64,3 @@ def rounded(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
         if column in shown.columns and pd.api.types.is_float_dtype(shown[column]):
             shown[column] = shown[column].map(significant)
     return shown
-
-
-#: A signed difference in percent or points (``+12.3``, ``-4.0``): the sign is the point.
-SIGNED = "%+.1f"

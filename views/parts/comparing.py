@@ -140,7 +140,11 @@ def predicted_vs_measured(subjects: Sequence[Subject]) -> pd.DataFrame:
                 notes=tables.text(table, "notes"),
                 predicted=tables.number(help="In the unit the metric column names"),
                 measured=tables.number(help="In the unit the metric column names"),
-                error_pct=tables.signed("error %", help="(predicted - measured) / measured"),
+                error_pct=tables.number(
+                    "error %",
+                    help="(predicted - measured) / measured: above 0, aiconfigurator predicted "
+                    "more than was measured",
+                ),
             ),
         )  # fmt: skip
         labels = [m.label for m in METRICS if m.label in set(comparison["metric"])]
@@ -171,7 +175,7 @@ def accuracy(calibration: Calibration) -> None:
             mape_pct=tables.number("MAPE %"),
             median_ratio=tables.number("median ratio", help="predicted / measured"),
             spread_pct=tables.number("spread %"),
-            bias_pct=tables.signed("median error %"),
+            bias_pct=tables.number("median error %", help="Above 0: predicted more than measured"),
         ),
     )  # fmt: skip
     st.markdown("**Leave-one-out: does calibration help here?**")
@@ -184,7 +188,9 @@ def accuracy(calibration: Calibration) -> None:
                 calibration.loo,
                 mape_raw_pct=tables.number("MAPE raw %"),
                 mape_calibrated_pct=tables.number("MAPE calibrated %"),
-                gain_pct_points=tables.signed("gain (points)"),
+                gain_pct_points=tables.number(
+                    "gain (points)", help="Above 0: calibration lowers the error"
+                ),
             ),
         )  # fmt: skip
         st.caption(

@@ -16,11 +16,6 @@ def number(label: str | None = None, **options: Any) -> Any:
     return st.column_config.NumberColumn(label, format=number_format.FORMAT, **options)
 
 
-def signed(label: str | None = None, **options: Any) -> Any:
-    """A signed difference (error %, gain in points): ``+12.3``."""
-    return st.column_config.NumberColumn(label, format=number_format.SIGNED, **options)
-
-
 def numbers(frame: pd.DataFrame, **config: Any) -> dict[str, Any]:
     """Column settings for ``frame``: ``config`` as given, every other number column with
     ``number()``."""
