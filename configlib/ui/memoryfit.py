@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from configlib.memory_fit import MemoryFit
 
+#: What decides first (the side panel is narrow; the rest scrolls sideways), then the inputs.
 COLUMNS = [
-    "tp", "pp", "weights", "KV cache", "tokens", "share", "needed GiB", "available GiB", "fits",
+    "tp", "pp", "needed GiB", "available GiB", "fits", "weights", "KV cache", "tokens", "share",
 ]  # fmt: skip
 
 
@@ -15,8 +16,8 @@ def rows(fit: MemoryFit) -> list[list[object]]:
     """One row per combination; the share column is blank when the engine's share is unset."""
     return [
         [
-            e.tp, e.pp, e.weights, e.kv, e.tokens, "" if e.fraction is None else e.fraction,
-            round(e.needed_gib, 1), round(e.available_gib, 1), e.fits,
+            e.tp, e.pp, round(e.needed_gib, 1), round(e.available_gib, 1), e.fits, e.weights,
+            e.kv, e.tokens, "" if e.fraction is None else e.fraction,
         ]
         for e in fit.estimates
     ]  # fmt: skip
@@ -34,8 +35,8 @@ def warning(fit: MemoryFit) -> str | None:
     short = [e for e in fit.estimates if not e.fits]
     worst = max(short, key=lambda e: e.needed_gib - e.available_gib)
     return (
-        f"{len(short)} of {len(fit.estimates)} combinations do not fit in GPU memory (fits: "
-        f"false in the table above). The furthest off: tp={worst.tp} pp={worst.pp}, "
+        f"{len(short)} of {len(fit.estimates)} combinations do not fit in GPU memory (fits "
+        f"unticked in the table above). The furthest off: tp={worst.tp} pp={worst.pp}, "
         f"{worst.weights} weights, {worst.kv} KV cache, {worst.tokens:,} tokens needs "
         f"{worst.needed_gib:.1f} GiB per GPU, {worst.available_gib:.1f} GiB available."
     )

@@ -9,6 +9,7 @@ from configlib.memory_fit import check_memory
 from configlib.model import TaskConfig
 from configlib.safe_text import md
 from configlib.ui import memoryfit
+from views.parts import tables
 
 
 def panel(task: TaskConfig) -> None:
@@ -20,7 +21,7 @@ def panel(task: TaskConfig) -> None:
         st.caption(md(fit.unchecked))
         return
     frame = pd.DataFrame(memoryfit.rows(fit), columns=memoryfit.COLUMNS)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=tables.numbers(frame))
     warning = memoryfit.warning(fit)
     if warning is not None:
         st.warning(md(warning), icon=":material/memory:")
