@@ -64,3 +64,7 @@ def rounded(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pd.Dat
         if column in shown.columns and pd.api.types.is_float_dtype(shown[column]):
             shown[column] = shown[column].map(significant)
     return shown
+
+
+#: Shown for a figure that is missing (not predicted, not measured), instead of ``None``.
+MISSING = "—"

@@ -152,6 +152,7 @@ def test_tables_show_a_few_significant_digits_and_their_units(
             assert shown_as == number_format.FORMAT, column  # +13,777 as much as 12.3
             for value in table.value[column].dropna():
                 assert value == number_format.significant(float(value)), (column, value)
+    assert predictions.proto.placeholder == number_format.MISSING  # not "None"
     frame = predictions.value
     assert frame["Output tokens/s/GPU"].max() > 100  # big enough to need a separator
     assert _columns(predictions)["concurrency"]["label"] == "concurrency (requests)"

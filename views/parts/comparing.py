@@ -68,6 +68,7 @@ def predictions_table(predictions: pd.DataFrame) -> None:
     )
     st.dataframe(
         tables.shown(predictions, ends=("source",)), hide_index=True, width="stretch",
+        placeholder=number_format.MISSING,
         column_config=tables.numbers(
             predictions,
             name=st.column_config.TextColumn(pinned=True),
@@ -130,7 +131,7 @@ def predicted_vs_measured(subjects: Sequence[Subject]) -> pd.DataFrame:
             tables.shown(
                 table, ends=("prediction_source", "measurement_source"), starts=("notes",)
             ),
-            hide_index=True, width="stretch",
+            hide_index=True, width="stretch", placeholder=number_format.MISSING,
             column_config=tables.numbers(
                 table,
                 task=st.column_config.TextColumn(pinned=True),
@@ -169,6 +170,7 @@ def accuracy(calibration: Calibration) -> None:
     errors = summary(calibration.pairs, [] if by == "metric only" else [by])
     st.dataframe(
         tables.shown(errors), hide_index=True, width="stretch",
+        placeholder=number_format.MISSING,
         column_config=tables.numbers(
             errors,
             n=tables.number("pairs", help="Measured results compared"),
@@ -184,6 +186,7 @@ def accuracy(calibration: Calibration) -> None:
     else:
         st.dataframe(
             tables.shown(calibration.loo), hide_index=True, width="stretch",
+            placeholder=number_format.MISSING,
             column_config=tables.numbers(
                 calibration.loo,
                 mape_raw_pct=tables.number("MAPE raw %"),

@@ -13,7 +13,7 @@ import streamlit as st
 from configlib.engines import ENGINES
 from configlib.findings import Finding
 from configlib.safe_text import md, md_code
-from configlib.ui import keys
+from configlib.ui import keys, number_format
 from configlib.ui.importing import PREDICTED_COLUMNS, ImportSession
 from views.parts import tables
 from views.parts.resources import store
@@ -80,6 +80,7 @@ def candidate_table(session: ImportSession, candidates: Sequence[Candidate]) -> 
         selection_default={"selection": {"rows": runnable}} if session.select_all else None,
         hide_index=True,
         width="stretch",
+        placeholder=number_format.MISSING,
         column_config={
             # Pinned: the name stays beside the figures when the table scrolls sideways.
             "name": st.column_config.TextColumn(pinned=True),
