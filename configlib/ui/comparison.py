@@ -44,11 +44,19 @@ def predictions_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
         for metric in METRICS:
             value = values.get(metric.key)
             row[column_title(metric.label, metric.unit)] = value.value if value else None
-        for extra in ("concurrency", "replicas", "num_gpus_per_replica"):
+        for extra in PREDICTION_EXTRAS:
             row[extra] = raw.get(extra)
         row["source"] = next((v.source for v in values.values()), "")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+#: aiconfigurator's figures beside its predictions, with their headers (units named).
+PREDICTION_EXTRAS = {
+    "concurrency": "concurrency (requests)",
+    "replicas": "replicas",
+    "num_gpus_per_replica": "GPUs per replica",
+}
 
 
 def column_title(label: str, unit: str) -> str:
@@ -135,6 +143,17 @@ def comparison_frame(subjects: Sequence[Subject]) -> pd.DataFrame:
                     }
                 )
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+def comparison_shown(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as its table shows it: each metric with its unit (``TTFT (ms)``), as
+    the predicted and measured columns hold figures of different metrics."""
+    shown = comparison.copy()
+    shown["metric"] = [
+        column_title(label, unit)
+        for label, unit in zip(shown["metric"], shown["unit"], strict=True)
+    ]
+    return shown.drop(columns="unit")
 
 
 def comparison_csv(predictions: pd.DataFrame, comparison: pd.DataFrame) -> str:

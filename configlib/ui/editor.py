@@ -494,7 +494,7 @@ def summarize(
         {
             "flag": key,
             "values": expert.render_values(values),
-            "from": ", ".join(flat.sources.get(key, ())) or "other flag",
+            "from": ", ".join(map(fields.path_label, flat.sources.get(key, ()))) or "other flag",
         }
         for key, values in task.parameters.items()
     ]

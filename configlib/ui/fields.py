@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from configlib.labels import label
+from configlib.labels import LABELS, label
 from configlib.model import (
     BenchmarkConfig,
     LatencySLO,
@@ -287,3 +287,25 @@ def render_value(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(render_value(v) for v in value)
     return str(value)
+
+
+#: What a path under ``parameters`` (the engine's flat flags) is called.
+FLAG_LABEL = "Engine flag"
+
+
+def path_label(path: str) -> str:
+    """A task field's path as the form calls it: ``scheduling_config.max_num_seqs`` ->
+    ``Max running (requests)``, ``model.id_or_path`` -> ``Model id or path``, a flag under
+    ``parameters`` -> ``Engine flag tp-size``. A path the form has no field for reads as its
+    parts' labels (``Metadata › aiconfigurator predictions › ttft_ms``); names that are data,
+    not fields (a prediction's key), stay as written."""
+    spec = field_specs().get(path)
+    if spec is not None:
+        return spec.label
+    head, _, rest = path.partition(".")
+    if head == "parameters" and rest:
+        return f"{FLAG_LABEL} {rest}"
+    parts = path.split(".")
+    return " › ".join(
+        label(part) if index == 0 else LABELS.get(part, part) for index, part in enumerate(parts)
+    )

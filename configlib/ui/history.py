@@ -7,18 +7,21 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from configlib.taskdiff import FieldChange, shown
+from configlib.ui.fields import path_label
 
 if TYPE_CHECKING:
     from configlib.store import TaskVersion
 
 
-COLUMNS = ["field", "change", "before", "after"]
+COLUMNS = ["setting", "change", "before", "after"]
 
 
 def change_rows(changes: Sequence[FieldChange]) -> list[list[str]]:
-    """Table rows; values as JSON text, so a list, a number and a string read apart."""
+    """Table rows: each setting by its label (``Max running (requests)``, not its path);
+    values as JSON text, so a list, a number and a string read apart."""
     return [
-        [change.path, change.kind, shown(change.before), shown(change.after)] for change in changes
+        [path_label(change.path), change.kind, shown(change.before), shown(change.after)]
+        for change in changes
     ]
 
 

@@ -4,12 +4,14 @@ runtime, its candidates as table rows, and the tasks created from a selection.""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from configlib.findings import Finding
 from configlib.io import InputError
+from configlib.ui.widths import shortened
 
 if TYPE_CHECKING:
     from configlib.aiconfigurator import Candidate, ImportResult
@@ -21,7 +23,7 @@ PREDICTED_COLUMNS = (
     ("tokens_per_s_per_user", "tokens/s/user"),
     ("ttft_ms", "TTFT (ms)"),
     ("tpot_ms", "TPOT (ms)"),
-    ("concurrency", "concurrency"),
+    ("concurrency", "concurrency (requests)"),
     ("tokens_per_s_per_gpu_cluster", "tokens/s/GPU (cluster)"),
     ("replicas", "replicas"),
     ("memory_gib", "memory (GiB/GPU)"),
@@ -190,7 +192,9 @@ def unique_name(name: str, taken: set[str]) -> str:
 
 
 def _short(findings: Sequence[Finding], limit: int = 3) -> str:
-    shown = [f.message for f in findings[:limit]]
+    """The table's notes: each finding's headline (its message up to the first ": " or
+    "; "); the candidate's details give them whole."""
+    shown = [re.split(r"[:;] ", f.message, maxsplit=1)[0] for f in findings[:limit]]
     more = len(findings) - limit
     return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
 
@@ -225,5 +229,6 @@ def candidate_row(candidate: Candidate) -> dict[str, Any]:
     warnings = [f for f in found if f.severity == "warning"]
     errors = [f for f in found if f.severity == "error"]
     row["problems"] = len(warnings) + len(errors)
-    row["notes"] = _short([*errors, *warnings])
+    # Cut to what the widest column shows: every finding is in the candidate's details.
+    row["notes"] = shortened(_short([*errors, *warnings]))
     return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -16,6 +17,13 @@ TASK_COLUMNS = ["name", "model", "runtime", "GPUs needed", "grid size", "source"
 
 
 UPLOAD_TYPES = ["json", "yaml", "yml"]
+
+
+def selection_token(names: Sequence[str]) -> str:
+    """A short token of the selected tasks, in order: part of the keys of every widget that
+    acts on the selection, so a widget drawn for one selection (an open popover, a ticked
+    confirmation, a typed name) never acts on another."""
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
 
 
 def view_label(runtime: str, sort: str, descending: bool, page_size: int) -> str:

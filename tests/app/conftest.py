@@ -139,3 +139,21 @@ def field_value(at: AppTest, path: str, scope: str = "editor") -> Any:
 
     open_section(at, path.split(".", 1)[0] if "." in path else "task", scope)
     return at.get_by_key(keys.field(path, scope)).value
+
+
+def open_selection_popover(at: AppTest, name: str, *tasks: str) -> str:
+    """Open the Tasks page's popover ``name`` (dup, delete, download, delete_many, export) for
+    the selected ``tasks``, as a click on it does (its key names the selection); its key."""
+    from configlib.ui.tasklist import selection_token
+    from views.parts.tasklist import popover_key
+
+    key = popover_key(name, selection_token(list(tasks)))
+    at.session_state[key] = True
+    return key
+
+
+def dup_name_key(task: str) -> str:
+    """The key of the Duplicate popover's name box for the selected ``task``."""
+    from configlib.ui.tasklist import selection_token
+
+    return f"tasks.dup_name:{selection_token([task])}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from configlib.aiconfigurator import import_path, tasks_from_candidates
+from configlib.results.metrics import COMPARED as METRICS
 from configlib.store import Store
 from configlib.ui import keys
 from tests.app.conftest import ROOT, open_page, run_ok
@@ -58,9 +60,9 @@ def test_measured_results_are_compared_with_sources(
     table = next(d.value for d in at.dataframe if "error_pct" in d.value.columns)
     assert set(table["measurement_source"]) == {RESULTS.name}
     assert table["prediction_source"].str.contains("csv").all()
-    ttft = table[table["metric"] == "TTFT"].iloc[0]
+    ttft = table[table["metric"] == "TTFT (ms)"].iloc[0]
     expected = (ttft["predicted"] - ttft["measured"]) / ttft["measured"] * 100
-    assert ttft["error_pct"] == pytest.approx(expected)
+    assert ttft["error_pct"] == pytest.approx(expected, rel=0.01, abs=0.1)  # 3 digits shown
     assert len(_chart(at)) == 2  # the Pareto chart and the predicted-vs-measured scatter
     assert any(d.label.startswith("Download the comparison") for d in at.download_button)
 
@@ -121,3 +123,77 @@ def test_one_trtllm_candidate_chart_and_table_say_what_they_show(app: AppTest, d
         value = predicted[encoding["field"]]
         assert low < value < high and high - low > 0.19 * value  # not a magnified sliver
         assert encoding["axis"]["format"] == ",~f" and encoding["axis"]["tickCount"] <= 6
+
+
+def _columns(table: Any) -> dict[str, dict[str, Any]]:
+    """The column settings the app sent with a table (label, format, ...)."""
+    return json.loads(table.proto.columns)  # type: ignore[no-any-return]
+
+
+def test_tables_show_a_few_significant_digits_and_their_units(
+    app: AppTest, predicted: list[str]
+) -> None:
+    # Figures read 3,231 or 12.3 (never 3231.190000): rounded to 3 significant digits, the
+    # browser groups the thousands; each header says its unit.
+    from configlib.ui import number_format
+
+    at = open_page(app, "compare")
+    run_ok(at.multiselect(key=keys.COMPARE_TASKS).set_value(predicted[:3]))
+    upload = (RESULTS.name, RESULTS.read_bytes(), "application/json")
+    run_ok(at.file_uploader(key="compare.results_upload").set_value(upload))
+    predictions, comparison = (
+        at.dataframe[0],
+        next(d for d in at.dataframe if "error_pct" in d.value.columns),
+    )
+    for table in (predictions, comparison):
+        settings = _columns(table)
+        for column in number_format.numeric_columns(table.value):
+            shown_as = settings[column]["type_config"]["format"]
+            assert shown_as == number_format.FORMAT, column  # +13,777 as much as 12.3
+            for value in table.value[column].dropna():
+                assert value == number_format.significant(float(value)), (column, value)
+    assert predictions.proto.placeholder == number_format.MISSING  # not "None"
+    frame = predictions.value
+    assert frame["Output tokens/s/GPU"].max() > 100  # big enough to need a separator
+    assert _columns(predictions)["concurrency"]["label"] == "concurrency (requests)"
+    assert "unit" not in comparison.value.columns  # in the metric column, each with its own
+    assert set(comparison.value["metric"]) <= {
+        f"{m.label} ({m.unit})" if m.unit not in m.label else m.label for m in METRICS
+    }
+    assert _columns(comparison)["metric"]["label"] == "metric (unit)"
+
+
+def test_number_text_rounds_to_significant_digits_with_separators() -> None:
+    from configlib.ui.number_format import significant, text
+
+    assert significant(3231.19) == 3231.0 and text(3231.19) == "3,231"
+    assert text(1234567.8) == "1,234,568" and text(12.345) == "12.3"
+    assert text(0.012345) == "0.0123" and text(0.5) == "0.5" and text(-48.76) == "-48.8"
+    assert text(64) == "64" and text(None) == "" and text(float("nan")) == ""
+    assert significant(float("inf")) == float("inf") and significant(7) == 7
+
+
+def test_long_sources_get_a_column_they_fit_in(app: AppTest, predicted: list[str]) -> None:
+    # The grid sizes a column to its content only up to 500 px: a source (a path and a row)
+    # gets a width of its own, and one longer than the widest column keeps its end.
+    from configlib.ui import widths
+
+    at = open_page(app, "compare")
+    run_ok(at.multiselect(key=keys.COMPARE_TASKS).set_value(predicted[:2]))
+    table = at.dataframe[0]
+    sources = table.value["source"]
+    width = _columns(table)["source"]["width"]
+    assert isinstance(width, int) and 500 < width <= widths.MOST_PX
+    assert all(len(s) <= widths.MOST_CHARS for s in sources)
+    assert all(s.startswith("…") and re.search(r"\.csv row \d+$", s) for s in sources)
+    assert width >= widths.text_width(sources)
+
+
+def test_shortened_keeps_the_start_or_the_end() -> None:
+    from configlib.ui.widths import MOST_CHARS, shortened, text_width
+
+    assert shortened("short") == "short"
+    long = "a" * 50 + "/best_config_topn.csv row 3"
+    assert shortened(long, 30, keep_end=True) == "…" + long[-29:]
+    assert shortened(long, 30) == long[:29] + "…" and len(shortened(long, 30)) == 30
+    assert text_width(["x" * 1000]) == text_width(["x" * MOST_CHARS * 2])  # capped

@@ -27,6 +27,7 @@ from tests.app.conftest import (
     set_field,
 )
 from tests.app.shown import shown as visible
+from tests.conftest import make_task
 
 
 def _draft(at: AppTest) -> EditorState:
@@ -571,3 +572,22 @@ def test_the_editor_opens_again_on_the_tab_last_used(app: AppTest) -> None:
     at.switch_page("views/editor.py")
     run_ok(at)
     assert not at.data_editor and at.session_state["editor.tab"] == "Advanced config"
+
+
+def test_the_side_panel_names_the_setting_each_flag_comes_from(app: AppTest, db: Store) -> None:
+    task = make_task(
+        task_name="labelled",
+        parallel_config={"tp": [2, 4]},
+        scheduling_config={"max_num_seqs": [64]},
+        memory_config={"max_model_len": [8192]},
+    )
+    db.save_task(task, expected_version=None)
+    at = open_page(app, "editor", task="labelled")
+    panel = next(
+        d.value for d in at.dataframe if list(d.value.columns) == ["flag", "values", "from"]
+    )
+    origins = set(panel["from"])
+    assert {"Tensor parallel (TP)", "Max running (requests)", "Max context length (tokens)"} <= (
+        origins
+    )
+    assert not any("_" in origin or "config." in origin for origin in origins), origins

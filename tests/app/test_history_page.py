@@ -29,9 +29,9 @@ def test_history_shows_the_diff_between_two_versions_and_restores(app: AppTest, 
     select_rows(at, at.dataframe[0].key, [0])
     versions = at.selectbox(key="history.from:t")
     assert versions.value == 2 and at.selectbox(key="history.to:t").value == 3
-    assert _diff(at) == [["description", "changed", '"second"', '"third"']]
+    assert _diff(at) == [["Description", "changed", '"second"', '"third"']]
     run_ok(versions.set_value(1))
-    assert _diff(at) == [["description", "changed", '"first"', '"third"']]
+    assert _diff(at) == [["Description", "changed", '"first"', '"third"']]
     run_ok(button(at, "Restore version 1 as version 4").click())
     stored = db.get_task("t")
     assert (stored.version, stored.task.description) == (4, "first")
@@ -67,5 +67,39 @@ def test_two_selected_tasks_are_compared(app: AppTest, db: Store) -> None:
     assert any(f"Compare {first} with {second}" in shown(e.label) for e in at.expander)
     rows = {row[0]: row[1:] for row in _diff(at)}
     tp = {"a": "[1, 2]", "b": "4"}
-    assert rows["task_name"] == ["changed", f'"{first}"', f'"{second}"']
-    assert rows["parallel_config.tp"] == ["changed", tp[first], tp[second]]
+    assert rows["Task name"] == ["changed", f'"{first}"', f'"{second}"']
+    assert rows["Tensor parallel (TP)"] == ["changed", tp[first], tp[second]]
+
+
+def test_the_setting_column_reads_as_the_form_labels_not_field_paths(
+    app: AppTest, db: Store
+) -> None:
+    db.save_task(
+        make_task(
+            task_name="a",
+            model={"id_or_path": "Qwen/Qwen3-8B"},
+            scheduling_config={"max_num_seqs": [32]},
+        ),
+        expected_version=None,
+    )
+    db.save_task(
+        make_task(
+            task_name="b",
+            model={"id_or_path": "Qwen/Qwen3-32B"},
+            scheduling_config={"max_num_seqs": [64, 128]},
+        ),
+        expected_version=None,
+    )
+    at = run_ok(app)
+    select_rows(at, at.dataframe[0].key, [0, 1])
+    assert at.dataframe[1].value.columns[0] == "setting"
+    settings = [row[0] for row in _diff(at)]
+    assert {"Task name", "Model id or path", "Max running (requests)"} <= set(settings)
+    for raw in ("id_or_path", "max_num_seqs", "task_name", "scheduling_config"):
+        assert not any(raw in setting for setting in settings), settings
+    # The history of one task reads the same way.
+    task = db.get_task("b").task.model_copy(update={"scheduling_config": None})
+    db.save_task(task, expected_version=1)
+    names = at.dataframe[0].value["name"].tolist()
+    select_rows(at, at.dataframe[0].key, [names.index("b")])
+    assert "Scheduling" in [row[0] for row in _diff(at)]

@@ -18,7 +18,16 @@ from streamlit.testing.v1 import AppTest
 
 from configlib.store import Store
 from configlib.ui import keys
-from tests.app.conftest import ROOT, button, open_page, run_ok, save_examples, select_rows
+from tests.app.conftest import (
+    ROOT,
+    button,
+    dup_name_key,
+    open_page,
+    open_selection_popover,
+    run_ok,
+    save_examples,
+    select_rows,
+)
 from tests.app.shown import shown
 
 HOST = "http://127.0.0.1:9"
@@ -91,11 +100,11 @@ def test_tasks_page(app: AppTest, db: Store) -> None:
     at = open_page(app, "tasks")
     names = at.dataframe[0].value["name"].tolist()
     select_rows(at, at.dataframe[0].key or "", [names.index(NAME)])
-    at.session_state["tasks.popover:delete"] = True
-    at.session_state["tasks.popover:dup"] = True
+    open_selection_popover(at, "delete", NAME)
+    open_selection_popover(at, "dup", NAME)
     run_ok(at)
     assert_inert(at, "tasks: selected")
-    at.text_input(key="tasks.dup_name").set_value(NAME + " copy")
+    at.text_input(key=dup_name_key(NAME)).set_value(NAME + " copy")
     run_ok(button(at, "Create the copy").click())
     assert NAME + " copy" in db.task_names()
     assert_inert(at, "tasks: flash after duplicate")

@@ -47,3 +47,29 @@ def test_an_unknown_model_says_it_cannot_be_checked(app: AppTest, db: Store) -> 
     at = open_page(app, "editor", task="odd")
     assert _memory_warnings(at) == []
     assert any("cannot be checked" in shown(c.value) for c in at.caption)
+
+
+def test_the_table_comes_first_and_one_warning_covers_every_row_short(
+    app: AppTest, db: Store
+) -> None:
+    task = make_task(
+        "vllm",
+        task_name="many",
+        model={"id_or_path": "meta-llama/Llama-3.1-70B-Instruct"},
+        system_config={"gpu_type": "h100_sxm", "total_gpus": 8},
+        parallel_config={"tp": [1, 2, 4]},
+        memory_config={"gpu_memory_utilization": [0.8, 0.9]},
+    )
+    db.save_task(task, expected_version=None)
+    at = open_page(app, "editor", task="many")
+    table = at.dataframe[-1].value
+    assert len(table) == 6 and table["fits"].tolist().count(False) == 4
+    (warning,) = _memory_warnings(at)  # one, not one per row that does not fit
+    assert warning.startswith("4 of 6 combinations do not fit")
+    assert "tp=1 pp=1" in warning  # the furthest off, with its figures
+    # In the page's order: the heading, the table, then the warning under it.
+    kinds = [node.type for node in at.main]
+    texts = [shown(node.value) if node.type == "markdown" else "" for node in at.main]
+    heading = next(i for i, text in enumerate(texts) if "Memory per GPU" in text)
+    after = [kind for kind in kinds[heading + 1 :] if kind in ("dataframe", "warning")]
+    assert after[:2] == ["dataframe", "warning"], after

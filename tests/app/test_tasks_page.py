@@ -10,7 +10,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from configlib.store import Store
-from tests.app.conftest import ROOT, button, run_ok, save_examples, select_rows
+from tests.app.conftest import (
+    ROOT,
+    button,
+    dup_name_key,
+    open_selection_popover,
+    run_ok,
+    save_examples,
+    select_rows,
+)
 from tests.app.shown import shown
 from tests.conftest import make_task
 
@@ -62,16 +70,17 @@ def test_duplicate_and_delete_the_selected_task(app: AppTest, db: Store) -> None
     at = run_ok(app)
     select_rows(at, at.dataframe[0].key, [0])
     assert shown(at.subheader[0].value) == "qwen3-32b-h200-sglang"
-    at.session_state["tasks.popover:dup"] = True  # the popover's content is drawn when open
+    # The popover's content is drawn when open.
+    open_selection_popover(at, "dup", "qwen3-32b-h200-sglang")
     run_ok(at)
-    at.text_input(key="tasks.dup_name").set_value("copy-of-qwen")
+    at.text_input(key=dup_name_key("qwen3-32b-h200-sglang")).set_value("copy-of-qwen")
     run_ok(button(at, "Create the copy").click())
     assert db.get_task("copy-of-qwen").task.parallel_config == (
         db.get_task("qwen3-32b-h200-sglang").task.parallel_config
     )
     select_rows(at, at.dataframe[0].key, [0])
     target = shown(at.subheader[0].value)
-    at.session_state["tasks.popover:delete"] = True
+    open_selection_popover(at, "delete", target)
     run_ok(at)
     assert button(at, "Delete for good").disabled
     run_ok(next(c for c in at.checkbox if shown(c.label).startswith(f"Delete {target}")).check())
@@ -168,7 +177,7 @@ def test_several_selected_tasks_are_deleted_at_once_after_confirming(
     listed = at.dataframe[0].value["name"].tolist()
     select_rows(at, at.dataframe[0].key, [0, 2, 3])
     assert shown(at.subheader[0].value) == "3 tasks selected"
-    at.session_state["tasks.popover:delete_many"] = True
+    open_selection_popover(at, "delete_many", listed[0], listed[2], listed[3])
     run_ok(at)
     assert button(at, "Delete them for good").disabled
     confirm = next(c for c in at.checkbox if c.label.startswith("Delete these 3 tasks"))
@@ -217,7 +226,7 @@ def test_the_export_popover_offers_one_zip_of_the_selection(app: AppTest, db: St
     save_examples(db)
     at = run_ok(app)
     select_rows(at, at.dataframe[0].key, [0, 1])
-    at.session_state["tasks.popover:export"] = True
+    open_selection_popover(at, "export", *at.dataframe[0].value["name"].tolist()[:2])
     run_ok(at)
     run_ok(at.radio(key="tasks.export_format").set_value("structured-yaml"))
     download = at.get("download_button")
@@ -236,10 +245,74 @@ def test_select_the_whole_page(app: AppTest, db: Store) -> None:
 def test_a_delete_confirmation_does_not_carry_over_to_another_task(app: AppTest, db: Store) -> None:
     save_examples(db)
     at = run_ok(app)
+    names = at.dataframe[0].value["name"].tolist()
     select_rows(at, at.dataframe[0].key, [0])
-    at.session_state["tasks.popover:delete"] = True
+    open_selection_popover(at, "delete", names[0])
     run_ok(at)
     run_ok(at.checkbox[0].check())
     assert not button(at, "Delete for good").disabled
     select_rows(at, at.dataframe[0].key, [1])
-    assert button(at, "Delete for good").disabled  # the other task is not confirmed
+    # The other task's popover is a new one, closed; opened, nothing is confirmed in it.
+    assert not [b for b in at.button if b.label == "Delete for good"]
+    open_selection_popover(at, "delete", names[1])
+    run_ok(at)
+    assert button(at, "Delete for good").disabled
+
+
+def _popovers(at: AppTest) -> list[str]:
+    """The labels of the popovers drawn."""
+    return [node.proto.popover.label for node in at.main if node.type == "popover"]
+
+
+def test_actions_follow_the_selection_never_a_previous_one(app: AppTest, db: Store) -> None:
+    names = save_examples(db)
+    at = run_ok(app)
+    listed = at.dataframe[0].value["name"].tolist()
+    select_rows(at, at.dataframe[0].key, [0, 1, 2])
+    open_selection_popover(at, "delete_many", *listed[:3])
+    open_selection_popover(at, "export", *listed[:3])
+    run_ok(at)
+    assert "Delete 3 tasks" in _popovers(at)
+    assert any(c.label.startswith("Delete these 3 tasks") for c in at.checkbox)
+    select_rows(at, at.dataframe[0].key, [1, 3])  # another selection, of two
+    assert shown(at.subheader[0].value) == "2 tasks selected"
+    assert {"Delete 2 tasks", "Export 2 tasks (zip)"} <= set(_popovers(at))
+    assert not any("3 task" in label for label in _popovers(at))
+    # The popovers opened for the three are gone: nothing of them is drawn for the two.
+    assert not at.checkbox and not at.get("download_button")
+    open_selection_popover(at, "export", listed[1], listed[3])
+    run_ok(at)
+    assert [d.proto.label for d in at.get("download_button")] == ["Download 2 task file(s)"]
+
+    # One task, then another: the name typed for the first is not offered for the second.
+    select_rows(at, at.dataframe[0].key, [0])
+    open_selection_popover(at, "dup", listed[0])
+    run_ok(at)
+    at.text_input(key=dup_name_key(listed[0])).set_value("typed-for-the-first")
+    run_ok(at)
+    select_rows(at, at.dataframe[0].key, [2])
+    assert not [t for t in at.text_input if t.label == "New name"]  # closed for the new row
+    open_selection_popover(at, "dup", listed[2])
+    run_ok(at)
+    box = next(t for t in at.text_input if t.label == "New name")
+    assert box.value == f"{listed[2]}-copy"
+    run_ok(button(at, "Create the copy").click())
+    assert f"{listed[2]}-copy" in db.task_names() and len(db.task_names()) == len(names) + 1
+
+
+def test_select_the_whole_page_holds_for_that_page_only(app: AppTest, db: Store) -> None:
+    for number in range(60):
+        db.save_task(make_task(task_name=f"task-{number:02d}"), expected_version=None)
+    at = run_ok(app)
+    run_ok(button(at, "Select the whole page").click())
+    assert shown(at.subheader[0].value) == "50 tasks selected"
+    run_ok(at.pagination[0].set_value(2))  # another page: nothing selected on it
+    assert not at.subheader
+    assert not any(label.startswith(("Delete", "Export")) for label in _popovers(at))
+    run_ok(at.pagination[0].set_value(1))  # back: the page is drawn anew, unselected
+    assert not at.subheader
+    run_ok(button(at, "Select the whole page").click())
+    assert shown(at.subheader[0].value) == "50 tasks selected"
+    run_ok(at.text_input(key="tasks.search").set_value("task-1"))  # a search: a new table
+    assert not at.subheader
+    assert sorted(at.dataframe[0].value["name"]) == [f"task-{n}" for n in range(10, 20)]

@@ -230,7 +230,7 @@ def compare(page: Page, console: Console, task: str) -> None:
     expect(chart.locator("svg text", has_text="measurement")).to_have_count(1)
     expect(chart.locator("svg text", has_text="prediction")).to_have_count(1)
     expect(page.get_by_role("heading", name="Predicted vs measured")).to_be_visible()
-    expect(cell(page.get_by_test_id("stDataFrame").nth(1), "TTFT")).to_be_attached()
+    expect(cell(page.get_by_test_id("stDataFrame").nth(1), "TTFT (ms)")).to_be_attached()
     # From the page title to the chart in one picture.
     page.set_viewport_size({"width": WIDE, "height": 1300})
     to_top(page)

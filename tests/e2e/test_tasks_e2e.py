@@ -58,3 +58,27 @@ def test_export_and_delete_several_tasks(app_server: AppServer, page: Page, tmp_
     click(page, "Select the whole page")
     (left,) = set(names) - {f.removesuffix(".yaml") for f in files}
     expect(page.get_by_role("heading", name=left, exact=True)).to_be_visible()
+
+
+def test_the_selection_actions_follow_the_ticked_rows(app_server: AppServer, page: Page) -> None:
+    for path in sorted((ROOT / "examples").iterdir()):
+        save_example(app_server, path.name)
+    open_app(page, app_server)
+    for row in (0, 1):
+        tick_row(page, row)
+    page.get_by_role("button", name="Delete 2 tasks").click()
+    settle(page)
+    page.get_by_text("Delete these 2 tasks and their 0 measured result(s)").click()
+    settle(page)
+    page.keyboard.press("Escape")
+    settle(page)
+    tick_row(page, 2)  # a third row: the actions are for the three now
+    expect(page.get_by_role("heading", name="3 tasks selected")).to_be_visible()
+    expect(page.get_by_role("button", name="Delete 3 tasks")).to_be_visible()
+    expect(page.get_by_role("button", name="Delete 2 tasks")).to_have_count(0)
+    page.get_by_role("button", name="Delete 3 tasks").click()
+    settle(page)
+    # The confirmation given for the two is not carried over to the three.
+    expect(page.get_by_text("Delete these 3 tasks and their 0 measured result(s)")).to_be_visible()
+    expect(page.get_by_role("button", name="Delete them for good")).to_be_disabled()
+    screenshot(page, "tasks-selection-changed")

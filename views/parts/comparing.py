@@ -13,16 +13,18 @@ import streamlit as st
 from configlib.calibration import GROUP_KEYS, Calibration, summary
 from configlib.results.metrics import COMPARED as METRICS
 from configlib.safe_text import md
-from configlib.ui import keys
+from configlib.ui import keys, number_format
 from configlib.ui.comparison import (
+    PREDICTION_EXTRAS,
     Subject,
     calibrated_points,
     chart_frame,
     chart_lines,
-    column_title,
     comparison_frame,
+    comparison_shown,
     stored_subjects,
 )
+from views.parts import tables
 from views.parts.charts import pareto_chart, scatter_chart
 from views.parts.measuring import upload_results
 
@@ -65,14 +67,14 @@ def predictions_table(predictions: pd.DataFrame) -> None:
         "token, ms). Source: the file and row each came from."
     )
     st.dataframe(
-        predictions, hide_index=True, width="stretch",
-        column_config={
-            "name": st.column_config.TextColumn(pinned=True),
-            **{
-                column_title(m.label, m.unit): st.column_config.NumberColumn(format="%.1f")
-                for m in METRICS
-            },
-        },
+        tables.shown(predictions, ends=("source",)), hide_index=True, width="stretch",
+        placeholder=number_format.MISSING,
+        column_config=tables.numbers(
+            predictions,
+            name=st.column_config.TextColumn(pinned=True),
+            source=tables.text(predictions, "source"),
+            **{column: tables.number(title) for column, title in PREDICTION_EXTRAS.items()},
+        ),
     )  # fmt: skip
 
 
@@ -96,7 +98,7 @@ def throughput_chart(
         st.altair_chart(pareto_chart(points, lines, shown), width="stretch")
         targets = "; ".join(
             f"{line.label} ({', '.join(line.origins)}), "
-            f"{line.tokens_per_s_per_user:.1f} tokens/s/user"
+            f"{number_format.text(line.tokens_per_s_per_user)} tokens/s/user"
             for line in lines
         )
         st.caption(
@@ -124,14 +126,27 @@ def predicted_vs_measured(subjects: Sequence[Subject]) -> pd.DataFrame:
     if comparison.empty:
         st.caption("No measured results for these tasks yet.")
     else:
+        table = comparison_shown(comparison)
         st.dataframe(
-            comparison, hide_index=True, width="stretch",
-            column_config={
-                "task": st.column_config.TextColumn(pinned=True),
-                "error_pct": st.column_config.NumberColumn("error %", format="%+.1f"),
-                "predicted": st.column_config.NumberColumn(format="%.2f"),
-                "measured": st.column_config.NumberColumn(format="%.2f"),
-            },
+            tables.shown(
+                table, ends=("prediction_source", "measurement_source"), starts=("notes",)
+            ),
+            hide_index=True, width="stretch", placeholder=number_format.MISSING,
+            column_config=tables.numbers(
+                table,
+                task=st.column_config.TextColumn(pinned=True),
+                metric=st.column_config.TextColumn("metric (unit)"),
+                prediction_source=tables.text(table, "prediction_source"),
+                measurement_source=tables.text(table, "measurement_source"),
+                notes=tables.text(table, "notes"),
+                predicted=tables.number(help="In the unit the metric column names"),
+                measured=tables.number(help="In the unit the metric column names"),
+                error_pct=tables.number(
+                    "error %",
+                    help="(predicted - measured) / measured: above 0, aiconfigurator predicted "
+                    "more than was measured",
+                ),
+            ),
         )  # fmt: skip
         labels = [m.label for m in METRICS if m.label in set(comparison["metric"])]
         metric = st.selectbox("Metric", labels, key="compare.metric")
@@ -152,29 +167,34 @@ def accuracy(calibration: Calibration) -> None:
         "docs/calibration.md."
     )
     by = st.selectbox("Group by", ["metric only", *GROUP_KEYS], key="compare.accuracy_by")
+    errors = summary(calibration.pairs, [] if by == "metric only" else [by])
     st.dataframe(
-        summary(calibration.pairs, [] if by == "metric only" else [by]), hide_index=True,
-        width="stretch",
-        column_config={
-            "mape_pct": st.column_config.NumberColumn("MAPE %", format="%.1f"),
-            "median_ratio": st.column_config.NumberColumn("median ratio", format="%.3f"),
-            "spread_pct": st.column_config.NumberColumn("spread %", format="%.1f"),
-            "bias_pct": st.column_config.NumberColumn("median error %", format="%+.1f"),
-        },
+        tables.shown(errors), hide_index=True, width="stretch",
+        placeholder=number_format.MISSING,
+        column_config=tables.numbers(
+            errors,
+            n=tables.number("pairs", help="Measured results compared"),
+            mape_pct=tables.number("MAPE %"),
+            median_ratio=tables.number("median ratio", help="predicted / measured"),
+            spread_pct=tables.number("spread %"),
+            bias_pct=tables.number("median error %", help="Above 0: predicted more than measured"),
+        ),
     )  # fmt: skip
     st.markdown("**Leave-one-out: does calibration help here?**")
     if calibration.loo.empty:
         st.caption("Too few measured pairs: each metric needs 3 (2 to fit when one is held out).")
     else:
         st.dataframe(
-            calibration.loo, hide_index=True, width="stretch",
-            column_config={
-                "mape_raw_pct": st.column_config.NumberColumn("MAPE raw %", format="%.1f"),
-                "mape_calibrated_pct": st.column_config.NumberColumn(
-                    "MAPE calibrated %", format="%.1f"),
-                "gain_pct_points": st.column_config.NumberColumn(
-                    "gain (points)", format="%+.1f"),
-            },
+            tables.shown(calibration.loo), hide_index=True, width="stretch",
+            placeholder=number_format.MISSING,
+            column_config=tables.numbers(
+                calibration.loo,
+                mape_raw_pct=tables.number("MAPE raw %"),
+                mape_calibrated_pct=tables.number("MAPE calibrated %"),
+                gain_pct_points=tables.number(
+                    "gain (points)", help="Above 0: calibration lowers the error"
+                ),
+            ),
         )  # fmt: skip
         st.caption(
             "Each measured pair predicted by a correction fitted on the others: MAPE of "

@@ -13,8 +13,9 @@ import streamlit as st
 from configlib.engines import ENGINES
 from configlib.findings import Finding
 from configlib.safe_text import md, md_code
-from configlib.ui import keys
+from configlib.ui import keys, number_format
 from configlib.ui.importing import PREDICTED_COLUMNS, ImportSession
+from views.parts import tables
 from views.parts.resources import store
 
 if TYPE_CHECKING:
@@ -72,26 +73,23 @@ def candidate_table(session: ImportSession, candidates: Sequence[Candidate]) -> 
     if st.button(f"Select the {len(runnable)} runnable candidate(s)", disabled=not runnable):
         session.select_all += 1
     picked = st.dataframe(
-        frame,
+        tables.shown(frame),
         key=session.table_key,
         on_select="rerun",
         selection_mode="multi-row",
         selection_default={"selection": {"rows": runnable}} if session.select_all else None,
         hide_index=True,
         width="stretch",
+        placeholder=number_format.MISSING,
         column_config={
             # Pinned: the name stays beside the figures when the table scrolls sideways.
             "name": st.column_config.TextColumn(pinned=True),
-            **{
-                title: st.column_config.NumberColumn(format="%.1f")
-                for _, title in PREDICTED_COLUMNS
-                if title not in ("concurrency", "replicas")
-            },
+            **{title: tables.number() for _, title in PREDICTED_COLUMNS if title in frame},
             "runnable": st.column_config.CheckboxColumn(
                 help="False: the autotuner cannot launch this layout (disaggregated, cp > 1); the "
                 "task is still kept for comparison"
             ),
-            "notes": st.column_config.TextColumn(width="large"),
+            "notes": tables.text(frame, "notes"),
             "problems": st.column_config.NumberColumn(
                 help="Warnings and errors for this candidate"
             ),

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from configlib.safe_text import md, md_code
-from configlib.ui.tasklist import UPLOAD_TYPES, refused
+from configlib.ui.tasklist import UPLOAD_TYPES, refused, selection_token
 from views.parts import drafts
 from views.parts.common import lazy_popover, set_flash
 from views.parts.resources import examples
@@ -45,15 +45,28 @@ def _clear_selection() -> None:
     st.session_state["tasks.generation"] = table_generation() + 1
 
 
-def select_page() -> None:
-    """Tick every row of the page shown: a new table whose default selection is all rows."""
+def select_page(table: str) -> None:
+    """Tick every row of the page shown (the table keyed ``table``, without its generation):
+    a new table whose default selection is all rows."""
     _clear_selection()
-    st.session_state["tasks.select_all"] = table_generation()
+    st.session_state["tasks.select_all"] = (table, table_generation())
 
 
-def page_selected() -> bool:
-    """True while the table is the one "Select the whole page" drew."""
-    return st.session_state.get("tasks.select_all") == table_generation()
+def page_selected(table: str) -> bool:
+    """True while the table is the one "Select the whole page" drew: the same page of the
+    same view, not changed since. Another page, search or order starts with nothing
+    selected, like any new table, and so does coming back to that page later."""
+    chosen = st.session_state.get("tasks.select_all")
+    if chosen == (table, table_generation()):
+        return True
+    st.session_state.pop("tasks.select_all", None)
+    return False
+
+
+def popover_key(name: str, token: str) -> str:
+    """The key of a popover acting on the selection ``token`` (``selection_token``): when the
+    selection changes, a new popover, closed, with its label for the new selection."""
+    return f"tasks.popover:{name}:{token}"
 
 
 # ---- One task ------------------------------------------------------------------------------
@@ -63,20 +76,25 @@ def actions(db: Store, item: TaskSummary, editor: str) -> None:
     """Open, duplicate, delete (confirmed) and download the selected task."""
     from configlib.store import ConflictError, NotFound
 
+    # Every widget below is keyed by the task: one drawn for another row never acts on this.
+    token = selection_token([item.name])
     st.subheader(md(item.name))
     open_col, dup_col, del_col, down_col = st.columns(4)
     if open_col.button("Open in the editor", icon=":material/edit:", width="stretch"):
         st.switch_page(editor, query_params={"task": item.name})
     dup = lazy_popover(
-        dup_col, "Duplicate", "tasks.popover:dup", ":material/content_copy:", width="stretch"
-    )
+        dup_col, "Duplicate", popover_key("dup", token), ":material/content_copy:",
+        width="stretch",
+    )  # fmt: skip
     if dup is not None:
         with dup:
-            new_name = st.text_input("New name", value=f"{item.name}-copy", key="tasks.dup_name")
-            if st.button("Create the copy", key="tasks.dup"):
+            new_name = st.text_input(
+                "New name", value=f"{item.name}-copy", key=f"tasks.dup_name:{token}"
+            )
+            if st.button("Create the copy", key=f"tasks.dup:{token}"):
                 _duplicate(db, item.name, new_name.strip())
     remove = lazy_popover(
-        del_col, "Delete", "tasks.popover:delete", ":material/delete:", width="stretch"
+        del_col, "Delete", popover_key("delete", token), ":material/delete:", width="stretch"
     )
     if remove is not None:
         with remove:
@@ -89,7 +107,10 @@ def actions(db: Store, item: TaskSummary, editor: str) -> None:
                 # Per task and version: a tick given for another row never carries over.
                 key=f"tasks.confirm_delete:{item.name}:{item.version}",
             )
-            if st.button("Delete for good", type="primary", disabled=not sure, key="tasks.delete"):
+            if st.button(
+                "Delete for good", type="primary", disabled=not sure,
+                key=f"tasks.delete:{token}",
+            ):  # fmt: skip
                 try:
                     db.delete_task(item.name, expected_version=item.version)
                 except (ConflictError, NotFound) as error:
@@ -100,8 +121,9 @@ def actions(db: Store, item: TaskSummary, editor: str) -> None:
                     set_flash("success", f"Deleted {item.name}.")
                     st.rerun()
     down = lazy_popover(
-        down_col, "Download", "tasks.popover:download", ":material/download:", width="stretch"
-    )
+        down_col, "Download", popover_key("download", token), ":material/download:",
+        width="stretch",
+    )  # fmt: skip
     if down is not None:
         from views.parts.actions import download_buttons
 
@@ -124,12 +146,13 @@ def many_actions(db: Store, items: Sequence[TaskSummary]) -> None:
     st.subheader(f"{len(items)} tasks selected")
     shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
     st.caption(md(shown))
-    # Keyed by the selection: a confirmation ticked for other tasks never carries over.
-    selection = hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]
+    # Keyed by the selection: a popover opened, or a confirmation ticked, for other tasks
+    # never carries over; a changed selection draws them anew, labelled with its count.
+    selection = selection_token(names)
     del_col, zip_col = st.columns(2)
     remove = lazy_popover(
-        del_col, f"Delete {len(items)} tasks", "tasks.popover:delete_many", ":material/delete:",
-        width="stretch",
+        del_col, f"Delete {len(items)} tasks", popover_key("delete_many", selection),
+        ":material/delete:", width="stretch",
     )  # fmt: skip
     if remove is not None:
         with remove:
@@ -139,11 +162,12 @@ def many_actions(db: Store, items: Sequence[TaskSummary]) -> None:
                 key=f"tasks.confirm_delete_many:{selection}",
             )
             if st.button(
-                "Delete them for good", type="primary", disabled=not sure, key="tasks.delete_many"
-            ):
+                "Delete them for good", type="primary", disabled=not sure,
+                key=f"tasks.delete_many:{selection}",
+            ):  # fmt: skip
                 _delete_many(db, items)
     export = lazy_popover(
-        zip_col, f"Export {len(items)} tasks (zip)", "tasks.popover:export",
+        zip_col, f"Export {len(items)} tasks (zip)", popover_key("export", selection),
         ":material/folder_zip:", width="stretch",
     )  # fmt: skip
     if export is not None:
@@ -165,7 +189,8 @@ def many_actions(db: Store, items: Sequence[TaskSummary]) -> None:
             st.download_button(
                 f"Download {len(tasks)} task file(s)", bulk.export_zip(tasks, kind),
                 file_name="configlib-tasks.zip", mime="application/zip", on_click="ignore",
-                icon=":material/download:", disabled=not tasks, key="tasks.export_zip",
+                icon=":material/download:", disabled=not tasks,
+                key=f"tasks.export_zip:{selection}",
             )  # fmt: skip
 
 

@@ -120,20 +120,23 @@ def table(db: Store, view: View) -> tuple[Page[TaskSummary], list[int]]:
     if not listing.items and number > 1:  # the page emptied (deletions): back to the first
         tasklist.first_page()
         st.rerun()
+    # The page and the view are in the table's key: another page, search or order is a new
+    # table, with nothing selected (the rows ticked were rows of the table shown then).
+    shown = f"{number}:{view.key()}"
     count_col, select_col = st.columns([4, 1], vertical_alignment="center")
     count_col.caption(f"{listing.total:,} task(s) match; page {number} of {listing.pages:,}.")
     select_col.button(
-        "Select the whole page", on_click=tasklist.select_page, width="stretch",
+        "Select the whole page", on_click=tasklist.select_page, args=(shown,), width="stretch",
         icon=":material/select_all:",
     )  # fmt: skip
     picked = st.dataframe(
         pd.DataFrame(task_rows(listing.items), columns=TASK_COLUMNS),
-        key=f"tasks.table:{number}:{view.key()}:{tasklist.table_generation()}",
+        key=f"tasks.table:{shown}:{tasklist.table_generation()}",
         on_select="rerun",
         selection_mode="multi-row",
         selection_default=(
             {"selection": {"rows": list(range(len(listing.items)))}}
-            if tasklist.page_selected()
+            if tasklist.page_selected(shown)
             else None
         ),
         hide_index=True,
