@@ -20,6 +20,7 @@ from tests.app.conftest import (
     open_page,
     open_popover,
     open_section,
+    open_selection_popover,
     open_tab,
     run_ok,
     save_examples,
@@ -539,7 +540,7 @@ def test_deleting_an_edited_task_from_the_tasks_page_keeps_the_draft(
     at.switch_page("views/tasks.py")
     run_ok(at)
     select_rows(at, at.dataframe[0].key, [0])
-    at.session_state["tasks.popover:delete"] = True
+    open_selection_popover(at, "delete", name)
     run_ok(at)
     run_ok(next(c for c in at.checkbox if visible(c.label).startswith(f"Delete {name}")).check())
     run_ok(button(at, "Delete for good").click())
