@@ -439,7 +439,8 @@ def test_candidates_that_write_the_same_flags_are_reported() -> None:
     _, findings = flat(
         "vllm", "0.33.0", parallel_config={"tp": 2, "attention_dp": [True, False], "dp": 2}
     )
-    assert findings == []  # vLLM: -dp means attention DP for MoE; both candidates are one launch
+    # vLLM runs attention on every data-parallel rank: both candidates are one launch, said so.
+    assert findings == ["warning:parallel_config.attention_dp:derived-by-engine"]
     result = to_flat(
         make_task("vllm", parallel_config={"tp": 2, "dp": 2, "attention_dp": [True, False]}),
         get_engine("vllm", "0.33.0"),
