@@ -16,6 +16,11 @@ Cold starts are timed in pairs (the one-table script and the app, in alternating
 browser, a fresh context each), with bytecode caches in place as on a user's second launch; the
 figure is the median of the pairs' ratios. ``--no-pages --cold 14`` runs only those.
 
+Cold start at daa3925, 2026-12-06 21:23 and 21:34 UTC (2 shared cores, nothing else running, a
+slow host: the one-table script took a median 4.40 s and 4.22 s), ``--no-pages --cold 15``: the
+median pair ratio was 1.15x and 1.14x (single pairs 0.86x-1.65x); the app's server CPU until
+the page is drawn 1.37x and 1.34x the baseline's.
+
 Cold start, 2026-12-06 (2 shared cores, 10,000 tasks), ``--no-pages --cold 15``: on a quiet
 machine the median pair ratio was 1.02x (2.25 s one-table script vs 2.26 s app; another run
 1.10x). With one core kept busy (``--busy 1``, as when another job shares the machine) it was
@@ -35,6 +40,10 @@ other ~30 elements (navigation, buttons, popovers, search box, pagination) are d
 Tried without effect, within the noise: drawing every widget before the database work, drawing
 the table before the controls, no icons or pagination widget, no CSS element, and importing
 SQLAlchemy in a thread as the server starts (slower: it delays the server's own start).
+
+Page reruns at daa3925 against the issue's start, 2026-12-06 21:28 UTC, same command (empty page
+p50/p95 2.8/4.0 ms before, 3.4/5.2 ms now): now/before p95 (p50) Tasks 1.08x (1.24x), Task
+editor 1.30x (1.34x), Import 0.91x (0.99x), Presets 1.01x (0.98x), Compare 1.12x (1.04x).
 
 Page reruns against the issue's start, 2026-12-06 04:30 UTC (2 shared cores),
 ``python bench/bench_app.py --against 959e0c8 --no-browser`` (10,000 tasks, 1,000 presets,
