@@ -20,6 +20,7 @@ LOCAL_MODEL_MOUNT = "/model"
 __all__ = [
     "LOCAL_MODEL_MOUNT",
     "benchmark_names",
+    "follow_model",
     "named_for_benchmark",
     "served_name",
     "served_values",
@@ -70,3 +71,21 @@ def named_for_benchmark(task: TaskConfig) -> TaskConfig:
     if not update:
         return task
     return task.model_copy(update={"benchmark": bench.model_copy(update=update)})
+
+
+def follow_model(before: TaskConfig, after: TaskConfig) -> TaskConfig:
+    """``after``, whose model or served name differs from ``before``'s, with the benchmark names
+    that were empty or derived from the old model derived from the new one; a name the user
+    chose stays."""
+    old = benchmark_names(before.model.id_or_path, served_name(before))
+    new = benchmark_names(after.model.id_or_path, served_name(after))
+    bench = after.benchmark
+    update = {
+        key: new.get(key)
+        for key in ("model_name", "model_tokenizer")
+        if (not getattr(bench, key) or getattr(bench, key) == old.get(key))
+        and getattr(bench, key) != new.get(key)
+    }
+    if not update:
+        return after
+    return after.model_copy(update={"benchmark": bench.model_copy(update=update)})

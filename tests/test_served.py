@@ -75,3 +75,22 @@ def test_switch_to_vllm_names_the_served_model() -> None:
 def test_every_read_vllm_command_passes_the_name_check(org: str, name: str) -> None:
     read = read_command(f"vllm serve {org}/{name} --max-num-seqs 8")
     assert not warnings_on_name(read.task)
+
+
+def test_names_follow_the_model_unless_the_user_chose_them() -> None:
+    from configlib.served import follow_model
+
+    before = make_task("vllm", benchmark={})
+    moved = before.model_copy(
+        update={"model": before.model.model_copy(update={"id_or_path": "org/new"})}
+    )
+    named = follow_model(before, moved)
+    assert (named.benchmark.model_name, named.benchmark.model_tokenizer) == ("org/new", "org/new")
+    # Derived from the old model: follows again; chosen by the user: stays.
+    again = named.model_copy(update={"model": named.model.model_copy(update={"id_or_path": "x/y"})})
+    assert follow_model(named, again).benchmark.model_name == "x/y"
+    chosen = make_task("vllm", benchmark={"model_name": "chat", "model_tokenizer": "tok/x"})
+    moved = chosen.model_copy(
+        update={"model": chosen.model.model_copy(update={"id_or_path": "a/b"})}
+    )
+    assert follow_model(chosen, moved).benchmark == chosen.benchmark

@@ -21,6 +21,7 @@ from configlib.findings import Finding, errors, unique
 from configlib.grid import grid_of, launch_command
 from configlib.model import RangeSpec, TaskConfig
 from configlib.results.compare import prediction_rows
+from configlib.served import follow_model
 from configlib.switching import change_engine
 from configlib.ui import expert, fields, form
 from configlib.validate import validate
@@ -182,7 +183,14 @@ class EditorState:
         task, flat = editing.structured_edit(self.task, result.task, self.flat())
         notes = list(flat.findings)
         followed = follow_tag(task) if path == "runtime_image_tag" else task
-        if followed.engine_version == task.engine_version:
+        named = follow_model(self.task, task) if path == "model.id_or_path" else task
+        if named is not task and followed.engine_version == task.engine_version:
+            # The benchmark's model name and tokenizer follow the model, unless the user set
+            # them; their widgets show the new values.
+            task = named
+            self._replace_form(task)
+            self._flat = (task, flat)
+        elif followed.engine_version == task.engine_version:
             self._flat = (task, flat)
         else:
             # A tag naming another supported release moves the task to that release.

@@ -592,3 +592,14 @@ def test_the_side_panel_names_the_setting_each_flag_comes_from(app: AppTest, db:
         origins
     )
     assert not any("_" in origin or "config." in origin for origin in origins), origins
+
+
+def test_the_benchmark_names_follow_the_model_typed(app: AppTest) -> None:
+    at = open_page(app, "editor")
+    set_field(at, "model.id_or_path", "meta-llama/Llama-3.1-8B-Instruct")
+    assert field_value(at, "benchmark.model_tokenizer") == "meta-llama/Llama-3.1-8B-Instruct"
+    assert _draft(at).task.benchmark.model_name == "meta-llama/Llama-3.1-8B-Instruct"
+    set_field(at, "benchmark.model_tokenizer", "my/tokenizer")
+    set_field(at, "model.id_or_path", "Qwen/Qwen3-8B")
+    assert field_value(at, "benchmark.model_tokenizer") == "my/tokenizer"  # the user's choice
+    assert _draft(at).task.benchmark.model_name == "Qwen/Qwen3-8B"
