@@ -12,6 +12,7 @@ describes. The command line (``--runtime``, ``--translate``) and the editor use 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -45,9 +46,13 @@ class Translation:
     meaning: str
     """How the two settings differ, in one sentence for people."""
 
-    def sentence(self) -> str:
+    def sentence(self, name: Callable[[str], str] = str) -> str:
+        """In one line; ``name`` says a field (its path by default, the form's label in the app)."""
         shown = ", ".join(str(v) for v in self.values)
-        return f"{self.from_field} {shown} can become {self.to_field} {shown}: {self.meaning}"
+        return (
+            f"{name(self.from_field)} {shown} can become {name(self.to_field)} {shown}: "
+            f"{self.meaning}"
+        )
 
 
 @dataclass(frozen=True)
@@ -64,18 +69,19 @@ class Loss:
     candidates: bool = False
     """True: some candidate values of a setting the target has, which its release refuses."""
 
-    def sentence(self) -> str:
+    def sentence(self, name: Callable[[str], str] = str) -> str:
+        """In one line; ``name`` says a field (its path by default, the form's label in the app)."""
         shown = ", ".join(_shown(v) for v in self.values)
         if self.candidates:
             many = len(self.values) > 1
             return (
-                f"{self.path}: {'candidates' if many else 'candidate'} {shown} "
+                f"{name(self.path)}: {'candidates' if many else 'candidate'} {shown} "
                 f"{'stay' if many else 'stays'}, and the engine will refuse "
                 f"{'them' if many else 'it'}: {self.reason}"
             )
         what = "is dropped" if self.cleared else "stays, and the engine will refuse it"
         held = f" ({shown})" if self.values else ""
-        return f"{self.path}{held} {what}: {self.reason}"
+        return f"{name(self.path)}{held} {what}: {self.reason}"
 
 
 def _shown(value: Any) -> str:

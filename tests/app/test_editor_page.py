@@ -143,7 +143,12 @@ def test_an_engine_switch_that_drops_a_sweep_asks_first(app: AppTest) -> None:
     assert _draft(at).task.base_runtime.value == "sglang"  # nothing happened yet
     question = visible("\n".join(m.value for m in at.markdown))
     assert "goes from 6 to 2 combination(s), or 6 with the translation" in question
-    assert "gpu_memory_utilization" in question and "activations" in question
+    # Settings read as the form calls them, not as paths.
+    assert (
+        "Static memory fraction (SGLang) 0.8, 0.85, 0.9 can become GPU memory utilization "
+        "(vLLM) 0.8, 0.85, 0.9" in question
+    )
+    assert "activations" in question and "memory_config." not in question
     run_ok(button(at, "Cancel").click())
     assert _draft(at).task.base_runtime.value == "sglang"
     assert at.segmented_control(key="editor.runtime").value == "sglang"

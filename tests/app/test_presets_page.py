@@ -126,7 +126,7 @@ def test_a_preset_switched_to_another_engine_asks_before_dropping(app: AppTest, 
     set_field(at, "memory_config.mem_fraction_static", "0.8, 0.9", scope="preset")
     run_ok(at.segmented_control(key="preset.runtime").set_value("vllm"))
     question = shown("\n".join(m.value for m in at.markdown))
-    assert "Switch to vLLM" in question and "gpu_memory_utilization" in question
+    assert "Switch to vLLM" in question and "GPU memory utilization (vLLM)" in question
     assert at.segmented_control(key="preset.runtime").value == "sglang"
     run_ok(button(at, "Switch and translate").click())
     assert at.segmented_control(key="preset.runtime").value == "vllm"

@@ -11,6 +11,7 @@ import streamlit as st
 from configlib.safe_text import md
 from configlib.switching import plan_switch
 from configlib.ui.editor import EditorState
+from configlib.ui.fields import path_label
 
 Switched = Callable[[str], None] | None
 
@@ -51,9 +52,9 @@ def switch_question(state: EditorState, scope: str, switched: Switched = None) -
         if plan.translations:
             sizes += f", or {plan.size_translated:,} with the translation"
         st.markdown(f"**Switch to {md(plan.label)}?** {sizes}.")
-        lines = [f"- **Translate?** {md(t.sentence())}" for t in plan.translations]
+        lines = [f"- **Translate?** {md(t.sentence(path_label))}" for t in plan.translations]
         lines += [
-            f"- **{'Dropped' if loss.cleared else 'Refused'}:** {md(loss.sentence())}"
+            f"- **{'Dropped' if loss.cleared else 'Refused'}:** {md(loss.sentence(path_label))}"
             for loss in plan.losses
             if loss.path not in offered
         ]
