@@ -321,17 +321,17 @@ def check_task_document(data: Any) -> list[Finding]:
     """Findings for every limit a parsed task document exceeds (empty when within them)."""
     found = check_task_limits(data)
     if not found and isinstance(data, dict):
-        points = grid_points(data)
-        most = limit("grid_points")
-        if points > most:
-            found.append(
-                _finding(
-                    "parameters",
-                    "grid_points",
-                    f"the candidate lists make {points:.3g} combinations; the limit is {most:.0e}",
-                )
-            )
+        found = check_grid_size(grid_points(data))
     return found
+
+
+def check_grid_size(points: int) -> list[Finding]:
+    """A finding when a grid of ``points`` combinations is beyond the limit (else none)."""
+    most = limit("grid_points")
+    if points <= most:
+        return []
+    message = f"the candidate lists make {points:.3g} combinations; the limit is {most:.0e}"
+    return [_finding("parameters", "grid_points", message)]
 
 
 def check_text_size(

@@ -27,7 +27,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from configlib.bounds import check_task_limits, limit
+from configlib.bounds import check_grid_size, check_task_limits, limit
 from configlib.findings import Finding
 from configlib.model import TaskConfig
 from configlib.presets import Preset
@@ -152,19 +152,11 @@ def check_task(task: TaskConfig, where: str = "") -> list[Finding]:
     try:
         flat = to_flat(task)
         findings += validate(task, flat=flat)
-        findings += _grid(grid_of(flat.parameters).size)
+        findings += check_grid_size(grid_of(flat.parameters).size)
     except (ValueError, TypeError, OverflowError) as error:
         findings.append(Finding("error", "", "invalid-value", str(error)))
     _raise(findings, where)
     return findings
-
-
-def _grid(size: int) -> list[Finding]:
-    most = limit("grid_points")
-    if size <= most:
-        return []
-    message = f"the candidate lists make {size:.3g} combinations; the limit is {most:.0e}"
-    return [Finding("error", "parameters", "limit-grid-points", message)]
 
 
 def check_preset(preset: Preset, where: str = "") -> list[Finding]:
