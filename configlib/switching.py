@@ -202,7 +202,8 @@ def plan_switch(task: TaskConfig, runtime: Runtime | str, version: str | None = 
         if manifest.lookup_lenient(key) is None:
             reason = f"{ENGINES[target].label} {chosen} has no --{key.lstrip('-')}"
             losses.append(Loss(f"parameters.{key}", _plain(flag_values), reason, False))
-    already = {(path, _shown(v)) for path, _, v, _ in _refusals(to_flat(task))}
+    own = to_flat(task)
+    already = {(path, _shown(v)) for path, _, v, _ in _refusals(own)}
     losses.extend(_refused(flat, already))
     translations = []
     if target != task.base_runtime:
@@ -221,7 +222,7 @@ def plan_switch(task: TaskConfig, runtime: Runtime | str, version: str | None = 
     return SwitchPlan(
         target,
         chosen,
-        _size(task),
+        grid_of(own.parameters).size,
         _size(_cleared(moved, losses)),
         _size(translated),
         losses,
