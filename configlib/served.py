@@ -62,15 +62,7 @@ def benchmark_names(model: str, served: str | None = None) -> dict[str, Any]:
 
 def named_for_benchmark(task: TaskConfig) -> TaskConfig:
     """The task with the benchmark's model name and tokenizer filled where they are empty."""
-    bench = task.benchmark
-    update = {
-        key: value
-        for key, value in benchmark_names(task.model.id_or_path, served_name(task)).items()
-        if not getattr(bench, key)
-    }
-    if not update:
-        return task
-    return task.model_copy(update={"benchmark": bench.model_copy(update=update)})
+    return follow_model(task, task)
 
 
 def follow_model(before: TaskConfig, after: TaskConfig) -> TaskConfig:
@@ -80,12 +72,12 @@ def follow_model(before: TaskConfig, after: TaskConfig) -> TaskConfig:
     old = benchmark_names(before.model.id_or_path, served_name(before))
     new = benchmark_names(after.model.id_or_path, served_name(after))
     bench = after.benchmark
-    update = {
-        key: new.get(key)
-        for key in ("model_name", "model_tokenizer")
-        if (not getattr(bench, key) or getattr(bench, key) == old.get(key))
-        and getattr(bench, key) != new.get(key)
-    }
+    update = {}
+    for key in ("model_name", "model_tokenizer"):
+        current, wanted = getattr(bench, key), new.get(key)
+        derived = not current or current == old.get(key)
+        if derived and (current or wanted) and current != wanted:
+            update[key] = wanted
     if not update:
         return after
     return after.model_copy(update={"benchmark": bench.model_copy(update=update)})
