@@ -67,22 +67,27 @@ def from_validation_error(
     With ``model`` (the class that was validated), an unknown key gets "did you mean".
     """
     items = []
+    kinds: dict[str, list[str]] = {}  # path -> what the type errors there say it takes
+    above: set[str] = set()  # paths some error lies below
     for item in error.errors(include_url=False):
         loc = [p for p in item["loc"] if not _is_union_tag(p)]
-        items.append((field_path([*([prefix] if prefix else []), *loc]), loc, item))
+        full = [*([prefix] if prefix else []), *loc]
+        path = field_path(full)
+        items.append((path, loc, item))
+        if item["type"] in _KINDS:
+            kinds.setdefault(path, []).append(_KINDS[item["type"]])
+        above.update(field_path(full[:end]) for end in range(1, len(full)))
     found = []
     merged: set[str] = set()
     for path, loc, item in items:
         if item["type"] in _KINDS:
             # A union reports each branch it tried; say once what the field takes, and leave
             # it out when another branch got further (its error, deeper down, is the one).
-            deeper = any(other.startswith((path + "[", path + ".")) for other, _, _ in items)
-            if deeper or path in merged:
+            if path in above or path in merged:
                 continue
-            kinds = [_KINDS[i["type"]] for p, _, i in items if p == path and i["type"] in _KINDS]
-            if len(kinds) > 1:
+            if len(kinds[path]) > 1:
                 merged.add(path)
-                *rest, last = dict.fromkeys(kinds)
+                *rest, last = dict.fromkeys(kinds[path])
                 wanted = f"{', '.join(rest)} or {last}" if rest else last
                 found.append(
                     Finding(
