@@ -183,14 +183,13 @@ class EditorState:
         task, flat = editing.structured_edit(self.task, result.task, self.flat())
         notes = list(flat.findings)
         followed = follow_tag(task) if path == "runtime_image_tag" else task
-        named = follow_model(self.task, task) if path == "model.id_or_path" else task
-        if named is not task and followed.engine_version == task.engine_version:
-            # The benchmark's model name and tokenizer follow the model, unless the user set
-            # them; their widgets show the new values.
-            task = named
-            self._replace_form(task)
-            self._flat = (task, flat)
-        elif followed.engine_version == task.engine_version:
+        if followed.engine_version == task.engine_version:
+            named = follow_model(self.task, task) if path == "model.id_or_path" else task
+            if named is not task:
+                # The benchmark's model name and tokenizer follow the model, unless the user
+                # set them; their widgets show the new values.
+                task = named
+                self._replace_form(task)
             self._flat = (task, flat)
         else:
             # A tag naming another supported release moves the task to that release.
